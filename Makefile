@@ -1,0 +1,55 @@
+# Every target sets up what it needs: a Python venv with the pinned deps and the pinned CDK CLI.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
+
+# Node 20 runs the CDK's jsii kernel; silence its end-of-life banner (see README, "Toolchain").
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_CLI_TELEMETRY := 1
+
+.PHONY: setup synth test lint unit deploy diff bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## synth: the sample app's CloudFormation templates into cdk.out (no AWS account needed)
+synth: setup
+	$(CDK) synth --quiet
+	@echo "Templates: $$(ls cdk.out/*.template.json)"
+
+## test: lint, type-check and every test
+test: lint unit
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest
+
+## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
+deploy: setup
+	$(CDK) deploy --all --require-approval never
+
+diff: setup
+	$(CDK) diff --all
+
+## bench: synth time and peak memory, this library vs bare L1 resources
+bench: setup
+	$(BIN)/python benchmarks/synth_benchmark.py
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,93 @@
+"""SageMaker limits read from botocore's API model, so no limit is copied by hand.
+
+botocore ships the same service model the SageMaker API validates against: lengths, ranges, name
+patterns, list sizes and enumerations such as the instance types a production variant accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import botocore
+from botocore.loaders import Loader
+
+SERVICE = "sagemaker"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """The limits of one API shape. ``min``/``max`` bound a number, a string's length or a list's size."""
+
+    shape: str
+    kind: str
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        """A short human text of the limits, e.g. ``an integer from 60 to 3600``."""
+        if self.enum is not None:
+            return f"one of {len(self.enum)} values of {self.source}"
+        parts: list[str] = []
+        if self.kind in ("integer", "long", "float", "double"):
+            noun = "an integer" if self.kind in ("integer", "long") else "a number"
+            parts.append(f"{noun} {_bounds(self.min, self.max)}")
+        elif self.kind == "list":
+            parts.append(f"{_bounds(self.min, self.max)} items")
+        elif self.kind == "map":
+            parts.append(f"{_bounds(self.min, self.max)} entries")
+        else:
+            parts.append(f"{_bounds(self.min, self.max)} characters")
+            if self.pattern:
+                parts.append(f"matching {self.pattern}")
+        return ", ".join(parts) + f" ({self.source})"
+
+    @property
+    def source(self) -> str:
+        return f"shape {self.shape} in botocore {botocore.__version__}"
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    fmt = _number_text
+    if low is not None and high is not None:
+        return f"from {fmt(low)} to {fmt(high)}"
+    if low is not None:
+        return f"at least {fmt(low)}"
+    if high is not None:
+        return f"at most {fmt(high)}"
+    return "any number of"
+
+
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@functools.cache
+def _shapes() -> dict[str, Any]:
+    model: dict[str, Any] = Loader().load_service_model(SERVICE, "service-2")
+    shapes: dict[str, Any] = model["shapes"]
+    return shapes
+
+
+@functools.cache
+def shape(name: str) -> Constraint:
+    """The constraint of a named shape, e.g. ``shape("EndpointName")``."""
+    raw = _shapes()[name]
+    enum = raw.get("enum")
+    return Constraint(
+        shape=name,
+        kind=raw["type"],
+        min=raw.get("min"),
+        max=raw.get("max"),
+        pattern=raw.get("pattern"),
+        enum=tuple(enum) if enum is not None else None,
+    )
+
+
+def member(structure: str, member_name: str) -> Constraint:
+    """The constraint of a structure's member, e.g. ``member("ProductionVariant", "VolumeSizeInGB")``."""
+    target = _shapes()[structure]["members"][member_name]["shape"]
+    return shape(target)

@@ -1,0 +1,182 @@
+"""Which inference container image a model runs: from ECR, a local Dockerfile, or an image URI."""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import Arn, ArnComponents
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+
+from constructs import Construct
+
+from . import api_model, validation
+from .errors import Problems
+from .execution_role import ExecutionRole
+
+ASSET_ID = "ImageAsset"
+ECR_IMAGE_URI = re.compile(
+    r"(?P<account>\d{12})\.dkr\.ecr(-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?P<cn>\.cn)?"
+    r"/(?P<repository>[a-z0-9._/-]+)(:[\w.-]+|@sha256:[0-9a-f]{64})"
+)
+IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}")
+
+
+@dataclass(frozen=True)
+class ContainerImageConfig:
+    """What a `Model` puts in the container's ``Image``."""
+
+    image_uri: str
+
+
+class ContainerImage(abc.ABC):
+    """An inference image serving ``/ping`` and ``/invocations`` on port 8080.
+
+    Choose with a factory; `Model` calls `validate` then `bind`, which grants the execution role
+    pull access to exactly this image's repository.
+    """
+
+    @staticmethod
+    def from_ecr_repository(
+        repository: ecr.IRepository, *, tag: str | None = None, digest: str | None = None
+    ) -> ContainerImage:
+        """An image in an ECR repository, by ``tag`` or by ``digest`` (exactly one; no silent ``latest``)."""
+        return _EcrImage(repository, tag, digest)
+
+    @staticmethod
+    def from_asset(
+        directory: str,
+        *,
+        build_args: Mapping[str, str] | None = None,
+        file: str | None = None,
+        platform: ecr_assets.Platform | None = None,
+    ) -> ContainerImage:
+        """An image built from a local Dockerfile directory and pushed as a CDK asset at deploy time.
+
+        :param build_args: Docker build arguments. Default: - none.
+        :param file: the Dockerfile, relative to ``directory``. Default: ``Dockerfile``.
+        :param platform: the platform to build for. Default: ``Platform.LINUX_AMD64``.
+        """
+        return _AssetImage(Path(directory), dict(build_args or {}), file, platform or ecr_assets.Platform.LINUX_AMD64)
+
+    @staticmethod
+    def from_image_uri(image_uri: str) -> ContainerImage:
+        """An ECR image by full URI, e.g. a SageMaker-owned (Deep Learning Container) image.
+
+        A literal ECR URI grants pull access on its repository; for a URI known only at deploy time,
+        grant the access yourself with ``model.execution_role.grant_ecr_pull(...)``.
+        """
+        return _UriImage(image_uri)
+
+    def validate(self, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
+        """Add this choice's problems, if any, under the property name ``prop``."""
+
+    @abc.abstractmethod
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        """Create what the choice needs under ``scope`` and grant ``role`` pull access."""
+
+
+class _EcrImage(ContainerImage):
+    def __init__(self, repository: ecr.IRepository, tag: str | None, digest: str | None) -> None:
+        self._repository = repository
+        self._tag = tag
+        self._digest = digest
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if (self._tag is None) == (self._digest is None):
+            problems.add(
+                prop,
+                {"tag": self._tag, "digest": self._digest},
+                "exactly one of tag or digest",
+                "pin the image: ContainerImage.from_ecr_repository(repo, tag='1.0') or digest='sha256:...'",
+            )
+        if self._tag is not None and not validation.is_unresolved(self._tag) and not IMAGE_TAG.fullmatch(self._tag):
+            problems.add(f"{prop}.tag", self._tag, f"an ECR tag matching {IMAGE_TAG.pattern}", "fix the tag")
+        digest = self._digest
+        if digest is not None and not validation.is_unresolved(digest) and not IMAGE_DIGEST.fullmatch(digest):
+            problems.add(f"{prop}.digest", digest, f"matching {IMAGE_DIGEST.pattern}", "copy the digest from ECR")
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        role.grant_ecr_pull(self._repository.repository_arn)
+        if self._digest is not None:
+            return ContainerImageConfig(self._repository.repository_uri_for_digest(self._digest))
+        return ContainerImageConfig(self._repository.repository_uri_for_tag(self._tag))
+
+
+class _AssetImage(ContainerImage):
+    def __init__(
+        self, directory: Path, build_args: dict[str, str], file: str | None, platform: ecr_assets.Platform
+    ) -> None:
+        self._directory = directory
+        self._build_args = build_args
+        self._file = file
+        self._platform = platform
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        dockerfile = self._directory / (self._file or "Dockerfile")
+        if not dockerfile.is_file():
+            problems.add(prop, str(dockerfile), "an existing Dockerfile", "check the directory and file names")
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        asset = ecr_assets.DockerImageAsset(
+            scope,
+            ASSET_ID,
+            directory=str(self._directory),
+            build_args=self._build_args or None,
+            file=self._file,
+            platform=self._platform,
+        )
+        role.grant_ecr_pull(asset.repository.repository_arn)
+        return ContainerImageConfig(asset.image_uri)
+
+
+class _UriImage(ContainerImage):
+    def __init__(self, image_uri: str) -> None:
+        self._image_uri = image_uri
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if validation.is_unresolved(self._image_uri):
+            return
+        validation.check_value(
+            problems,
+            prop,
+            self._image_uri,
+            api_model.member("ContainerDefinition", "Image"),
+            "fix the image URI",
+        )
+        if not ECR_IMAGE_URI.fullmatch(self._image_uri):
+            problems.add(
+                prop,
+                self._image_uri,
+                "an Amazon ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repository> with :<tag> "
+                "or @sha256:<digest>",
+                "push the image to ECR (SageMaker pulls from ECR; private registries need ImageConfig, "
+                "which this library does not offer yet) and pin a tag or digest",
+            )
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        match = None if validation.is_unresolved(self._image_uri) else ECR_IMAGE_URI.fullmatch(self._image_uri)
+        if match:
+            repository_arn = Arn.format(
+                ArnComponents(
+                    partition=_partition(match["region"], china=bool(match["cn"])),
+                    service="ecr",
+                    region=match["region"],
+                    account=match["account"],
+                    resource="repository",
+                    resource_name=match["repository"],
+                )
+            )
+            role.grant_ecr_pull(repository_arn)
+        return ContainerImageConfig(self._image_uri)
+
+
+def _partition(region: str, *, china: bool) -> str:
+    if china:
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"

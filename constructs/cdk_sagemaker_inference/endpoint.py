@@ -1,0 +1,245 @@
+"""SageMaker endpoints: the one this library defines and imported ones, with grants and metrics."""
+
+from __future__ import annotations
+
+import re
+
+import jsii
+from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
+
+from constructs import Construct
+
+from . import api_model, validation
+from .endpoint_config import EndpointConfig
+from .errors import Problems
+
+INVOCATION_NAMESPACE = "AWS/SageMaker"
+INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+DEFAULT_PERIOD = Duration.minutes(1)
+
+
+@jsii.implements(sagemaker.IEndpoint)
+class EndpointBase(Resource):
+    """What every endpoint offers, defined here or imported: grants and CloudWatch metrics.
+
+    It implements aws-cdk-lib's ``aws_sagemaker.IEndpoint``, so e.g. ``apigateway.SagemakerIntegration``
+    accepts it. Metrics are per variant, in namespace ``AWS/SageMaker`` (invocations) or
+    ``/aws/sagemaker/Endpoints`` (instances), each over 1 minute unless ``period`` is given.
+    """
+
+    @property
+    def endpoint_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def endpoint_arn(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def endpoint_ref(self) -> sagemaker_refs.EndpointReference:
+        return sagemaker_refs.EndpointReference(endpoint_arn=self.endpoint_arn)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to call InvokeEndpoint on this endpoint only."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
+        )
+
+    def metric(
+        self,
+        metric_name: str,
+        variant_name: str,
+        *,
+        statistic: str,
+        namespace: str = INVOCATION_NAMESPACE,
+        unit: cloudwatch.Unit | None = None,
+        period: Duration | None = None,
+    ) -> cloudwatch.Metric:
+        """Any metric of one variant (dimensions EndpointName and VariantName)."""
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=metric_name,
+            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": variant_name},
+            statistic=statistic,
+            unit=unit,
+            period=period or DEFAULT_PERIOD,
+        )
+
+    def metric_invocations(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Requests sent to the variant: Sum, a count."""
+        return self.metric("Invocations", variant_name, statistic="Sum", period=period)
+
+    def metric_invocations_per_instance(
+        self, variant_name: str, *, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Requests per instance (each request adds 1/instances): Sum, a count."""
+        return self.metric("InvocationsPerInstance", variant_name, statistic="Sum", period=period)
+
+    def metric_model_latency(
+        self, variant_name: str, *, statistic: str = "Average", period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Time the model's container took to respond, in microseconds. Default statistic: Average."""
+        return self.metric(
+            "ModelLatency",
+            variant_name,
+            statistic=statistic,
+            unit=cloudwatch.Unit.MICROSECONDS,
+            period=period,
+        )
+
+    def metric_overhead_latency(
+        self, variant_name: str, *, statistic: str = "Average", period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Time SageMaker added on top of the model, in microseconds. Default statistic: Average."""
+        return self.metric(
+            "OverheadLatency",
+            variant_name,
+            statistic=statistic,
+            unit=cloudwatch.Unit.MICROSECONDS,
+            period=period,
+        )
+
+    def metric_invocation_4xx_errors(
+        self, variant_name: str, *, statistic: str = "Sum", period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Requests answered 4xx. Each request counts 1 or 0, so Sum is a count and Average a rate in [0, 1]."""
+        return self.metric("Invocation4XXErrors", variant_name, statistic=statistic, period=period)
+
+    def metric_invocation_5xx_errors(
+        self, variant_name: str, *, statistic: str = "Sum", period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Requests answered 5xx. Each request counts 1 or 0, so Sum is a count and Average a rate in [0, 1]."""
+        return self.metric("Invocation5XXErrors", variant_name, statistic=statistic, period=period)
+
+    def metric_cpu_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """CPU use of the variant's instances: Average, percent (up to 100 per vCPU)."""
+        return self._instance_metric("CPUUtilization", variant_name, period)
+
+    def metric_memory_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Memory use of the variant's instances: Average, percent."""
+        return self._instance_metric("MemoryUtilization", variant_name, period)
+
+    def metric_disk_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Disk use of the variant's instances: Average, percent."""
+        return self._instance_metric("DiskUtilization", variant_name, period)
+
+    def _instance_metric(self, name: str, variant_name: str, period: Duration | None) -> cloudwatch.Metric:
+        return self.metric(
+            name,
+            variant_name,
+            statistic="Average",
+            namespace=INSTANCE_NAMESPACE,
+            unit=cloudwatch.Unit.PERCENT,
+            period=period,
+        )
+
+
+class _ImportedEndpoint(EndpointBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self._name = name
+        self._arn = arn
+
+    @property
+    def endpoint_name(self) -> str:
+        return self._name
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self._arn
+
+
+class Endpoint(EndpointBase):
+    """A SageMaker endpoint (``AWS::SageMaker::Endpoint``) serving an `EndpointConfig`.
+
+    The endpoint updates in place when its config changes. Its name is known at synth time: a
+    deterministic, valid name derived from the construct path unless you give one, so alarms and
+    policies can name it without waiting for the resource.
+
+    :param endpoint_config: the config to serve.
+    :param endpoint_name: the name; letters, digits and hyphens, at most 63 characters.
+        Default: - ``<stack>-<path>-<hash>``, at most 63 characters.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_config: EndpointConfig,
+        endpoint_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems()
+        validation.check_value(
+            problems,
+            "endpoint_name",
+            endpoint_name,
+            api_model.shape("EndpointName"),
+            "use letters, digits and hyphens (not at the start or end), at most 63 characters",
+        )
+        problems.raise_if_any(self)
+        self.endpoint_config = endpoint_config
+        self._name = endpoint_name or _default_name(self)
+        self.resource = sagemaker.CfnEndpoint(
+            self,
+            "Resource",
+            endpoint_name=self._name,
+            endpoint_config_name=endpoint_config.endpoint_config_name,
+        )
+
+    @property
+    def endpoint_name(self) -> str:
+        return self._name
+
+    @property
+    def endpoint_arn(self) -> str:
+        return self.resource.ref
+
+    @staticmethod
+    def from_endpoint_name(scope: Construct, construct_id: str, endpoint_name: str) -> EndpointBase:
+        """An existing endpoint in this stack's account and Region, by name."""
+        return Endpoint.from_endpoint_attributes(scope, construct_id, endpoint_name=endpoint_name)
+
+    @staticmethod
+    def from_endpoint_arn(scope: Construct, construct_id: str, endpoint_arn: str) -> EndpointBase:
+        """An existing endpoint, by ARN (any account and Region)."""
+        return Endpoint.from_endpoint_attributes(scope, construct_id, endpoint_arn=endpoint_arn)
+
+    @staticmethod
+    def from_endpoint_attributes(
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str | None = None,
+        endpoint_arn: str | None = None,
+    ) -> EndpointBase:
+        """An existing endpoint from its name, its ARN, or both (at least one).
+
+        SageMaker ARNs hold the name in lower case; a literal name is lower-cased when the ARN is built.
+        """
+        if endpoint_name is None and endpoint_arn is None:
+            raise ValueError(f"{scope.node.path}/{construct_id}: give endpoint_name, endpoint_arn, or both")
+        stack = Stack.of(scope)
+        if endpoint_arn is None:
+            assert endpoint_name is not None
+            resource_name = endpoint_name if validation.is_unresolved(endpoint_name) else endpoint_name.lower()
+            endpoint_arn = stack.format_arn(service="sagemaker", resource="endpoint", resource_name=resource_name)
+        if endpoint_name is None:
+            endpoint_name = str(stack.split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
+        return _ImportedEndpoint(scope, construct_id, name=endpoint_name, arn=endpoint_arn)
+
+
+def _default_name(endpoint: Endpoint) -> str:
+    """``<stack>-<path>-<hash>``: unique per construct path, stable across synths, valid for SageMaker."""
+    rule = api_model.shape("EndpointName")
+    name = Names.unique_resource_name(
+        endpoint, max_length=int(rule.max or 63), separator="-", allowed_special_characters="-"
+    )
+    name = re.sub(r"^-+|-+$", "", name)
+    assert rule.pattern and re.fullmatch(rule.pattern, name), name
+    return name

@@ -1,0 +1,187 @@
+"""Endpoint configs for real-time instance variants."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Resource
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+
+from constructs import Construct
+
+from . import api_model, validation
+from .errors import Problems
+from .instance_type import InstanceType
+from .lazy import lazy_any
+from .model import Model
+
+VARIANT = "ProductionVariant"
+DEFAULT_VARIANT_NAME = "AllTraffic"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionVariant:
+    """One real-time variant: a model on a fleet of instances, with a share of the traffic.
+
+    :param model: the model the variant serves.
+    :param instance_type: the instance type, e.g. ``InstanceType.ML_M5_LARGE``.
+    :param variant_name: unique within the endpoint. Default: ``AllTraffic``.
+    :param initial_instance_count: instances at creation. Default: 1.
+    :param initial_variant_weight: relative traffic weight; 0 sends the variant no traffic. Default: 1.0.
+    :param volume_size_in_gb: the ML storage (EBS) volume per instance, in GB. Default: - SageMaker's.
+    :param model_data_download_timeout: time to download and extract the model. Default: - SageMaker's.
+    :param container_startup_health_check_timeout: time for the container to pass /ping.
+        Default: - SageMaker's.
+    :param inference_ami_version: the AMI (GPU driver and CUDA) version. Default: - SageMaker's.
+    """
+
+    model: Model
+    instance_type: InstanceType
+    variant_name: str = DEFAULT_VARIANT_NAME
+    initial_instance_count: int = 1
+    initial_variant_weight: float = 1.0
+    volume_size_in_gb: int | None = None
+    model_data_download_timeout: Duration | None = None
+    container_startup_health_check_timeout: Duration | None = None
+    inference_ami_version: str | None = None
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        """Add this variant's problems, with property names under ``prop``."""
+        limits = {
+            "variant_name": (self.variant_name, "VariantName", "use letters, digits and hyphens, at most 63"),
+            "initial_instance_count": (
+                self.initial_instance_count,
+                "InitialInstanceCount",
+                "start with 1 or more",
+            ),
+            "initial_variant_weight": (
+                self.initial_variant_weight,
+                "InitialVariantWeight",
+                "use a weight >= 0",
+            ),
+            "volume_size_in_gb": (self.volume_size_in_gb, "VolumeSizeInGB", "choose a size in range"),
+            "model_data_download_timeout": (
+                _seconds(self.model_data_download_timeout),
+                "ModelDataDownloadTimeoutInSeconds",
+                "choose a Duration in range",
+            ),
+            "container_startup_health_check_timeout": (
+                _seconds(self.container_startup_health_check_timeout),
+                "ContainerStartupHealthCheckTimeoutInSeconds",
+                "choose a Duration in range",
+            ),
+            "inference_ami_version": (
+                self.inference_ami_version,
+                "InferenceAmiVersion",
+                "pick a listed version",
+            ),
+        }
+        for name, (value, api_member, fix) in limits.items():
+            validation.check_value(problems, f"{prop}.{name}", value, api_model.member(VARIANT, api_member), fix)
+        validation.check_instance_type(problems, f"{prop}.instance_type", self.instance_type.name)
+
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=self.variant_name,
+            model_name=self.model.model_name,
+            instance_type=self.instance_type.name,
+            initial_instance_count=self.initial_instance_count,
+            initial_variant_weight=self.initial_variant_weight,
+            volume_size_in_gb=self.volume_size_in_gb,
+            model_data_download_timeout_in_seconds=_seconds(self.model_data_download_timeout),
+            container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
+            inference_ami_version=self.inference_ami_version,
+        )
+
+
+def _seconds(duration: Duration | None) -> int | None:
+    return None if duration is None else int(duration.to_seconds())
+
+
+class EndpointConfig(Resource):
+    """An endpoint config (``AWS::SageMaker::EndpointConfig``) of 1 to 10 real-time instance variants.
+
+    It has no physical name: every property is create-only, so any change creates a new config that
+    the endpoint then switches to. Add variants later with `add_production_variant`.
+
+    :param production_variants: the variants; at least one.
+    :param kms_key: encrypts the instances' ML storage volumes. Default: - an AWS-managed key.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        production_variants: Sequence[ProductionVariant],
+        kms_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._variants: list[ProductionVariant] = []
+        self.kms_key = kms_key
+        self._validated_add(list(production_variants))
+        validation.warn_at_synth(self, self._soft_problems)
+        self.resource = sagemaker.CfnEndpointConfig(
+            self,
+            "Resource",
+            production_variants=lazy_any(lambda: [variant.render() for variant in self._variants]),
+            kms_key_id=kms_key.key_arn if kms_key else None,
+        )
+        self.endpoint_config_name: str = self.resource.attr_endpoint_config_name
+        self.endpoint_config_arn: str = self.resource.ref
+
+    @property
+    def production_variants(self) -> tuple[ProductionVariant, ...]:
+        return tuple(self._variants)
+
+    def add_production_variant(self, variant: ProductionVariant) -> None:
+        """Add a variant; raises `ValidationError` if it breaks a rule, leaving the config unchanged."""
+        self._validated_add([variant])
+
+    def _validated_add(self, new: list[ProductionVariant]) -> None:
+        candidate = self._variants + new
+        problems = Problems()
+        validation.check_count(
+            problems,
+            "production_variants",
+            candidate,
+            api_model.member("CreateEndpointConfigInput", "ProductionVariants"),
+            "split the variants across endpoints",
+        )
+        for index, variant in enumerate(candidate):
+            variant.validate(problems, f"production_variants[{index}]")
+        validation.check_unique(
+            problems,
+            "production_variants[*].variant_name",
+            [variant.variant_name for variant in candidate],
+            "give each variant its own variant_name",
+        )
+        problems.raise_if_any(self)
+        self._variants = candidate
+
+    def _soft_problems(self) -> list[validation.Warning]:
+        found = []
+        weights = [variant.initial_variant_weight for variant in self._variants]
+        if all(not validation.is_unresolved(weight) and weight == 0 for weight in weights):
+            found.append(("NoTraffic", "every variant has weight 0, so the endpoint routes no traffic"))
+        counts = [variant.initial_instance_count for variant in self._variants]
+        if not any(validation.is_unresolved(count) for count in counts) and sum(counts) == 1:
+            found.append(
+                (
+                    "SingleInstance",
+                    "the endpoint runs on one instance; use 2 or more for production so SageMaker can spread "
+                    "them across Availability Zones (F-13.5)",
+                )
+            )
+        networks = {(variant.model.network_isolation, tuple(variant.model.subnet_ids)) for variant in self._variants}
+        if len(networks) > 1:
+            found.append(
+                (
+                    "MixedModelNetworks",
+                    "the variants' models differ in network isolation or subnets; models served by one endpoint "
+                    "should share them (F-1.3)",
+                )
+            )
+        return found

@@ -1,0 +1,54 @@
+"""Synth-time errors that name the construct, the property, the value, what is allowed and the fix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from constructs import IConstruct
+
+MAX_VALUE_CHARS = 120
+
+
+class ValidationError(ValueError):
+    """Raised at synth time when construct properties break a SageMaker rule.
+
+    One error lists every problem found on one construct. ``problems`` holds them for programs.
+    """
+
+    def __init__(self, construct_path: str, problems: list[Problem]) -> None:
+        self.construct_path = construct_path
+        self.problems = list(problems)
+        lines = [f"{construct_path}: {len(problems)} invalid propert{'y' if len(problems) == 1 else 'ies'}"]
+        lines += [f"  - {problem}" for problem in problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: ``prop`` got ``value``; ``allowed`` says what is valid and ``fix`` what to do."""
+
+    prop: str
+    value: object
+    allowed: str
+    fix: str
+
+    def __str__(self) -> str:
+        shown = repr(self.value)
+        if len(shown) > MAX_VALUE_CHARS:
+            shown = shown[: MAX_VALUE_CHARS - 3] + "..."
+        return f"{self.prop} = {shown}: allowed: {self.allowed}. Fix: {self.fix}"
+
+
+@dataclass
+class Problems:
+    """Collects the problems of one construct, then raises them together."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, prop: str, value: object, allowed: str, fix: str) -> None:
+        self.items.append(Problem(prop, value, allowed, fix))
+
+    def raise_if_any(self, scope: IConstruct) -> None:
+        """Raise one `ValidationError` naming ``scope``'s path if any problem was added."""
+        if self.items:
+            raise ValidationError(scope.node.path or "<app>", self.items)

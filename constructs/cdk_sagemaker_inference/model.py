@@ -1,0 +1,164 @@
+"""A SageMaker Model: one inference container, its data, its execution role and its network."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Resource
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+
+from constructs import Construct
+
+from . import api_model, validation
+from .container_image import ContainerImage
+from .errors import Problems
+from .execution_role import ExecutionRole
+from .model_data import ModelData
+
+MIN_RECOMMENDED_SUBNETS = 2
+
+
+class Model(Resource):
+    """A SageMaker model (``AWS::SageMaker::Model``) with a single container.
+
+    It has no physical name: every property is create-only, so CloudFormation replaces the model on
+    any change, which a fixed name would make fail. The model depends on its role's policy, because
+    CreateModel checks the image and data access at once.
+
+    :param container: the inference image.
+    :param model_data: the model artifacts, extracted to ``/opt/ml/model``. Default: - none.
+    :param environment: container environment variables. Default: - none.
+    :param role: the execution role: an `ExecutionRole` (e.g. another model's ``execution_role``, to share
+        one role and policy), or any IAM role, to which a managed policy with what the model needs is
+        attached. Default: - a least-privilege `ExecutionRole` is defined.
+    :param network_isolation: block all network access from the container. Default: False.
+    :param vpc: run the container in this VPC. Default: - no VPC.
+    :param vpc_subnets: the subnets to use in ``vpc``. Default: - the VPC's private subnets.
+    :param security_groups: the security groups in ``vpc``. Default: - one is defined, all egress allowed.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        container: ContainerImage,
+        model_data: ModelData | None = None,
+        environment: Mapping[str, str] | None = None,
+        role: ExecutionRole | iam.IRole | None = None,
+        network_isolation: bool = False,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.environment = dict(environment or {})
+        self.network_isolation = network_isolation
+        self.vpc = vpc
+        self.subnet_ids: list[str] = _select_subnets(vpc, vpc_subnets).subnet_ids if vpc else []
+        self._validate(container, model_data, vpc, vpc_subnets, security_groups)
+
+        self.execution_role = (
+            role if isinstance(role, ExecutionRole) else ExecutionRole(self, "ExecutionRole", role=role)
+        )
+        self.role: iam.IRole = self.execution_role.role
+        self.security_groups: list[ec2.ISecurityGroup] = []
+        if vpc is not None:
+            self.security_groups = list(security_groups or [])
+            if not self.security_groups:
+                self.security_groups = [ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=True)]
+            self.execution_role.grant_vpc_access()
+
+        self.image_uri = container.bind(self, self.execution_role).image_uri
+        self.model_data_url = model_data.bind(self, self.execution_role).url if model_data else None
+
+        self.resource = sagemaker.CfnModel(
+            self,
+            "Resource",
+            execution_role_arn=self.role.role_arn,
+            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
+                image=self.image_uri,
+                model_data_url=self.model_data_url,
+                environment=self.environment or None,
+            ),
+            enable_network_isolation=network_isolation or None,
+            vpc_config=self._vpc_config(),
+        )
+        self.resource.node.add_dependency(self.execution_role.policy)
+        self.model_name: str = self.resource.attr_model_name
+        self.model_arn: str = self.resource.ref
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The model's security groups, for ``connections.allow_to(...)``. Only for a model in a VPC."""
+        if self.vpc is None:
+            raise ValueError(f"{self.node.path}: the model has no VPC, so it has no connections; pass vpc=...")
+        return ec2.Connections(security_groups=self.security_groups)
+
+    def _vpc_config(self) -> sagemaker.CfnModel.VpcConfigProperty | None:
+        if self.vpc is None:
+            return None
+        return sagemaker.CfnModel.VpcConfigProperty(
+            subnets=self.subnet_ids,
+            security_group_ids=[group.security_group_id for group in self.security_groups],
+        )
+
+    def _validate(
+        self,
+        container: ContainerImage,
+        model_data: ModelData | None,
+        vpc: ec2.IVpc | None,
+        vpc_subnets: ec2.SubnetSelection | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> None:
+        problems = Problems()
+        container.validate(problems, "container")
+        if model_data is not None:
+            model_data.validate(problems, "model_data")
+        validation.check_environment(problems, "environment", self.environment)
+        if vpc is None and (vpc_subnets is not None or security_groups):
+            problems.add("vpc", None, "a VPC whenever vpc_subnets or security_groups are given", "pass vpc=... as well")
+        if vpc is not None:
+            vpc_rules = "VpcConfig"
+            validation.check_count(
+                problems,
+                "vpc_subnets",
+                self.subnet_ids,
+                api_model.member(vpc_rules, "Subnets"),
+                "select fewer or more subnets with vpc_subnets",
+            )
+            if security_groups:
+                validation.check_count(
+                    problems,
+                    "security_groups",
+                    list(security_groups),
+                    api_model.member(vpc_rules, "SecurityGroupIds"),
+                    "pass fewer security groups",
+                )
+        problems.raise_if_any(self)
+        subnets_known = vpc is not None and not validation.is_unresolved(self.subnet_ids)
+        if subnets_known and len(self.subnet_ids) < MIN_RECOMMENDED_SUBNETS:
+            validation.warn(
+                self,
+                "SingleSubnet",
+                f"the model uses {len(self.subnet_ids)} subnet; use at least {MIN_RECOMMENDED_SUBNETS} in "
+                "different Availability Zones so SageMaker can spread instances (F-1.9)",
+            )
+
+
+SUBNET_SELECTION_FIELDS = (
+    "availability_zones",
+    "one_per_az",
+    "subnet_filters",
+    "subnet_group_name",
+    "subnets",
+    "subnet_type",
+)
+
+
+def _select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> ec2.SelectedSubnets:
+    """``vpc.select_subnets`` for a `SubnetSelection` (Python's binding takes its fields as keywords)."""
+    fields = {name: getattr(selection, name) for name in SUBNET_SELECTION_FIELDS} if selection else {}
+    return vpc.select_subnets(**{name: value for name, value in fields.items() if value is not None})

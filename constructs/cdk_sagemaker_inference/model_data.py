@@ -1,0 +1,144 @@
+"""Where a model's artifacts come from: S3, a local ``.tar.gz`` file, or a local directory."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from pathlib import Path
+
+from aws_cdk import AssetHashType, Aws
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+
+from constructs import Construct
+
+from . import validation
+from .errors import Problems
+from .execution_role import ExecutionRole
+from .model_archive import find_symlinks, pack_directory
+
+ASSET_ID = "ModelData"
+
+
+@dataclass(frozen=True)
+class ModelDataConfig:
+    """What a `Model` puts in ``ModelDataUrl``."""
+
+    url: str
+
+
+class ModelData(abc.ABC):
+    """A model archive SageMaker downloads and extracts to ``/opt/ml/model``.
+
+    Choose with a factory; `Model` calls `validate` then `bind`, which grants the execution role
+    read access to exactly this object.
+    """
+
+    @staticmethod
+    def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
+        """A ``.tar.gz`` object in ``bucket`` (its KMS key, if the bucket has one, is granted too)."""
+        return _S3ModelData(f"s3://{bucket.bucket_name}/{key}", bucket.arn_for_objects(key), bucket.encryption_key)
+
+    @staticmethod
+    def from_s3_url(url: str, *, kms_key: kms.IKey | None = None) -> ModelData:
+        """A ``.tar.gz`` object named by ``s3://bucket/key``.
+
+        :param kms_key: the key that encrypts the object. Default: - none (SSE-S3).
+        """
+        match = None if validation.is_unresolved(url) else validation.S3_MODEL_URL.fullmatch(url)
+        object_arn = f"arn:{Aws.PARTITION}:s3:::{match['bucket']}/{match['key']}" if match else None
+        return _S3ModelData(url, object_arn, kms_key)
+
+    @staticmethod
+    def from_asset(path: str) -> ModelData:
+        """A local ``.tar.gz`` file, uploaded as a CDK file asset."""
+        return _LocalArchive(Path(path))
+
+    @staticmethod
+    def from_local_directory(path: str) -> ModelData:
+        """A local directory, packed at synth time into a reproducible ``model.tar.gz`` asset.
+
+        The same files give the same bytes and asset hash on any machine. Symlinks are an error.
+        """
+        return _LocalDirectory(Path(path))
+
+    def validate(self, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
+        """Add this choice's problems, if any, under the property name ``prop``."""
+
+    @abc.abstractmethod
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        """Create what the choice needs under ``scope`` and grant ``role`` read access."""
+
+
+class _S3ModelData(ModelData):
+    def __init__(self, url: str, object_arn: str | None, kms_key: kms.IKey | None) -> None:
+        self._url = url
+        self._object_arn = object_arn
+        self._kms_key = kms_key
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if validation.is_unresolved(self._url) and self._object_arn is None:
+            problems.add(
+                prop,
+                self._url,
+                "a literal s3:// URL (the role's read grant needs the bucket and key)",
+                "use ModelData.from_bucket(bucket, key) for a bucket known only at deploy time",
+            )
+        validation.check_s3_model_archive(problems, prop, self._url)
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        if self._object_arn is not None:
+            role.grant_s3_object_read(self._object_arn, self._kms_key)
+        return ModelDataConfig(url=self._url)
+
+
+class _LocalArchive(ModelData):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if not self._path.is_file():
+            problems.add(prop, str(self._path), "an existing local file", "check the path (relative to the cwd)")
+        elif not self._path.name.endswith(validation.MODEL_ARCHIVE_SUFFIX):
+            problems.add(
+                prop,
+                str(self._path),
+                f"a gzip-compressed tar named *{validation.MODEL_ARCHIVE_SUFFIX}",
+                "pack the model as model.tar.gz, or use ModelData.from_local_directory()",
+            )
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        return _bind_asset(s3_assets.Asset(scope, ASSET_ID, path=str(self._path)), role)
+
+
+class _LocalDirectory(ModelData):
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if not self._path.is_dir():
+            problems.add(prop, str(self._path), "an existing local directory", "check the path (relative to the cwd)")
+            return
+        symlinks = find_symlinks(self._path)
+        if symlinks:
+            problems.add(
+                prop,
+                str(self._path),
+                "a directory without symlinks (SageMaker refuses model archives that contain them)",
+                f"replace these symlinks with the files they point to: {', '.join(symlinks)}",
+            )
+        if not any(path.is_file() for path in self._path.rglob("*")):
+            problems.add(prop, str(self._path), "a directory with at least one file", "put the model files in it")
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        archive, digest = pack_directory(self._path)
+        asset = s3_assets.Asset(
+            scope, ASSET_ID, path=str(archive), asset_hash=digest, asset_hash_type=AssetHashType.CUSTOM
+        )
+        return _bind_asset(asset, role)
+
+
+def _bind_asset(asset: s3_assets.Asset, role: ExecutionRole) -> ModelDataConfig:
+    role.grant_s3_object_read(asset.bucket.arn_for_objects(asset.s3_object_key))
+    return ModelDataConfig(url=asset.s3_object_url)

@@ -1,0 +1,147 @@
+"""The sample app's config file: read once, checked, and turned into typed settings.
+
+Format (JSON; paths are relative to the config file):
+
+```
+{
+  "env": {"account": "123456789012" | null, "region": "eu-west-1" | null},   optional, null = from the CLI
+  "tags": {"key": "value", ...},                                              optional
+  "realtime": {
+    "stackName": "SageMakerRealtimeSample",
+    "imageDirectory": "../containers/sentiment-server",    a Dockerfile directory
+    "modelDirectory": "../containers/sentiment-model",     packed into model.tar.gz
+    "instanceType": "ml.m5.large",
+    "encryptVolumes": true,                                 a KMS key for the ML storage volumes
+    "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "environment": {}}]
+  }
+}
+```
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "sample.json"
+
+
+class ConfigError(ValueError):
+    """A config file problem, naming the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class VariantSettings:
+    name: str
+    weight: float
+    instance_count: int
+    environment: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RealtimeSettings:
+    stack_name: str
+    image_directory: Path
+    model_directory: Path
+    instance_type: str
+    encrypt_volumes: bool
+    variants: tuple[VariantSettings, ...]
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    account: str | None
+    region: str | None
+    tags: dict[str, str]
+    realtime: RealtimeSettings
+
+
+def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
+    """Read and check the config file at ``path``; raise `ConfigError` naming the key and the fix."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file. Fix: pass -c config=<path to a JSON file>") from None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"{path}: not valid JSON ({error}). Fix: correct the syntax") from None
+    reader = _Reader(path)
+    env = reader.section(raw, "env", required=False)
+    return AppConfig(
+        account=reader.optional_str(env, "env.account"),
+        region=reader.optional_str(env, "env.region"),
+        tags={str(k): reader.string(v, f"tags.{k}") for k, v in reader.section(raw, "tags", required=False).items()},
+        realtime=reader.realtime(reader.section(raw, "realtime", required=True)),
+    )
+
+
+class _Reader:
+    """Typed access to the parsed JSON; every error names ``<file>: <key>``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.resolve().parent
+
+    def fail(self, key: str, value: Any, expected: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {key} = {value!r}: expected {expected}. Fix: set {key} to {expected}")
+
+    def section(self, parent: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
+        if key not in parent or parent[key] is None:
+            if required:
+                raise self.fail(key, None, "an object")
+            return {}
+        value = parent[key]
+        if not isinstance(value, dict):
+            raise self.fail(key, value, "an object")
+        return value
+
+    def string(self, value: Any, key: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(key, value, "a non-empty string")
+        return value
+
+    def optional_str(self, parent: dict[str, Any], key: str) -> str | None:
+        value = parent.get(key.rsplit(".", 1)[-1])
+        return None if value is None else self.string(value, key)
+
+    def number(self, value: Any, key: str, *, integer: bool = False) -> Any:
+        wanted = int if integer else (int, float)
+        if isinstance(value, bool) or not isinstance(value, wanted):
+            raise self.fail(key, value, "an integer" if integer else "a number")
+        return value
+
+    def directory(self, value: Any, key: str) -> Path:
+        path = (self.base / self.string(value, key)).resolve()
+        if not path.is_dir():
+            raise self.fail(key, value, f"a directory relative to {self.base}")
+        return path
+
+    def realtime(self, raw: dict[str, Any]) -> RealtimeSettings:
+        variants = raw.get("variants")
+        if not isinstance(variants, list) or not variants:
+            raise self.fail("realtime.variants", variants, "a non-empty list of variants")
+        encrypt = raw.get("encryptVolumes", True)
+        if not isinstance(encrypt, bool):
+            raise self.fail("realtime.encryptVolumes", encrypt, "true or false")
+        return RealtimeSettings(
+            stack_name=self.string(raw.get("stackName"), "realtime.stackName"),
+            image_directory=self.directory(raw.get("imageDirectory"), "realtime.imageDirectory"),
+            model_directory=self.directory(raw.get("modelDirectory"), "realtime.modelDirectory"),
+            instance_type=self.string(raw.get("instanceType"), "realtime.instanceType"),
+            encrypt_volumes=encrypt,
+            variants=tuple(self.variant(v, f"realtime.variants[{i}]") for i, v in enumerate(variants)),
+        )
+
+    def variant(self, raw: Any, key: str) -> VariantSettings:
+        if not isinstance(raw, dict):
+            raise self.fail(key, raw, "an object")
+        environment = raw.get("environment") or {}
+        if not isinstance(environment, dict):
+            raise self.fail(f"{key}.environment", environment, "an object of strings")
+        return VariantSettings(
+            name=self.string(raw.get("name"), f"{key}.name"),
+            weight=self.number(raw.get("weight", 1), f"{key}.weight"),
+            instance_count=self.number(raw.get("instanceCount", 1), f"{key}.instanceCount", integer=True),
+            environment={str(k): self.string(v, f"{key}.environment.{k}") for k, v in environment.items()},
+        )

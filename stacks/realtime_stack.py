@@ -1,0 +1,64 @@
+"""Sample stack: a two-variant real-time endpoint serving the sample sentiment model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from cdk_sagemaker_inference import (
+    ContainerImage,
+    Endpoint,
+    EndpointConfig,
+    InstanceType,
+    Model,
+    ModelData,
+    ProductionVariant,
+)
+
+from constructs import Construct
+
+from .app_config import RealtimeSettings
+
+
+class RealtimeEndpointStack(Stack):
+    """One model per variant (same image and data, own environment), one config, one endpoint."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        image = ContainerImage.from_asset(str(settings.image_directory))
+        model_data = ModelData.from_local_directory(str(settings.model_directory))
+        variants = []
+        shared_role = None
+        for variant in settings.variants:
+            model = Model(
+                self,
+                f"{variant.name}Model",
+                container=image,
+                model_data=model_data,
+                environment=variant.environment,
+                role=shared_role,
+            )
+            shared_role = shared_role or model.execution_role
+            variants.append(
+                ProductionVariant(
+                    model=model,
+                    variant_name=variant.name,
+                    instance_type=InstanceType.of(settings.instance_type),
+                    initial_instance_count=variant.instance_count,
+                    initial_variant_weight=variant.weight,
+                )
+            )
+        volume_key = None
+        if settings.encrypt_volumes:
+            volume_key = kms.Key(
+                self,
+                "VolumeKey",
+                description="Encrypts the sample endpoint's ML storage volumes",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.DESTROY,
+                pending_window=Duration.days(7),
+            )
+        config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=volume_key)
+        self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
+        CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

@@ -1,0 +1,24 @@
+"""The sample app's composition: stacks from the config, tags, and the cdk-nag rule packs."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Environment, Stack, Tags, Validations
+from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+
+from .app_config import AppConfig
+from .realtime_stack import RealtimeEndpointStack
+
+
+def nag_packs(app: App) -> list[AwsSolutionsChecks | HIPAASecurityChecks | NIST80053R5Checks]:
+    """The rule packs the sample app must pass: AWS Solutions, HIPAA Security, NIST 800-53 rev 5."""
+    return [AwsSolutionsChecks(app), HIPAASecurityChecks(app), NIST80053R5Checks(app)]
+
+
+def define_sample_app(app: App, config: AppConfig) -> list[Stack]:
+    """Define the sample stacks in ``app``; synth fails on any unacknowledged cdk-nag finding."""
+    env = Environment(account=config.account, region=config.region)
+    stacks: list[Stack] = [RealtimeEndpointStack(app, config.realtime.stack_name, settings=config.realtime, env=env)]
+    for key, value in config.tags.items():
+        Tags.of(app).add(key, value)
+    Validations.of(app).add_plugins(*nag_packs(app))
+    return stacks
