@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
+
 from cdk_sagemaker_inference import (
     ContainerImage,
     Endpoint,
@@ -15,7 +16,6 @@ from cdk_sagemaker_inference import (
     ModelData,
     ProductionVariant,
 )
-
 from constructs import Construct
 
 from .app_config import RealtimeSettings

@@ -1,0 +1,81 @@
+"""Builders and assertions the tests share."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk.assertions import Template
+
+from cdk_sagemaker_inference import (
+    ContainerImage,
+    Endpoint,
+    EndpointConfig,
+    InstanceType,
+    Model,
+    ProductionVariant,
+    ValidationError,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def new_app(context: dict[str, Any] | None = None) -> App:
+    """An app without the built-in CloudFormation schema check (4-5 s a synth; cfn-lint covers it)."""
+    return App(builtin_cloud_formation_validation=False, context=context)
+
+
+def new_stack(stack_id: str = "TestStack") -> Stack:
+    return Stack(new_app(), stack_id)
+
+
+def ecr_image(stack: Stack, tag: str = "1.0") -> ContainerImage:
+    repository = ecr.Repository.from_repository_name(stack, f"Repo{len(stack.node.children)}", "inference")
+    return ContainerImage.from_ecr_repository(repository, tag=tag)
+
+
+def ecr_model(stack: Stack, construct_id: str = "Model", **kwargs: Any) -> Model:
+    kwargs.setdefault("container", ecr_image(stack))
+    return Model(stack, construct_id, **kwargs)
+
+
+def variant(model: Model, **kwargs: Any) -> ProductionVariant:
+    kwargs.setdefault("instance_type", InstanceType.ML_M5_LARGE)
+    return ProductionVariant(model=model, **kwargs)
+
+
+def realtime_endpoint(stack: Stack, **variant_kwargs: Any) -> Endpoint:
+    config = EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), **variant_kwargs)])
+    return Endpoint(stack, "Endpoint", endpoint_config=config)
+
+
+def template(stack: Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+def only_resource(stack: Stack, resource_type: str) -> dict[str, Any]:
+    resources = template(stack).find_resources(resource_type)
+    assert len(resources) == 1, f"expected one {resource_type}, found {list(resources)}"
+    resource: dict[str, Any] = next(iter(resources.values()))
+    return resource
+
+
+def expect_problems(call: Any, *fragments: str) -> ValidationError:
+    """Run ``call``; it must raise one ValidationError whose message holds every fragment."""
+    with pytest.raises(ValidationError) as caught:
+        call()
+    for fragment in fragments:
+        assert fragment in str(caught.value), f"{fragment!r} not in:\n{caught.value}"
+    return caught.value
+
+
+def normalized(template_json: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes replaced, so snapshots survive content-neutral changes."""
+    loaded: dict[str, Any] = json.loads(ASSET_HASH.sub("<asset-hash>", json.dumps(template_json, sort_keys=True)))
+    return loaded

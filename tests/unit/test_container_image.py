@@ -1,0 +1,95 @@
+"""Container images: pinned ECR images, local Dockerfiles, image URIs; each grants exactly its pull."""
+
+import json
+
+import pytest
+from aws_cdk import Token
+from aws_cdk import aws_ecr as ecr
+
+from cdk_sagemaker_inference import ContainerImage, Model
+from tests.support import ROOT, expect_problems, only_resource
+
+SAMPLE_SERVER = ROOT / "containers" / "sentiment-server"
+DLC_URI = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker"
+
+
+def model_with(stack, image):
+    return Model(stack, "Model", container=image)
+
+
+def image_of(stack):
+    return stack.resolve(only_resource(stack, "AWS::SageMaker::Model")["Properties"]["PrimaryContainer"]["Image"])
+
+
+def pull_resources(stack):
+    document = only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]
+    return [s["Resource"] for s in stack.resolve(document["Statement"]) if "ecr:BatchGetImage" in s["Action"]]
+
+
+def test_ecr_repository_by_tag(stack):
+    repository = ecr.Repository(stack, "Repo")
+    model_with(stack, ContainerImage.from_ecr_repository(repository, tag="2024-06-01"))
+    assert json.dumps(image_of(stack)).endswith(':2024-06-01"]]}')
+    assert pull_resources(stack) == [{"Fn::GetAtt": ["Repo02AC86CF", "Arn"]}]
+
+
+def test_ecr_repository_by_digest(stack):
+    digest = "sha256:" + "a" * 64
+    model_with(stack, ContainerImage.from_ecr_repository(ecr.Repository(stack, "Repo"), digest=digest))
+    assert json.dumps(image_of(stack)).endswith(f'@{digest}"]]}}')
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "exactly one of tag or digest"),
+        ({"tag": "1", "digest": "sha256:" + "a" * 64}, "exactly one of tag or digest"),
+        ({"tag": "bad tag"}, "container.tag = 'bad tag'"),
+        ({"digest": "sha256:xyz"}, "container.digest = 'sha256:xyz'"),
+    ],
+)
+def test_ecr_image_must_be_pinned_explicitly(stack, kwargs, message):
+    repository = ecr.Repository(stack, "Repo")
+    expect_problems(
+        lambda: model_with(stack, ContainerImage.from_ecr_repository(repository, **kwargs)), "TestStack/Model", message
+    )
+
+
+def test_ecr_tag_token_is_not_checked(stack):
+    tag = Token.as_string({"Ref": "ImageTag"})
+    model_with(stack, ContainerImage.from_ecr_repository(ecr.Repository(stack, "Repo"), tag=tag))
+    assert "ImageTag" in json.dumps(image_of(stack))
+
+
+def test_local_dockerfile_becomes_an_image_asset_the_role_can_pull(stack):
+    model_with(stack, ContainerImage.from_asset(str(SAMPLE_SERVER)))
+    assert "container-assets" in json.dumps(image_of(stack))
+    assert "container-assets" in json.dumps(pull_resources(stack))
+    assets = [child for child in stack.node.find_all() if child.node.id == "ImageAsset"]
+    assert len(assets) == 1
+
+
+def test_local_dockerfile_must_exist(stack, tmp_path):
+    expect_problems(
+        lambda: model_with(stack, ContainerImage.from_asset(str(tmp_path))), "container = ", "an existing Dockerfile"
+    )
+
+
+def test_sagemaker_owned_image_uri_grants_pull_on_its_repository(stack):
+    model_with(stack, ContainerImage.from_image_uri(DLC_URI))
+    assert image_of(stack) == DLC_URI
+    assert pull_resources(stack) == ["arn:aws:ecr:us-east-1:763104351884:repository/pytorch-inference"]
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["docker.io/library/python:3.12", "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo", "x" * 300],
+)
+def test_image_uri_must_be_a_pinned_ecr_uri(stack, uri):
+    expect_problems(lambda: model_with(stack, ContainerImage.from_image_uri(uri)), "container = ", "Amazon ECR image")
+
+
+def test_image_uri_token_is_not_checked_and_grants_nothing(stack):
+    model_with(stack, ContainerImage.from_image_uri(Token.as_string({"Ref": "ImageUri"})))
+    assert image_of(stack) == {"Ref": "ImageUri"}
+    assert pull_resources(stack) == []

@@ -1,0 +1,225 @@
+"""Real-time endpoint configs: variants, weights, instances, volumes, timeouts, KMS and their rules."""
+
+import pytest
+from aws_cdk import Duration, Token
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Annotations, Match
+
+from cdk_sagemaker_inference import EndpointConfig, InstanceType, api_model
+from tests.support import ecr_model, expect_problems, only_resource, variant
+
+
+def config_properties(stack):
+    return stack.resolve(only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"])
+
+
+def test_variant_defaults_are_rendered(stack):
+    model = ecr_model(stack)
+    EndpointConfig(stack, "Config", production_variants=[variant(model)])
+    [rendered] = config_properties(stack)["ProductionVariants"]
+    assert rendered == {
+        "VariantName": "AllTraffic",
+        "ModelName": stack.resolve(model.model_name),
+        "InstanceType": "ml.m5.large",
+        "InitialInstanceCount": 1,
+        "InitialVariantWeight": 1,
+    }
+
+
+def test_config_has_no_physical_name_and_no_key_by_default(stack):
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack))])
+    assert set(config_properties(stack)) == {"ProductionVariants"}
+
+
+def test_large_model_settings_and_volume_key(stack):
+    key = kms.Key(stack, "Key")
+    EndpointConfig(
+        stack,
+        "Config",
+        kms_key=key,
+        production_variants=[
+            variant(
+                ecr_model(stack),
+                instance_type=InstanceType.ML_G5_2XLARGE,
+                volume_size_in_gb=256,
+                model_data_download_timeout=Duration.minutes(30),
+                container_startup_health_check_timeout=Duration.seconds(1800),
+                inference_ami_version="al2-ami-sagemaker-inference-gpu-2",
+            )
+        ],
+    )
+    properties = config_properties(stack)
+    assert properties["KmsKeyId"] == {"Fn::GetAtt": ["Key961B73FD", "Arn"]}
+    [rendered] = properties["ProductionVariants"]
+    assert rendered["VolumeSizeInGB"] == 256
+    assert rendered["ModelDataDownloadTimeoutInSeconds"] == 1800
+    assert rendered["ContainerStartupHealthCheckTimeoutInSeconds"] == 1800
+    assert rendered["InferenceAmiVersion"] == "al2-ami-sagemaker-inference-gpu-2"
+
+
+def test_multi_variant_weights_including_zero(stack):
+    model = ecr_model(stack)
+    EndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            variant(model, variant_name="Blue", initial_variant_weight=0),
+            variant(model, variant_name="Green", initial_variant_weight=1, initial_instance_count=2),
+        ],
+    )
+    rendered = config_properties(stack)["ProductionVariants"]
+    assert [(v["VariantName"], v["InitialVariantWeight"], v["InitialInstanceCount"]) for v in rendered] == [
+        ("Blue", 0, 1),
+        ("Green", 1, 2),
+    ]
+
+
+def test_variants_added_after_construction_are_rendered(stack):
+    model = ecr_model(stack)
+    config = EndpointConfig(stack, "Config", production_variants=[variant(model, variant_name="A")])
+    config.add_production_variant(variant(model, variant_name="B"))
+    assert [v["VariantName"] for v in config_properties(stack)["ProductionVariants"]] == ["A", "B"]
+    assert [v.variant_name for v in config.production_variants] == ["A", "B"]
+
+
+# One case per rule: (variant field, invalid literal, message fragment).
+VARIANT_RULES = [
+    ("variant_name", "bad_name", "production_variants[0].variant_name = 'bad_name'"),
+    ("instance_type", InstanceType.of("ml.m5.huge"), "production_variants[0].instance_type = 'ml.m5.huge'"),
+    ("initial_instance_count", 0, "initial_instance_count = 0: allowed: an integer at least 1"),
+    ("initial_variant_weight", -1, "initial_variant_weight = -1: allowed: a number at least 0"),
+    ("volume_size_in_gb", 513, "volume_size_in_gb = 513: allowed: an integer from 1 to 512"),
+    ("model_data_download_timeout", Duration.hours(2), "model_data_download_timeout = 7200"),
+    ("container_startup_health_check_timeout", Duration.seconds(30), "container_startup_health_check_timeout = 30"),
+    ("inference_ami_version", "al2-gpu-9", "inference_ami_version = 'al2-gpu-9'"),
+]
+
+VARIANT_TOKENS = {
+    "variant_name": Token.as_string({"Ref": "VariantName"}),
+    "instance_type": InstanceType.of(Token.as_string({"Ref": "InstanceType"})),
+    "initial_instance_count": Token.as_number({"Ref": "Count"}),
+    "initial_variant_weight": Token.as_number({"Ref": "Weight"}),
+    "volume_size_in_gb": Token.as_number({"Ref": "Volume"}),
+    "model_data_download_timeout": Duration.seconds(Token.as_number({"Ref": "Download"})),
+    "container_startup_health_check_timeout": Duration.seconds(Token.as_number({"Ref": "Startup"})),
+    "inference_ami_version": Token.as_string({"Ref": "Ami"}),
+}
+
+
+@pytest.mark.parametrize(("field", "value", "fragment"), VARIANT_RULES, ids=[rule[0] for rule in VARIANT_RULES])
+def test_each_variant_rule_rejects_a_bad_literal_naming_path_and_fix(stack, field, value, fragment):
+    error = expect_problems(
+        lambda: EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), **{field: value})]),
+        "TestStack/Config: 1 invalid property",
+        fragment,
+        "Fix: ",
+    )
+    assert "botocore" in str(error)
+
+
+@pytest.mark.parametrize("field", list(VARIANT_TOKENS))
+def test_each_variant_rule_skips_a_token(stack, field):
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), **{field: VARIANT_TOKENS[field]})])
+    assert config_properties(stack)["ProductionVariants"]
+
+
+def test_rules_cover_every_token_case():
+    assert {rule[0] for rule in VARIANT_RULES} == set(VARIANT_TOKENS)
+
+
+def test_variant_names_must_be_unique(stack):
+    model = ecr_model(stack)
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(model, variant_name="A"), variant(model, variant_name="A")]
+        ),
+        "production_variants[*].variant_name = ['A']: allowed: unique names",
+    )
+
+
+def test_token_variant_names_are_not_compared(stack):
+    model = ecr_model(stack)
+    name = Token.as_string({"Ref": "Name"})
+    EndpointConfig(
+        stack, "Config", production_variants=[variant(model, variant_name=name), variant(model, variant_name=name)]
+    )
+
+
+def test_one_to_ten_variants(stack):
+    model = ecr_model(stack)
+    limit = int(api_model.member("CreateEndpointConfigInput", "ProductionVariants").max)
+    assert limit == 10
+    expect_problems(lambda: EndpointConfig(stack, "None", production_variants=[]), "'0 items': allowed: from 1 to 10")
+    config = EndpointConfig(
+        stack, "Ten", production_variants=[variant(model, variant_name=f"V{i}") for i in range(limit)]
+    )
+    expect_problems(lambda: config.add_production_variant(variant(model, variant_name="V10")), "'11 items'")
+    assert len(config.production_variants) == limit  # a refused add leaves the config unchanged
+
+
+def test_all_variant_problems_come_in_one_error(stack):
+    model = ecr_model(stack)
+    error = expect_problems(
+        lambda: EndpointConfig(
+            stack,
+            "Config",
+            production_variants=[
+                variant(model, variant_name="ok", initial_instance_count=0),
+                variant(model, variant_name="ok", volume_size_in_gb=0),
+            ],
+        ),
+        "3 invalid properties",
+    )
+    assert [p.prop for p in error.problems] == [
+        "production_variants[0].initial_instance_count",
+        "production_variants[1].volume_size_in_gb",
+        "production_variants[*].variant_name",
+    ]
+
+
+def test_instance_type_constants_are_all_valid_hosting_types():
+    valid = set(api_model.shape("ProductionVariantInstanceType").enum)
+    constants = [value for name, value in vars(InstanceType).items() if name.startswith("ML_")]
+    assert len(constants) >= 10
+    assert {str(constant) for constant in constants} <= valid
+
+
+def warnings(stack):
+    return Annotations.from_stack(stack)
+
+
+def test_single_instance_endpoint_warns(stack):
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack))])
+    warnings(stack).has_warning("/TestStack/Config", Match.string_like_regexp("one instance.*SingleInstance"))
+
+
+def test_two_instances_do_not_warn(stack):
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=2)])
+    warnings(stack).has_no_warning("*", Match.any_value())
+
+
+def test_warnings_reflect_variants_added_later(stack):
+    model = ecr_model(stack)
+    config = EndpointConfig(stack, "Config", production_variants=[variant(model, variant_name="A")])
+    config.add_production_variant(variant(model, variant_name="B"))
+    warnings(stack).has_no_warning("/TestStack/Config", Match.string_like_regexp("SingleInstance"))
+
+
+def test_all_zero_weights_warn(stack):
+    model = ecr_model(stack)
+    EndpointConfig(
+        stack, "Config", production_variants=[variant(model, initial_variant_weight=0, initial_instance_count=2)]
+    )
+    warnings(stack).has_warning("/TestStack/Config", Match.string_like_regexp("routes no traffic"))
+
+
+def test_models_with_different_network_isolation_warn(stack):
+    EndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            variant(ecr_model(stack, "Open"), variant_name="A"),
+            variant(ecr_model(stack, "Closed", network_isolation=True), variant_name="B"),
+        ],
+    )
+    warnings(stack).has_warning("/TestStack/Config", Match.string_like_regexp("MixedModelNetworks"))

@@ -1,0 +1,110 @@
+"""The validation module: limits from botocore, token skipping, one error per construct."""
+
+import pytest
+from aws_cdk import Token
+from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+from cdk_sagemaker_inference import api_model, validation
+from cdk_sagemaker_inference.errors import Problems, ValidationError
+
+
+def check(value, shape):
+    problems = Problems()
+    validation.check_value(problems, "prop", value, api_model.shape(shape), "the fix")
+    return problems.items
+
+
+def test_number_limits_come_from_the_api_model():
+    timeout = api_model.member("ProductionVariant", "ModelDataDownloadTimeoutInSeconds")
+    assert (timeout.min, timeout.max) == (60, 3600)
+    assert check(59, timeout.shape) and check(3601, timeout.shape)
+    assert not check(60, timeout.shape) and not check(3600, timeout.shape)
+
+
+def test_a_problem_names_property_value_limits_source_and_fix():
+    [problem] = check(3601, "ProductionVariantModelDataDownloadTimeoutInSeconds")
+    text = str(problem)
+    assert text.startswith("prop = 3601: allowed: an integer from 60 to 3600")
+    assert "botocore" in text and text.endswith("Fix: the fix")
+
+
+@pytest.mark.parametrize("name", ["a", "my-endpoint", "a--b", "A1" * 31 + "x"])
+def test_valid_names_pass(name):
+    assert not check(name, "EndpointName")
+
+
+@pytest.mark.parametrize("name", ["", "-lead", "trail-", "under_score", "dot.ted", "x" * 64])
+def test_invalid_names_fail(name):
+    assert check(name, "EndpointName")
+
+
+def test_tokens_are_never_checked():
+    assert not check(Token.as_string({"Ref": "Name"}), "EndpointName")
+    assert not check(Token.as_number({"Ref": "Count"}), "InitialTaskCount")
+    assert not check(None, "EndpointName")
+    problems = Problems()
+    validation.check_count(problems, "list", Token.as_list({"Ref": "L"}), api_model.shape("Subnets"), "fix")
+    validation.check_unique(problems, "names", [Token.as_string({"Ref": "A"})] * 2, "fix")
+    assert problems.items == []
+
+
+def test_enum_suggests_close_matches():
+    [problem] = check("ml.m5.larg", "ProductionVariantInstanceType")
+    assert "closest: ml.m5.large" in problem.allowed
+
+
+def test_problems_collect_then_raise_once_with_the_construct_path(stack):
+    problems = Problems()
+    problems.add("a", 1, "2", "use 2")
+    problems.add("b", "x", "y", "use y")
+    with pytest.raises(ValidationError) as caught:
+        problems.raise_if_any(stack)
+    assert str(caught.value).splitlines() == [
+        "TestStack: 2 invalid properties",
+        "  - a = 1: allowed: 2. Fix: use 2",
+        "  - b = 'x': allowed: y. Fix: use y",
+    ]
+    assert [p.prop for p in caught.value.problems] == ["a", "b"]
+
+
+def test_long_values_are_truncated_in_messages():
+    problems = Problems()
+    problems.add("p", "v" * 500, "short", "fix")
+    assert len(str(problems.items[0])) < 200
+
+
+# Where the guide, the API and CloudFormation disagree, the API model and the CloudFormation schema win.
+ENDPOINT_CONFIG_SCHEMA = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::EndpointConfig")
+
+
+@pytest.mark.parametrize(
+    ("api_member", "cfn_property"),
+    [
+        ("VolumeSizeInGB", "VolumeSizeInGB"),
+        ("ModelDataDownloadTimeoutInSeconds", "ModelDataDownloadTimeoutInSeconds"),
+        ("ContainerStartupHealthCheckTimeoutInSeconds", "ContainerStartupHealthCheckTimeoutInSeconds"),
+        ("InitialInstanceCount", "InitialInstanceCount"),
+        ("InitialVariantWeight", "InitialVariantWeight"),
+    ],
+)
+def test_enforced_ranges_agree_with_the_cloudformation_schema(api_member, cfn_property):
+    rule = api_model.member("ProductionVariant", api_member)
+    schema = ENDPOINT_CONFIG_SCHEMA.schema["definitions"]["ProductionVariant"]["properties"][cfn_property]
+    assert (rule.min, rule.max) == (schema.get("minimum"), schema.get("maximum"))
+
+
+def test_guide_gap_on_timeouts_is_filled_by_the_api_minimum():
+    # The guide (F-2.5, G4) gives only "up to 60 minutes"; the API and CloudFormation also set a 60 s minimum.
+    assert check(30, "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds")
+
+
+def test_endpoint_name_length_follows_the_api_not_cloudformations_looser_max_length():
+    endpoint_schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::Endpoint").schema
+    assert endpoint_schema["properties"]["EndpointName"]["maxLength"] == 64
+    assert api_model.shape("EndpointName").max == 63
+    assert check("x" * 64, "EndpointName") and not check("x" * 63, "EndpointName")
+
+
+def test_weight_zero_is_allowed_as_the_guide_and_api_agree():
+    # F-2.2: weights 0 and 1 send all traffic to the second variant; the API's minimum is 0.
+    assert not check(0, "VariantWeight") and check(-0.1, "VariantWeight")
