@@ -4,7 +4,8 @@ SageMaker extracts the model data to /opt/ml/model (SM_MODEL_DIR overrides it) a
 - GET /ping: 200 once the model is loaded;
 - POST /invocations: ``application/json`` ``{"text": "..."}`` or ``text/plain``; the answer is JSON
   ``{"label": "positive"|"negative"|"neutral", "score": float, "model": "<name>@<version>"}``.
-It listens on 0.0.0.0:8080 (SAGEMAKER_BIND_TO_PORT and SERVER_HOST override them).
+It listens on 0.0.0.0:8080 (SAGEMAKER_BIND_TO_PORT and SERVER_HOST override them). NEUTRAL_BAND
+overrides the model's neutral band, so two variants of one model can answer differently.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def predict(model: dict[str, Any], text: str) -> dict[str, Any]:
     positive = sum(word in model["positive"] for word in words)
     negative = sum(word in model["negative"] for word in words)
     score = (positive - negative) / max(1, positive + negative)
-    band = float(model.get("neutral_band", 0.0))
+    band = float(os.environ.get("NEUTRAL_BAND", model.get("neutral_band", 0.0)))
     label = "neutral" if abs(score) <= band else ("positive" if score > 0 else "negative")
     return {"label": label, "score": round(score, 4), "model": f"{model['name']}@{model['version']}"}
 

@@ -1,0 +1,171 @@
+"""The sample app: one snapshot per stack, zero cdk-nag findings, cfn-lint clean, checked config."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from aws_cdk import App
+from cfnlint.api import lint
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from stacks.app_config import DEFAULT_CONFIG, load_config
+from stacks.sample_app import define_sample_app, nag_packs
+from tests.support import ROOT, normalized
+
+CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+@pytest.fixture(scope="module")
+def sample_app():
+    """The sample app as `cdk synth` builds it: cdk.json's feature flags, the default config, cdk-nag on."""
+    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    stacks = define_sample_app(app, load_config(DEFAULT_CONFIG))
+    assembly = app.synth()  # raises if any cdk-nag pack reports an unacknowledged finding
+    return app, stacks, assembly
+
+
+@pytest.fixture
+def json_snapshot(snapshot):
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+def test_each_sample_stack_matches_its_snapshot(sample_app, json_snapshot):
+    _, stacks, assembly = sample_app
+    for stack in stacks:
+        assert normalized(assembly.get_stack_by_name(stack.stack_name).template) == json_snapshot(name=stack.stack_name)
+
+
+def test_cdk_nag_reports_zero_findings_in_every_pack(sample_app):
+    app, _, _ = sample_app
+    for pack in nag_packs(app):
+        report = pack.validate_scope(app)
+        findings = [(v.rule_name, r.construct_path) for v in report.violations for r in v.violating_resources]
+        assert findings == [], pack.name
+
+
+def test_every_acknowledgment_sits_on_a_resource_with_a_reason(sample_app):
+    app, stacks, _ = sample_app
+    acknowledged = [
+        (construct, key, reason)
+        for construct in app.node.find_all()
+        for entry in construct.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for key, reason in entry.data.items()
+    ]
+    assert acknowledged
+    assert all(construct not in stacks and construct is not app for construct, _, _ in acknowledged)
+    assert all(len(reason) > 40 for _, _, reason in acknowledged)
+
+
+def test_every_sample_template_is_cfn_lint_clean(sample_app):
+    _, stacks, assembly = sample_app
+    for stack in stacks:
+        template = json.dumps(assembly.get_stack_by_name(stack.stack_name).template)
+        matches = lint(template, regions=["us-east-1", "eu-west-1"])
+        assert [str(match) for match in matches] == []
+
+
+def test_endpoint_name_is_stable_and_exported(sample_app):
+    _, stacks, assembly = sample_app
+    template = assembly.get_stack_by_name(stacks[0].stack_name).template
+    [endpoint] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::Endpoint"]
+    assert endpoint["Properties"]["EndpointName"] == template["Outputs"]["EndpointName"]["Value"]
+
+
+def run_app(tmp_path, config_path):
+    """Run app.py as the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR."""
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "config": str(config_path)}),
+        "CDK_OUTDIR": str(tmp_path / "out"),
+    }
+    return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def write_config(tmp_path, edit):
+    config = json.loads(DEFAULT_CONFIG.read_text())
+    for key in ("imageDirectory", "modelDirectory"):
+        config["realtime"][key] = str((DEFAULT_CONFIG.parent / config["realtime"][key]).resolve())
+    edit(config)  # may drop sections, to test errors
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_app_reads_the_config_named_in_context(tmp_path):
+    def single_variant(config):
+        config["realtime"]["stackName"] = "OtherName"
+        config["realtime"]["variants"] = [{"name": "Only", "weight": 1, "instanceCount": 2}]
+
+    result = run_app(tmp_path, write_config(tmp_path, single_variant))
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / "out" / "OtherName.template.json").read_text())
+    [config] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    assert [v["VariantName"] for v in config["Properties"]["ProductionVariants"]] == ["Only"]
+
+
+def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
+    def unencrypted(config):
+        config["realtime"]["encryptVolumes"] = False
+
+    result = run_app(tmp_path, write_config(tmp_path, unencrypted))
+    assert result.returncode != 0
+    assert "SageMakerEndpointConfigurationKMSKeyConfigured" in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda c: c.pop("realtime"), "realtime = None: expected an object"),
+        (lambda c: c["realtime"].update(variants=[]), "realtime.variants = []: expected a non-empty list"),
+        (lambda c: c["realtime"]["variants"][0].update(weight="heavy"), "realtime.variants[0].weight = 'heavy'"),
+        (lambda c: c["realtime"]["variants"][1].update(instanceCount=1.5), "realtime.variants[1].instanceCount"),
+        (lambda c: c["realtime"].update(modelDirectory="nowhere"), "realtime.modelDirectory = 'nowhere'"),
+        (lambda c: c["realtime"].update(encryptVolumes="yes"), "realtime.encryptVolumes = 'yes': expected true or"),
+        (lambda c: c["env"].update(region=7), "env.region = 7: expected a non-empty string"),
+    ],
+)
+def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
+    from stacks.app_config import ConfigError
+
+    path = write_config(tmp_path, edit)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert fragment in str(caught.value) and "Fix: set" in str(caught.value)
+    assert str(path) in str(caught.value)
+
+
+def test_config_file_errors(tmp_path):
+    from stacks.app_config import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape("no such config file. Fix: pass -c config=")):
+        load_config(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_config(tmp_path / "bad.json")
+
+
+def test_pinned_cdk_cli_synthesizes_the_sample_app_offline(tmp_path):
+    """`npx cdk synth` with the CLI from package-lock.json reads this aws-cdk-lib's cloud assembly."""
+    if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
+        pytest.fail("node_modules is missing: run `make setup` (make test does it)")
+    env = {
+        **os.environ,
+        "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}",
+        "CDK_DISABLE_CLI_TELEMETRY": "1",
+    }
+    out = tmp_path / "cdk.out"
+    result = subprocess.run(
+        [shutil.which("npx") or "npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / "SageMakerRealtimeSample.template.json").is_file()

@@ -1,0 +1,96 @@
+"""Layout guard and wheel: constructs/ stays a source root; the wheel works from outside this repo."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+
+import pytest
+
+import cdk_sagemaker_inference
+import constructs
+from tests.support import ROOT
+
+
+def test_constructs_folder_is_a_source_root_not_a_package():
+    assert not (ROOT / "constructs" / "__init__.py").exists(), "it would shadow the constructs library"
+    assert list(ROOT.glob("tests/**/constructs/__init__.py")) == []
+    assert "site-packages" in constructs.__file__
+    assert cdk_sagemaker_inference.__file__.startswith(str(ROOT / "constructs"))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    result = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    [built] = out.glob("cdk_sagemaker_inference-*.whl")
+    return built
+
+
+def test_wheel_holds_the_package_at_top_level_and_no_constructs_folder(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert top_level == {"cdk_sagemaker_inference"}
+    assert "cdk_sagemaker_inference/py.typed" in names
+    assert "cdk_sagemaker_inference/endpoint.py" in names
+
+
+APP_OUTSIDE_THE_REPO = textwrap.dedent(
+    """
+    import json
+    import cdk_sagemaker_inference as lib
+    from aws_cdk import App, Stack
+    from cdk_sagemaker_inference import (
+        ContainerImage, Endpoint, EndpointConfig, InstanceType, Model, ModelData, ProductionVariant,
+    )
+
+    app = App(builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Consumer")
+    model = Model(
+        stack,
+        "Model",
+        container=ContainerImage.from_image_uri("123456789012.dkr.ecr.eu-west-1.amazonaws.com/model:1"),
+        model_data=ModelData.from_local_directory("model"),
+    )
+    config = EndpointConfig(stack, "Config", production_variants=[
+        ProductionVariant(model=model, instance_type=InstanceType.ML_C5_LARGE, initial_instance_count=2),
+    ])
+    Endpoint(stack, "Endpoint", endpoint_config=config)
+    template = app.synth().get_stack_by_name("Consumer").template
+    print(json.dumps({"file": lib.__file__, "types": sorted(r["Type"] for r in template["Resources"].values())}))
+    """
+)
+
+
+def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    app_dir = tmp_path / "consumer"
+    (app_dir / "model").mkdir(parents=True)
+    (app_dir / "model" / "weights.json").write_text("{}")
+    (app_dir / "app.py").write_text(APP_OUTSIDE_THE_REPO)
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [sys.executable, "app.py"], cwd=app_dir, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["file"].startswith(str(site))
+    assert {"AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint"} <= set(
+        report["types"]
+    )
