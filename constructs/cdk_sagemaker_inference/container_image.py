@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Arn, ArnComponents
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 
@@ -162,17 +161,10 @@ class _UriImage(ContainerImage):
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         match = None if validation.is_unresolved(self._image_uri) else ECR_IMAGE_URI.fullmatch(self._image_uri)
         if match:
-            repository_arn = Arn.format(
-                ArnComponents(
-                    partition=_partition(match["region"], china=bool(match["cn"])),
-                    service="ecr",
-                    region=match["region"],
-                    account=match["account"],
-                    resource="repository",
-                    resource_name=match["repository"],
-                )
+            partition = _partition(match["region"], china=bool(match["cn"]))
+            role.grant_ecr_pull(
+                f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
             )
-            role.grant_ecr_pull(repository_arn)
         return ContainerImageConfig(self._image_uri)
 
 

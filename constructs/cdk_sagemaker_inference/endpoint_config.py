@@ -14,7 +14,6 @@ from constructs import Construct
 from . import api_model, validation
 from .errors import Problems
 from .instance_type import InstanceType
-from .lazy import lazy_any
 from .model import Model
 
 VARIANT = "ProductionVariant"
@@ -126,7 +125,7 @@ class EndpointConfig(Resource):
         self.resource = sagemaker.CfnEndpointConfig(
             self,
             "Resource",
-            production_variants=lazy_any(lambda: [variant.render() for variant in self._variants]),
+            production_variants=[variant.render() for variant in self._variants],
             kms_key_id=kms_key.key_arn if kms_key else None,
         )
         self.endpoint_config_name: str = self.resource.attr_endpoint_config_name
@@ -139,6 +138,7 @@ class EndpointConfig(Resource):
     def add_production_variant(self, variant: ProductionVariant) -> None:
         """Add a variant; raises `ValidationError` if it breaks a rule, leaving the config unchanged."""
         self._validated_add([variant])
+        self.resource.production_variants = [variant.render() for variant in self._variants]
 
     def _validated_add(self, new: list[ProductionVariant]) -> None:
         candidate = self._variants + new

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import jsii
-from aws_cdk import Acknowledgment, ArnFormat, Stack, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
 
-from .nag import wildcard_finding
+from .lazy import lazy_any
+from .nag import stack_arn, wildcard_finding
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
 SAGEMAKER_METRIC_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/*")
+LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 VPC_ACCESS_ACTIONS = (
     "ec2:CreateNetworkInterface",
@@ -38,6 +43,9 @@ class ExecutionRole(Construct):
     inline (cdk-nag's IAMNoInlinePolicy) and there is never ``AmazonSageMakerFullAccess``. Where the
     service forces a wildcard resource, the cdk-nag finding is acknowledged on this policy with why.
 
+    The statements are kept as IAM JSON and rendered once at synth (``policy`` is the
+    ``AWS::IAM::ManagedPolicy``): building one CDK object per statement cost ~40 % of a synth.
+
     Grants through `grant_principal` (e.g. ``bucket.grant_read(execution_role)``) land in the role's
     default inline policy; prefer `add_to_policy`.
 
@@ -53,15 +61,34 @@ class ExecutionRole(Construct):
             assumed_by=iam.ServicePrincipal(SAGEMAKER_PRINCIPAL),
             description="SageMaker execution role (cdk-sagemaker-inference)",
         )
-        self.policy = iam.ManagedPolicy(self, "Policy", roles=[self.role])
-        self._acknowledged: set[str] = set()
-        self._allow_endpoint_logs()
-        self._allow_on_any_resource(
-            iam.PolicyStatement(
-                actions=["cloudwatch:PutMetricData"],
-                resources=["*"],
-                conditions={"StringLike": {"cloudwatch:namespace": list(SAGEMAKER_METRIC_NAMESPACES)}},
-            )
+        self._statements: list[dict[str, Any]] = []
+        self.policy = iam.CfnManagedPolicy(
+            self,
+            "Policy",
+            policy_document=lazy_any(self._render_document),
+            roles=[self.role.role_name],
+        )
+        log_group = stack_arn(self, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
+        log_stream = log_group.with_suffix(":log-stream:*")
+        self._allow(list(LOG_ACTIONS), [log_group.arn, log_stream.arn])
+        self._allow(
+            ["cloudwatch:PutMetricData"],
+            ["*"],
+            conditions={"StringLike": {"cloudwatch:namespace": list(SAGEMAKER_METRIC_NAMESPACES)}},
+        )
+        log_reason = (
+            "SageMaker names endpoint log groups /aws/sagemaker/Endpoints/<endpoint> and log streams after "
+            "instances that exist only at run time; the grant is limited to that prefix"
+        )
+        Validations.of(self.policy).acknowledge(
+            Acknowledgment(id=log_group.wildcard_finding, reason=log_reason),
+            Acknowledgment(id=log_stream.wildcard_finding, reason=log_reason),
+            Acknowledgment(
+                id=wildcard_finding("*"),
+                reason="only actions without resource-level permissions get Resource *: cloudwatch:PutMetricData "
+                "(a condition limits it to SageMaker's namespaces), ecr:GetAuthorizationToken, and the "
+                "network-interface actions for the ENIs SageMaker creates at deploy time in a VPC",
+            ),
         )
 
     @property
@@ -72,62 +99,57 @@ class ExecutionRole(Construct):
     def role_arn(self) -> str:
         return self.role.role_arn
 
-    def add_to_policy(self, statement: iam.PolicyStatement) -> None:
-        """Add a statement to the role's managed policy."""
-        self.policy.add_statements(statement)
+    @property
+    def statements(self) -> list[dict[str, Any]]:
+        """The policy's statements as IAM JSON (values may hold tokens), in the order added."""
+        return list(self._statements)
+
+    def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
+        """Add statements to the role's managed policy."""
+        for statement in statements:
+            self._add(statement.to_statement_json())
 
     def grant_ecr_pull(self, repository_arn: str) -> None:
         """Pull images from one ECR repository (plus ecr:GetAuthorizationToken, which only takes ``*``)."""
-        self.add_to_policy(iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository_arn]))
-        self._allow_on_any_resource(iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]))
+        self._allow(list(ECR_PULL_ACTIONS), [repository_arn])
+        self._allow(["ecr:GetAuthorizationToken"], ["*"])
 
     def grant_s3_object_read(self, object_arn: str, kms_key: kms.IKey | None = None) -> None:
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key."""
-        self.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[object_arn]))
+        self._allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
-            self.add_to_policy(iam.PolicyStatement(actions=["kms:Decrypt"], resources=[kms_key.key_arn]))
+            self._allow(["kms:Decrypt"], [kms_key.key_arn])
 
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""
-        self._allow_on_any_resource(iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"]))
+        self._allow(list(VPC_ACCESS_ACTIONS), ["*"])
 
-    def _allow_endpoint_logs(self) -> None:
-        group = Stack.of(self).format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=f"{ENDPOINT_LOG_GROUP_PREFIX}/*",
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        stream = f"{group}:log-stream:*"
-        self.add_to_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "logs:CreateLogGroup",
-                    "logs:CreateLogStream",
-                    "logs:DescribeLogStreams",
-                    "logs:PutLogEvents",
-                ],
-                resources=[group, stream],
-            )
-        )
-        reason = (
-            "SageMaker names endpoint log groups /aws/sagemaker/Endpoints/<endpoint> and log streams after "
-            "instances that exist only at run time; the grant is limited to that prefix"
-        )
-        for arn in (group, stream):
-            self._acknowledge(wildcard_finding(self, arn), reason)
+    def _allow(self, actions: list[str], resources: list[str], conditions: dict[str, Any] | None = None) -> None:
+        statement: dict[str, Any] = {"Effect": "Allow", "Action": _one_or_list(actions)}
+        statement["Resource"] = _one_or_list(resources)
+        if conditions:
+            statement["Condition"] = conditions
+        self._add(statement)
 
-    def _allow_on_any_resource(self, statement: iam.PolicyStatement) -> None:
-        """Add a statement that the service forces onto ``Resource: *`` and acknowledge that finding."""
-        self.add_to_policy(statement)
-        self._acknowledge(
-            wildcard_finding(self, "*"),
-            "these actions support no resource-level permissions (ecr:GetAuthorizationToken, "
-            "cloudwatch:PutMetricData, which a condition limits to SageMaker's namespaces, ec2:Describe*) or "
-            "act on network interfaces SageMaker creates at deploy time",
-        )
+    def _add(self, statement: dict[str, Any]) -> None:
+        self._statements.append(statement)
 
-    def _acknowledge(self, finding: str, reason: str) -> None:
-        if finding not in self._acknowledged:
-            self._acknowledged.add(finding)
-            Validations.of(self.policy).acknowledge(Acknowledgment(id=finding, reason=reason))
+    def _render_document(self) -> dict[str, Any]:
+        """The policy document, each statement once: models sharing a role bind the same grants again.
+
+        Repeats have equal actions; only then are statements resolved to compare them (their ARNs are
+        tokens of different constructs), as each resolution is a call into the CDK's Node.js runtime.
+        """
+        actions = [json.dumps(statement["Action"]) for statement in self._statements]
+        statements = self._statements
+        if len(set(actions)) < len(actions):
+            statements = Stack.of(self).resolve(statements)
+        unique: list[dict[str, Any]] = []
+        for statement in statements:
+            if statement not in unique:
+                unique.append(statement)
+        return {"Version": "2012-10-17", "Statement": unique}
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from aws_cdk import Resource
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 
@@ -16,6 +16,9 @@ from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .model_data import ModelData
+
+if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load it, at run time
+    from aws_cdk import aws_ec2 as ec2
 
 MIN_RECOMMENDED_SUBNETS = 2
 
@@ -68,7 +71,9 @@ class Model(Resource):
         if vpc is not None:
             self.security_groups = list(security_groups or [])
             if not self.security_groups:
-                self.security_groups = [ec2.SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=True)]
+                from aws_cdk.aws_ec2 import SecurityGroup
+
+                self.security_groups = [SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=True)]
             self.execution_role.grant_vpc_access()
 
         self.image_uri = container.bind(self, self.execution_role).image_uri
@@ -95,7 +100,9 @@ class Model(Resource):
         """The model's security groups, for ``connections.allow_to(...)``. Only for a model in a VPC."""
         if self.vpc is None:
             raise ValueError(f"{self.node.path}: the model has no VPC, so it has no connections; pass vpc=...")
-        return ec2.Connections(security_groups=self.security_groups)
+        from aws_cdk.aws_ec2 import Connections
+
+        return Connections(security_groups=self.security_groups)
 
     def _vpc_config(self) -> sagemaker.CfnModel.VpcConfigProperty | None:
         if self.vpc is None:

@@ -1,32 +1,65 @@
-"""cdk-nag finding IDs for what the library must acknowledge on its own resources.
+"""ARNs in this stack's account and Region, and how cdk-nag names a wildcard finding on them.
 
 cdk-nag 3 reports one finding per wildcard resource, named after the resource as the template holds
-it: a pseudo parameter such as ``{"Ref": "AWS::Region"}`` is printed ``<AWS::Region>``. Acknowledgments
-only match the exact ID, so the ID is computed from the resolved ARN, literal or not.
+it: a pseudo parameter such as ``{"Ref": "AWS::Region"}`` is printed ``<AWS::Region>``, a literal as
+itself. Acknowledgments only match the exact ID, so `StackArn` keeps both forms of one ARN.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from dataclasses import dataclass
 
 from aws_cdk import Stack
 
 from constructs import IConstruct
 
+from .validation import is_unresolved
+
 IAM_WILDCARD_RULE = "AwsSolutions-IAM5"
+PSEUDO_PARAMETERS = {"partition": "AWS::Partition", "region": "AWS::Region", "account": "AWS::AccountId"}
 
 
-def wildcard_finding(scope: IConstruct, resource_arn: str) -> str:
-    """The ID of cdk-nag's IAM5 finding for a wildcard ``resource_arn`` in a policy under ``scope``."""
-    return f"{IAM_WILDCARD_RULE}[Resource::{_as_nag_text(Stack.of(scope).resolve(resource_arn))}]"
+@dataclass(frozen=True)
+class StackArn:
+    """One ARN: ``arn`` for the template, ``shown`` as cdk-nag prints it."""
+
+    arn: str
+    shown: str
+
+    @property
+    def wildcard_finding(self) -> str:
+        """The ID of cdk-nag's IAM5 finding for this ARN as a policy resource."""
+        return wildcard_finding(self.shown)
+
+    def with_suffix(self, suffix: str) -> StackArn:
+        """This ARN with ``suffix`` appended, e.g. ``:log-stream:*``."""
+        return StackArn(arn=self.arn + suffix, shown=self.shown + suffix)
 
 
-def _as_nag_text(resolved: Any) -> str:
-    if isinstance(resolved, str):
-        return resolved
-    if isinstance(resolved, dict) and "Ref" in resolved:
-        return f"<{resolved['Ref']}>"
-    if isinstance(resolved, dict) and "Fn::Join" in resolved:
-        separator, parts = resolved["Fn::Join"]
-        return str(separator).join(_as_nag_text(part) for part in parts)
-    raise ValueError(f"cannot name a cdk-nag finding for {resolved!r}")
+_STACK_VALUES: weakref.WeakKeyDictionary[Stack, tuple[dict[str, str], dict[str, str]]] = weakref.WeakKeyDictionary()
+
+
+def stack_arn(scope: IConstruct, service: str, resource: str) -> StackArn:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` in the stack of ``scope``."""
+    values, shown = _stack_values(Stack.of(scope))
+    pattern = f"arn:{{partition}}:{service}:{{region}}:{{account}}:{resource}"
+    return StackArn(arn=pattern.format(**values), shown=pattern.format(**shown))
+
+
+def _stack_values(stack: Stack) -> tuple[dict[str, str], dict[str, str]]:
+    """The stack's partition, Region and account, as tokens or literals and as cdk-nag shows them.
+
+    They never change once the stack exists, so each stack is asked once (calls into the CDK's Node.js
+    runtime cost ~0.5 ms each and a synth of many endpoints makes thousands).
+    """
+    if stack not in _STACK_VALUES:
+        values = {"partition": stack.partition, "region": stack.region, "account": stack.account}
+        shown = {name: f"<{PSEUDO_PARAMETERS[name]}>" if is_unresolved(v) else v for name, v in values.items()}
+        _STACK_VALUES[stack] = (values, shown)
+    return _STACK_VALUES[stack]
+
+
+def wildcard_finding(shown_resource: str) -> str:
+    """The ID of cdk-nag's IAM5 finding for a wildcard resource as cdk-nag prints it (e.g. ``*``)."""
+    return f"{IAM_WILDCARD_RULE}[Resource::{shown_resource}]"

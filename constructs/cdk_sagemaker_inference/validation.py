@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import difflib
 import re
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import botocore
 import jsii
-from aws_cdk import Annotations, Token
+from aws_cdk import Annotations, Stack, Token
 
 from constructs import IConstruct, IValidation
 
@@ -27,16 +28,25 @@ WARNING_PREFIX = "cdk-sagemaker-inference"
 NUMBER_KINDS = ("integer", "long", "float", "double")
 S3_MODEL_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)")
 MODEL_ARCHIVE_SUFFIX = ".tar.gz"
+TOKEN_MARKER = "Token["  # in every string or list token: ${Token[...]} and #{Token[...]}
+MIN_TOKEN_NUMBER_MAGNITUDE = 1e200  # CDK encodes number tokens as doubles near -1.9e289
 
 
 def is_unresolved(value: object) -> bool:
-    """True for a deploy-time value: a token, a string holding one, or an encoded list token."""
+    """True for a deploy-time value: a token, a string holding one, or an encoded list token.
+
+    A cheap local pre-filter answers for values that cannot hold a token (a string without CDK's
+    ``Token[`` marker, a number far from the range CDK encodes number tokens in), so validating
+    literals costs no call into the CDK's Node.js runtime; anything else is asked of ``Token``.
+    """
     if isinstance(value, bool):
         return False
-    if isinstance(value, (str, int, float)):
-        return bool(Token.is_unresolved(value))
+    if isinstance(value, str):
+        return TOKEN_MARKER in value and bool(Token.is_unresolved(value))
+    if isinstance(value, (int, float)):
+        return abs(value) >= MIN_TOKEN_NUMBER_MAGNITUDE and bool(Token.is_unresolved(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return bool(Token.is_unresolved(value))
+        return any(TOKEN_MARKER in item for item in value) and bool(Token.is_unresolved(value))
     return False
 
 
@@ -133,17 +143,27 @@ Warning = tuple[str, str]
 
 
 def warn_at_synth(scope: IConstruct, produce: Callable[[], Iterable[Warning]]) -> None:
-    """Emit ``(rule, message)`` warnings computed when the app synthesizes, after every ``add_*()`` call."""
-    scope.node.add_validation(_SynthTimeWarnings(scope, produce))
+    """Emit ``(rule, message)`` warnings on ``scope``, computed when the app synthesizes (after every ``add_*()``).
+
+    One validation per stack runs them all: each callback from the CDK's Node.js runtime costs ~1 ms.
+    """
+    stack = Stack.of(scope)
+    if stack not in _SYNTH_TIME_WARNINGS:
+        _SYNTH_TIME_WARNINGS[stack] = _SynthTimeWarnings()
+        stack.node.add_validation(_SYNTH_TIME_WARNINGS[stack])
+    _SYNTH_TIME_WARNINGS[stack].pending.append((scope, produce))
 
 
 @jsii.implements(IValidation)
 class _SynthTimeWarnings:
-    def __init__(self, scope: IConstruct, produce: Callable[[], Iterable[Warning]]) -> None:
-        self._scope = scope
-        self._produce = produce
+    def __init__(self) -> None:
+        self.pending: list[tuple[IConstruct, Callable[[], Iterable[Warning]]]] = []
 
     def validate(self) -> list[str]:
-        for rule, message in self._produce():
-            warn(self._scope, rule, message)
+        for scope, produce in self.pending:
+            for rule, message in produce():
+                warn(scope, rule, message)
         return []
+
+
+_SYNTH_TIME_WARNINGS: weakref.WeakKeyDictionary[Stack, _SynthTimeWarnings] = weakref.WeakKeyDictionary()

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import ExecutionRole
-from tests.support import ecr_model, expect_problems, only_resource, template
+from tests.support import ecr_model, expect_problems, new_stack, only_resource, template
 
 PRIVATE = ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
 
@@ -28,7 +28,7 @@ def test_model_has_no_physical_name_so_changes_replace_it(stack):
 def test_model_depends_on_its_role_policy(stack):
     model = ecr_model(stack)
     resource = only_resource(stack, "AWS::SageMaker::Model")
-    policy_id = stack.get_logical_id(model.execution_role.policy.node.default_child)
+    policy_id = stack.get_logical_id(model.execution_role.policy)
     assert policy_id in resource["DependsOn"]
 
 
@@ -117,11 +117,15 @@ def test_a_single_subnet_is_a_warning(stack):
     )
 
 
-def test_shared_execution_role_means_one_role_and_one_policy(stack):
+def test_shared_execution_role_means_one_role_and_one_policy_without_repeats(stack):
+    alone = new_stack("Alone")
+    ecr_model(alone)
     first = ecr_model(stack, "First")
-    ecr_model(stack, "Second", role=first.execution_role)
+    ecr_model(stack, "Second", role=first.execution_role)  # same grants, from new constructs and tokens
     template(stack).resource_count_is("AWS::IAM::Role", 1)
-    template(stack).resource_count_is("AWS::IAM::ManagedPolicy", 1)
+    shared = only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    single = only_resource(alone, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    assert len(shared) == len(single) == 4  # logs, metrics, image pull, ECR token
 
 
 def test_existing_iam_role(stack):

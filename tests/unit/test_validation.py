@@ -1,7 +1,8 @@
 """The validation module: limits from botocore, token skipping, one error per construct."""
 
+import jsii
 import pytest
-from aws_cdk import Token
+from aws_cdk import Aws, Fn, IStableStringProducer, Lazy, Token
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from cdk_sagemaker_inference import api_model, validation
@@ -108,3 +109,39 @@ def test_endpoint_name_length_follows_the_api_not_cloudformations_looser_max_len
 def test_weight_zero_is_allowed_as_the_guide_and_api_agree():
     # F-2.2: weights 0 and 1 send all traffic to the second variant; the API's minimum is 0.
     assert not check(0, "VariantWeight") and check(-0.1, "VariantWeight")
+
+
+@jsii.implements(IStableStringProducer)
+class StringProducer:
+    def produce(self):
+        return "produced"
+
+
+TOKENS = {
+    "string": Token.as_string({"Ref": "P"}),
+    "embedded string": "prefix-" + Token.as_string({"Ref": "P"}) + "-suffix",
+    "pseudo parameter": Aws.REGION,
+    "intrinsic": Fn.join("-", ["a", Aws.ACCOUNT_ID]),
+    "lazy string": Lazy.string(StringProducer()),
+    "number": Token.as_number({"Ref": "N"}),
+    "list": Token.as_list({"Ref": "L"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(TOKENS))
+def test_the_local_token_prefilter_never_hides_a_token(kind):
+    assert Token.is_unresolved(TOKENS[kind])
+    assert validation.is_unresolved(TOKENS[kind])
+
+
+@pytest.mark.parametrize("literal", ["plain", "", "${not a token}", 0, 1, -1.5, 1e100, ["a", "b"], True, None])
+def test_literals_are_not_tokens(literal):
+    assert not validation.is_unresolved(literal)
+
+
+def test_the_model_file_read_is_the_one_botocores_loader_loads():
+    from botocore.loaders import Loader
+
+    loaded = Loader().load_service_model("sagemaker", "service-2")
+    assert api_model._shapes() == loaded["shapes"]
+    assert api_model.service_model_file().parent.name == loaded["metadata"]["apiVersion"]

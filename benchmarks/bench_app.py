@@ -1,0 +1,118 @@
+"""One benchmark synth: N real-time endpoints built with this library or with bare L1 resources.
+
+Usage: python bench_app.py {library,l1} N OUTDIR. Both shapes are alike: per endpoint an execution role
+with the same permissions, a model (ECR image + S3 model data), a one-variant config and an endpoint.
+The built-in CloudFormation schema check is off for both (see README, "Toolchain notes").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from aws_cdk import App, Aws, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"
+REPOSITORY_ARN = "arn:aws:ecr:us-east-1:123456789012:repository/model"
+LOG_GROUP_ARN = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws/sagemaker/Endpoints/*"
+
+
+def model_url(index: int) -> str:
+    return f"s3://bench-models/model-{index}/model.tar.gz"
+
+
+def library_endpoint(stack: Stack, index: int) -> None:
+    from cdk_sagemaker_inference import (
+        ContainerImage,
+        Endpoint,
+        EndpointConfig,
+        InstanceType,
+        Model,
+        ModelData,
+        ProductionVariant,
+    )
+
+    model = Model(
+        stack,
+        f"Model{index}",
+        container=ContainerImage.from_image_uri(IMAGE),
+        model_data=ModelData.from_s3_url(model_url(index)),
+    )
+    variant = ProductionVariant(model=model, instance_type=InstanceType.ML_M5_LARGE, initial_instance_count=2)
+    config = EndpointConfig(stack, f"Config{index}", production_variants=[variant])
+    Endpoint(stack, f"Endpoint{index}", endpoint_config=config)
+
+
+def l1_endpoint(stack: Stack, index: int) -> None:
+    document = iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                resources=[LOG_GROUP_ARN, f"{LOG_GROUP_ARN}:log-stream:*"],
+            ),
+            iam.PolicyStatement(actions=["cloudwatch:PutMetricData", "ecr:GetAuthorizationToken"], resources=["*"]),
+            iam.PolicyStatement(
+                actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                resources=[REPOSITORY_ARN],
+            ),
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::bench-models/model-{index}/model.tar.gz"],
+            ),
+        ]
+    )
+    role = iam.CfnRole(
+        stack,
+        f"Role{index}",
+        assume_role_policy_document={
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        },
+    )
+    policy = iam.CfnManagedPolicy(stack, f"Policy{index}", policy_document=document, roles=[role.ref])
+    model = sagemaker.CfnModel(
+        stack,
+        f"Model{index}",
+        execution_role_arn=role.attr_arn,
+        primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(image=IMAGE, model_data_url=model_url(index)),
+    )
+    model.node.add_dependency(policy)
+    config = sagemaker.CfnEndpointConfig(
+        stack,
+        f"Config{index}",
+        production_variants=[
+            sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name="AllTraffic",
+                model_name=model.attr_model_name,
+                instance_type="ml.m5.large",
+                initial_instance_count=2,
+                initial_variant_weight=1,
+            )
+        ],
+    )
+    sagemaker.CfnEndpoint(
+        stack,
+        f"Endpoint{index}",
+        endpoint_name=f"bench-endpoint-{index}",
+        endpoint_config_name=config.attr_endpoint_config_name,
+    )
+
+
+def main() -> None:
+    kind, count, outdir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    build = {"library": library_endpoint, "l1": l1_endpoint}[kind]
+    app = App(outdir=outdir, builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Bench")
+    for index in range(count):
+        build(stack, index)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

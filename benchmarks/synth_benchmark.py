@@ -1,0 +1,106 @@
+"""Synth time and peak memory: this library vs bare L1 resources, N = 1, 10, 50 endpoints.
+
+Each measurement is a whole process (`python bench_app.py ...`, which also starts the jsii Node
+kernel), run alternately library / L1 so machine noise hits both alike; the table shows medians.
+Peak memory is the largest sum of the resident sets of the process tree (Python + Node), sampled
+every 10 ms from /proc. Target: library/L1 time ratio <= 1.3 at N = 50.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SIZES = (1, 10, 50)
+KINDS = ("library", "l1")
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+SAMPLE_S = 0.01
+TARGET_RATIO = 1.3
+
+
+def tree_rss_bytes(root: int) -> int:
+    """Resident set of ``root`` and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+            except (OSError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def measure(kind: str, count: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as outdir:
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, str(HERE / "bench_app.py"), kind, str(count), outdir])
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_bytes(process.pid))
+            time.sleep(SAMPLE_S)
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise SystemExit(f"{kind} N={count} failed with exit code {process.returncode}")
+        template_path = Path(outdir) / "Bench.template.json"
+        template = json.loads(template_path.read_text())
+        return {
+            "seconds": seconds,
+            "peak_mb": peak / 2**20,
+            "resources": len(template["Resources"]) - ("CDKMetadata" in template["Resources"]),
+            "bytes": template_path.stat().st_size,
+        }
+
+
+def main() -> None:
+    results: dict[tuple[str, int], list[dict[str, float]]] = {}
+    for count in SIZES:
+        for _ in range(REPEATS):
+            for kind in KINDS:
+                results.setdefault((kind, count), []).append(measure(kind, count))
+    print(f"Whole-process synth, medians of {REPEATS} alternating runs (validation off), {os.cpu_count()} cores")
+    header = (
+        "| N | kind | time (s) | peak memory (MB) | resources / endpoint | template bytes / endpoint | time ratio |"
+    )
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for count in SIZES:
+        baseline = statistics.median(run["seconds"] for run in results[("l1", count)])
+        for kind in KINDS:
+            runs = results[(kind, count)]
+            seconds = statistics.median(run["seconds"] for run in runs)
+            print(
+                f"| {count} | {kind} | {seconds:.2f} | {statistics.median(r['peak_mb'] for r in runs):.0f} | "
+                f"{runs[0]['resources'] / count:.1f} | {runs[0]['bytes'] / count:,.0f} | {seconds / baseline:.2f} |"
+            )
+    ratio = statistics.median(r["seconds"] for r in results[("library", 50)]) / statistics.median(
+        r["seconds"] for r in results[("l1", 50)]
+    )
+    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
+    print(f"\nN=50 time ratio library/L1 = {ratio:.2f}: {verdict} the target of <= {TARGET_RATIO}")
+
+
+if __name__ == "__main__":
+    main()
