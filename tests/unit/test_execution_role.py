@@ -96,3 +96,10 @@ def test_add_to_policy_lands_in_the_managed_policy(stack):
         "AWS::IAM::ManagedPolicy",
         {"PolicyDocument": {"Statement": Match.array_with([Match.object_like({"Resource": "arn:aws:s3:::extra/x"})])}},
     )
+
+
+def test_statements_expose_what_was_granted(stack):
+    model = ecr_model(stack)
+    actions = [statement["Action"] for statement in model.execution_role.statements]
+    assert "s3:GetObject" not in actions  # no model data, no read grant
+    assert "ecr:GetAuthorizationToken" in actions and "cloudwatch:PutMetricData" in actions

@@ -1,0 +1,71 @@
+"""cfn-lint on a template that uses every option of every construct (the sample app's are linted too)."""
+
+import json
+
+from aws_cdk import Duration
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from cfnlint.api import lint
+
+from cdk_sagemaker_inference import (
+    ContainerImage,
+    Endpoint,
+    EndpointConfig,
+    InstanceType,
+    Model,
+    ModelData,
+    ProductionVariant,
+)
+from tests.support import ROOT, template
+
+
+def test_a_template_with_every_option_is_cfn_lint_clean(stack):
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    bucket = s3.Bucket(stack, "Models", encryption_key=key)
+    in_vpc = Model(
+        stack,
+        "InVpc",
+        container=ContainerImage.from_ecr_repository(ecr.Repository(stack, "Repo"), digest="sha256:" + "b" * 64),
+        model_data=ModelData.from_bucket(bucket, "v1/model.tar.gz"),
+        environment={"SAGEMAKER_PROGRAM": "inference.py"},
+        network_isolation=True,
+        vpc=vpc,
+    )
+    local = Model(
+        stack,
+        "Local",
+        container=ContainerImage.from_asset(str(ROOT / "containers" / "sentiment-server")),
+        model_data=ModelData.from_local_directory(str(ROOT / "containers" / "sentiment-model")),
+        role=in_vpc.execution_role,
+    )
+    config = EndpointConfig(
+        stack,
+        "Config",
+        kms_key=key,
+        production_variants=[
+            ProductionVariant(
+                model=in_vpc,
+                variant_name="Gpu",
+                instance_type=InstanceType.of("ml.p3.2xlarge"),  # EBS-backed: takes a volume size and key
+                initial_instance_count=2,
+                initial_variant_weight=0,
+                volume_size_in_gb=256,
+                model_data_download_timeout=Duration.minutes(30),
+                container_startup_health_check_timeout=Duration.minutes(30),
+                inference_ami_version="al2-ami-sagemaker-inference-gpu-2",
+            ),
+        ],
+    )
+    config.add_production_variant(
+        ProductionVariant(model=local, variant_name="Cpu", instance_type=InstanceType.ML_C5_XLARGE)
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name="kitchen-sink")
+    endpoint.grant_invoke(iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal()))
+    endpoint.metric_invocation_5xx_errors("Cpu").create_alarm(stack, "Errors", threshold=1, evaluation_periods=1)
+
+    matches = lint(json.dumps(template(stack).to_json()), regions=["us-east-1", "eu-central-1"])
+    assert [str(match) for match in matches] == []
