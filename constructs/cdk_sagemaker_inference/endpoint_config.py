@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from .model import Model
 
 VARIANT = "ProductionVariant"
 DEFAULT_VARIANT_NAME = "AllTraffic"
+LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +95,17 @@ class ProductionVariant:
             container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
             inference_ami_version=self.inference_ami_version,
         )
+
+
+def _local_storage_settings(variant: ProductionVariant, kms_key: kms.IKey | None) -> list[str]:
+    """The EBS-only settings given for a variant whose type has local NVMe storage, if any.
+
+    The guide names the d families (m5d, c5d, r5d, ...) and g5 (F-1.18); it is not an exhaustive list.
+    """
+    if not LOCAL_STORAGE_TYPE.match(variant.instance_type.name):
+        return []
+    given = {"volume_size_in_gb": variant.volume_size_in_gb is not None, "kms_key": kms_key is not None}
+    return [name for name, is_given in given.items() if is_given]
 
 
 def _seconds(duration: Duration | None) -> int | None:
@@ -175,6 +188,17 @@ class EndpointConfig(Resource):
                     "them across Availability Zones (F-13.5)",
                 )
             )
+        for variant in self._variants:
+            storage = _local_storage_settings(variant, self.kms_key)
+            if storage and not validation.is_unresolved(variant.instance_type.name):
+                found.append(
+                    (
+                        "LocalInstanceStorage",
+                        f"{variant.variant_name}: {variant.instance_type} has local NVMe storage and no EBS volume "
+                        f"(F-1.18), so {' and '.join(storage)} do not apply; SageMaker refuses a volume KMS key for "
+                        "such types: drop them or choose an EBS-backed type",
+                    )
+                )
         networks = {(variant.model.network_isolation, tuple(variant.model.subnet_ids)) for variant in self._variants}
         if len(networks) > 1:
             found.append(

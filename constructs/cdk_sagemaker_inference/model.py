@@ -123,7 +123,7 @@ class Model(Resource):
         problems = Problems()
         container.validate(problems, "container")
         if model_data is not None:
-            model_data.validate(problems, "model_data")
+            model_data.validate(self, problems, "model_data")
         validation.check_environment(problems, "environment", self.environment)
         if vpc is None and (vpc_subnets is not None or security_groups):
             problems.add("vpc", None, "a VPC whenever vpc_subnets or security_groups are given", "pass vpc=... as well")

@@ -6,7 +6,7 @@ import abc
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import AssetHashType, Aws
+from aws_cdk import AssetHashType, Aws, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
@@ -38,7 +38,9 @@ class ModelData(abc.ABC):
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """A ``.tar.gz`` object in ``bucket`` (its KMS key, if the bucket has one, is granted too)."""
-        return _S3ModelData(f"s3://{bucket.bucket_name}/{key}", bucket.arn_for_objects(key), bucket.encryption_key)
+        return _S3ModelData(
+            f"s3://{bucket.bucket_name}/{key}", bucket.arn_for_objects(key), bucket.encryption_key, bucket.env.region
+        )
 
     @staticmethod
     def from_s3_url(url: str, *, kms_key: kms.IKey | None = None) -> ModelData:
@@ -48,7 +50,7 @@ class ModelData(abc.ABC):
         """
         match = None if validation.is_unresolved(url) else validation.S3_MODEL_URL.fullmatch(url)
         object_arn = f"arn:{Aws.PARTITION}:s3:::{match['bucket']}/{match['key']}" if match else None
-        return _S3ModelData(url, object_arn, kms_key)
+        return _S3ModelData(url, object_arn, kms_key, bucket_region=None)
 
     @staticmethod
     def from_asset(path: str) -> ModelData:
@@ -63,8 +65,8 @@ class ModelData(abc.ABC):
         """
         return _LocalDirectory(Path(path))
 
-    def validate(self, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
-        """Add this choice's problems, if any, under the property name ``prop``."""
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
+        """Add this choice's problems for a model at ``scope``, if any, under the property name ``prop``."""
 
     @abc.abstractmethod
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
@@ -72,12 +74,14 @@ class ModelData(abc.ABC):
 
 
 class _S3ModelData(ModelData):
-    def __init__(self, url: str, object_arn: str | None, kms_key: kms.IKey | None) -> None:
+    def __init__(self, url: str, object_arn: str | None, kms_key: kms.IKey | None, bucket_region: str | None) -> None:
         self._url = url
         self._object_arn = object_arn
         self._kms_key = kms_key
+        self._bucket_region = bucket_region
 
-    def validate(self, problems: Problems, prop: str) -> None:
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
+        validation.check_same_region(problems, prop, self._bucket_region, Stack.of(scope).region)
         if validation.is_unresolved(self._url) and self._object_arn is None:
             problems.add(
                 prop,
@@ -97,7 +101,7 @@ class _LocalArchive(ModelData):
     def __init__(self, path: Path) -> None:
         self._path = path
 
-    def validate(self, problems: Problems, prop: str) -> None:
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         if not self._path.is_file():
             problems.add(prop, str(self._path), "an existing local file", "check the path (relative to the cwd)")
         elif not self._path.name.endswith(validation.MODEL_ARCHIVE_SUFFIX):
@@ -116,7 +120,7 @@ class _LocalDirectory(ModelData):
     def __init__(self, path: Path) -> None:
         self._path = path
 
-    def validate(self, problems: Problems, prop: str) -> None:
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         if not self._path.is_dir():
             problems.add(prop, str(self._path), "an existing local directory", "check the path (relative to the cwd)")
             return

@@ -134,6 +134,19 @@ def check_s3_model_archive(problems: Problems, prop: str, url: str) -> None:
         )
 
 
+def check_same_region(problems: Problems, prop: str, bucket_region: str | None, model_region: str) -> None:
+    """Model artifacts must sit in a bucket in the model's Region (F-1.1). Unknown Regions are skipped."""
+    if bucket_region is None or is_unresolved(bucket_region) or is_unresolved(model_region):
+        return
+    if bucket_region != model_region:
+        problems.add(
+            prop,
+            f"a bucket in {bucket_region}",
+            f"a bucket in the model's Region, {model_region}",
+            f"copy the model artifacts to a bucket in {model_region} (e.g. with S3 replication)",
+        )
+
+
 def warn(scope: IConstruct, rule: str, message: str) -> None:
     """A soft problem (the guide only recommends): a synth warning with a stable, acknowledgeable ID."""
     Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}:{rule}", message)

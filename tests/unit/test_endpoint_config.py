@@ -223,3 +223,49 @@ def test_models_with_different_network_isolation_warn(stack):
         ],
     )
     warnings(stack).has_warning("/TestStack/Config", Match.string_like_regexp("MixedModelNetworks"))
+
+
+@pytest.mark.parametrize("instance_type", ["ml.m5d.large", "ml.g4dn.xlarge", "ml.g5.2xlarge", "ml.p4d.24xlarge"])
+def test_ebs_settings_on_local_storage_instances_warn_f_1_18(stack, instance_type):
+    EndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            variant(
+                ecr_model(stack),
+                instance_type=InstanceType.of(instance_type),
+                volume_size_in_gb=64,
+                initial_instance_count=2,
+            )
+        ],
+    )
+    warnings(stack).has_warning(
+        "/TestStack/Config", Match.string_like_regexp(f"{instance_type} has local NVMe storage.*volume_size_in_gb")
+    )
+
+
+def test_volume_key_on_local_storage_instances_warns(stack):
+    EndpointConfig(
+        stack,
+        "Config",
+        kms_key=kms.Key(stack, "Key"),
+        production_variants=[
+            variant(ecr_model(stack), instance_type=InstanceType.ML_G5_XLARGE, initial_instance_count=2)
+        ],
+    )
+    warnings(stack).has_warning("/TestStack/Config", Match.string_like_regexp("kms_key do not apply"))
+
+
+def test_ebs_settings_on_ebs_instances_and_token_types_do_not_warn(stack):
+    key = kms.Key(stack, "Key")
+    model = ecr_model(stack)
+    EndpointConfig(
+        stack,
+        "Config",
+        kms_key=key,
+        production_variants=[
+            variant(model, variant_name="Ebs", volume_size_in_gb=64, initial_instance_count=2),
+            variant(model, variant_name="Token", instance_type=VARIANT_TOKENS["instance_type"], volume_size_in_gb=64),
+        ],
+    )
+    warnings(stack).has_no_warning("/TestStack/Config", Match.string_like_regexp("LocalInstanceStorage"))

@@ -184,3 +184,25 @@ def test_asset_hash_is_the_content_digest(stack, tmp_path):
     os.utime(tree / "config.json", (99, 99))
     ecr_model(other, model_data=ModelData.from_local_directory(str(tree)))
     assert json.dumps(model_data_url(stack)) == json.dumps(model_data_url(other))
+
+
+def test_bucket_in_another_region_is_an_error_f_1_1():
+    from aws_cdk import App, Stack
+
+    app = App(builtin_cloud_formation_validation=False)
+    model_stack = Stack(app, "Models", env={"account": "123456789012", "region": "eu-west-1"})
+    bucket = s3.Bucket.from_bucket_attributes(
+        model_stack, "Bucket", bucket_name="us-models", region="us-east-1", account="123456789012"
+    )
+    expect_problems(
+        lambda: ecr_model(model_stack, model_data=ModelData.from_bucket(bucket, "model.tar.gz")),
+        "model_data = 'a bucket in us-east-1': allowed: a bucket in the model's Region, eu-west-1",
+        "copy the model artifacts to a bucket in eu-west-1",
+    )
+
+
+def test_bucket_region_unknown_until_deploy_is_not_checked(stack):
+    # An env-agnostic stack's Region is a token: the rule cannot be decided at synth time.
+    bucket = s3.Bucket.from_bucket_attributes(stack, "Bucket", bucket_name="us-models", region="us-east-1")
+    ecr_model(stack, model_data=ModelData.from_bucket(bucket, "model.tar.gz"))
+    assert model_data_url(stack) == "s3://us-models/model.tar.gz"
