@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
+from constructs import Construct
 
 from cdk_sagemaker_inference import (
     ContainerImage,
@@ -16,7 +17,6 @@ from cdk_sagemaker_inference import (
     ModelData,
     ProductionVariant,
 )
-from constructs import Construct
 
 from .app_config import RealtimeSettings
 

@@ -7,10 +7,10 @@ import sys
 import textwrap
 import zipfile
 
+import constructs
 import pytest
 
 import cdk_sagemaker_inference
-import constructs
 from tests.support import ROOT
 
 

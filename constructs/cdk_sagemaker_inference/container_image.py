@@ -10,7 +10,6 @@ from pathlib import Path
 
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
-
 from constructs import Construct
 
 from . import api_model, validation

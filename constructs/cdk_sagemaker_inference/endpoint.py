@@ -10,7 +10,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
-
 from constructs import Construct
 
 from . import api_model, validation
@@ -83,25 +82,13 @@ class EndpointBase(Resource):
         self, variant_name: str, *, statistic: str = "Average", period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Time the model's container took to respond, in microseconds. Default statistic: Average."""
-        return self.metric(
-            "ModelLatency",
-            variant_name,
-            statistic=statistic,
-            unit=cloudwatch.Unit.MICROSECONDS,
-            period=period,
-        )
+        return self._latency_metric("ModelLatency", variant_name, statistic, period)
 
     def metric_overhead_latency(
         self, variant_name: str, *, statistic: str = "Average", period: Duration | None = None
     ) -> cloudwatch.Metric:
         """Time SageMaker added on top of the model, in microseconds. Default statistic: Average."""
-        return self.metric(
-            "OverheadLatency",
-            variant_name,
-            statistic=statistic,
-            unit=cloudwatch.Unit.MICROSECONDS,
-            period=period,
-        )
+        return self._latency_metric("OverheadLatency", variant_name, statistic, period)
 
     def metric_invocation_4xx_errors(
         self, variant_name: str, *, statistic: str = "Sum", period: Duration | None = None
@@ -126,6 +113,11 @@ class EndpointBase(Resource):
     def metric_disk_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Disk use of the variant's instances: Average, percent."""
         return self._instance_metric("DiskUtilization", variant_name, period)
+
+    def _latency_metric(
+        self, name: str, variant_name: str, statistic: str, period: Duration | None
+    ) -> cloudwatch.Metric:
+        return self.metric(name, variant_name, statistic=statistic, unit=cloudwatch.Unit.MICROSECONDS, period=period)
 
     def _instance_metric(self, name: str, variant_name: str, period: Duration | None) -> cloudwatch.Metric:
         return self.metric(

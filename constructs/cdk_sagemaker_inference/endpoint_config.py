@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from aws_cdk import Duration, Resource
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
-
 from constructs import Construct
 
 from . import api_model, validation
@@ -108,8 +107,12 @@ def _local_storage_settings(variant: ProductionVariant, kms_key: kms.IKey | None
     return [name for name, is_given in given.items() if is_given]
 
 
-def _seconds(duration: Duration | None) -> int | None:
-    return None if duration is None else int(duration.to_seconds())
+def _seconds(duration: Duration | None) -> float | None:
+    """Whole seconds, or the token of a Duration known only at deploy time."""
+    if duration is None:
+        return None
+    seconds = duration.to_seconds()
+    return seconds if validation.is_unresolved(seconds) else int(seconds)
 
 
 class EndpointConfig(Resource):

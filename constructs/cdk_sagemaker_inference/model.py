@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from aws_cdk import Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
-
 from constructs import Construct
 
 from . import api_model, validation

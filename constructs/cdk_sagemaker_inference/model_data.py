@@ -10,7 +10,6 @@ from aws_cdk import AssetHashType, Aws, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
-
 from constructs import Construct
 
 from . import validation

@@ -11,7 +11,6 @@ import weakref
 from dataclasses import dataclass
 
 from aws_cdk import Stack
-
 from constructs import IConstruct
 
 from .validation import is_unresolved

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import botocore
 import jsii
 from aws_cdk import Annotations, Stack, Token
-
 from constructs import IConstruct, IValidation
 
 from . import api_model
@@ -61,7 +60,9 @@ def check_value(problems: Problems, prop: str, value: object, constraint: Constr
             problems.add(prop, value, constraint.describe() + hint, fix)
         return
     if constraint.kind in NUMBER_KINDS:
-        assert isinstance(value, (int, float))
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            problems.add(prop, value, f"a number: {constraint.describe()}", fix)
+            return
         measured: float = value
     else:
         text = str(value)

@@ -117,14 +117,37 @@ def test_each_variant_rule_rejects_a_bad_literal_naming_path_and_fix(stack, fiel
     assert "botocore" in str(error)
 
 
+RENDERED_AS = {
+    "variant_name": ("VariantName", "VariantName"),
+    "instance_type": ("InstanceType", "InstanceType"),
+    "initial_instance_count": ("InitialInstanceCount", "Count"),
+    "initial_variant_weight": ("InitialVariantWeight", "Weight"),
+    "volume_size_in_gb": ("VolumeSizeInGB", "Volume"),
+    "model_data_download_timeout": ("ModelDataDownloadTimeoutInSeconds", "Download"),
+    "container_startup_health_check_timeout": ("ContainerStartupHealthCheckTimeoutInSeconds", "Startup"),
+    "inference_ami_version": ("InferenceAmiVersion", "Ami"),
+}
+
+
 @pytest.mark.parametrize("field", list(VARIANT_TOKENS))
-def test_each_variant_rule_skips_a_token(stack, field):
+def test_each_variant_rule_skips_a_token_and_renders_it(stack, field):
     EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), **{field: VARIANT_TOKENS[field]})])
-    assert config_properties(stack)["ProductionVariants"]
+    [rendered] = config_properties(stack)["ProductionVariants"]
+    cfn_property, parameter = RENDERED_AS[field]
+    assert rendered[cfn_property] == {"Ref": parameter}
+
+
+def test_a_value_of_the_wrong_type_is_a_problem_not_a_crash(stack):
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(ecr_model(stack), volume_size_in_gb="64")]
+        ),
+        "volume_size_in_gb = '64': allowed: a number",
+    )
 
 
 def test_rules_cover_every_token_case():
-    assert {rule[0] for rule in VARIANT_RULES} == set(VARIANT_TOKENS)
+    assert {rule[0] for rule in VARIANT_RULES} == set(VARIANT_TOKENS) == set(RENDERED_AS)
 
 
 def test_variant_names_must_be_unique(stack):
