@@ -193,7 +193,7 @@ class EndpointConfig(Resource):
             )
         for variant in self._variants:
             storage = _local_storage_settings(variant, self.kms_key)
-            if storage and not validation.is_unresolved(variant.instance_type.name):
+            if storage:  # a token instance type never matches
                 found.append(
                     (
                         "LocalInstanceStorage",
