@@ -145,7 +145,10 @@ class EndpointConfig(Resource):
             kms_key_id=kms_key.key_arn if kms_key else None,
         )
         self.endpoint_config_name: str = self.resource.attr_endpoint_config_name
-        self.endpoint_config_arn: str = self.resource.ref
+
+    @property
+    def endpoint_config_arn(self) -> str:
+        return self.resource.ref
 
     @property
     def production_variants(self) -> tuple[ProductionVariant, ...]:

@@ -92,7 +92,10 @@ class Model(Resource):
         )
         self.resource.node.add_dependency(self.execution_role.policy)
         self.model_name: str = self.resource.attr_model_name
-        self.model_arn: str = self.resource.ref
+
+    @property
+    def model_arn(self) -> str:
+        return self.resource.ref
 
     @property
     def connections(self) -> ec2.Connections:

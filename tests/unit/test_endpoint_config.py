@@ -292,3 +292,10 @@ def test_ebs_settings_on_ebs_instances_and_token_types_do_not_warn(stack):
         ],
     )
     warnings(stack).has_no_warning("/TestStack/Config", Match.string_like_regexp("LocalInstanceStorage"))
+
+
+def test_config_name_and_arn_reference_the_resource(stack):
+    config = EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack))])
+    logical_id = stack.get_logical_id(config.resource)
+    assert stack.resolve(config.endpoint_config_arn) == {"Ref": logical_id}
+    assert stack.resolve(config.endpoint_config_name) == {"Fn::GetAtt": [logical_id, "EndpointConfigName"]}

@@ -133,3 +133,10 @@ def test_existing_iam_role(stack):
     model = ecr_model(stack, role=role)
     assert isinstance(model.execution_role, ExecutionRole)
     assert model_properties(stack)["ExecutionRoleArn"] == "arn:aws:iam::123456789012:role/inference"
+
+
+def test_model_name_and_arn_reference_the_resource(stack):
+    model = ecr_model(stack)
+    logical_id = stack.get_logical_id(model.resource)
+    assert stack.resolve(model.model_arn) == {"Ref": logical_id}
+    assert stack.resolve(model.model_name) == {"Fn::GetAtt": [logical_id, "ModelName"]}
