@@ -19,6 +19,8 @@ from typing import Any
 import botocore
 
 SERVICE = "sagemaker"
+INTEGER_KINDS = ("integer", "long")
+DECIMAL_KINDS = ("float", "double")
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,8 @@ class Constraint:
         if self.enum is not None:
             return f"one of {len(self.enum)} values of {self.source}"
         parts: list[str] = []
-        if self.kind in ("integer", "long", "float", "double"):
-            noun = "an integer" if self.kind in ("integer", "long") else "a number"
+        if self.is_number:
+            noun = "an integer" if self.kind in INTEGER_KINDS else "a number"
             parts.append(f"{noun} {_bounds(self.min, self.max)}")
         elif self.kind == "list":
             parts.append(f"{_bounds(self.min, self.max)} items")
@@ -49,6 +51,10 @@ class Constraint:
             if self.pattern:
                 parts.append(f"matching {self.pattern}")
         return ", ".join(parts) + f" ({self.source})"
+
+    @property
+    def is_number(self) -> bool:
+        return self.kind in INTEGER_KINDS + DECIMAL_KINDS
 
     @property
     def source(self) -> str:

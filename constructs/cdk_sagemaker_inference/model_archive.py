@@ -22,19 +22,8 @@ GZIP_LEVEL = 6
 CHUNK_BYTES = 1024 * 1024
 
 
-def find_symlinks(directory: Path) -> list[str]:
-    """Paths (relative, POSIX) of every symlink under ``directory``; SageMaker refuses them (F-1.6)."""
-    found = []
-    for root, dirs, files in os.walk(directory):
-        for name in dirs + files:
-            path = Path(root, name)
-            if path.is_symlink():
-                found.append(path.relative_to(directory).as_posix())
-    return sorted(found)
-
-
 def list_entries(directory: Path) -> list[Path]:
-    """Every file and directory below ``directory``, sorted by relative POSIX path."""
+    """Every file, directory and symlink below ``directory``, sorted by relative POSIX path (not following links)."""
     entries = [Path(root, name) for root, dirs, files in os.walk(directory) for name in dirs + files]
     return sorted(entries, key=lambda path: path.relative_to(directory).as_posix())
 

@@ -15,7 +15,7 @@ from constructs import Construct
 from . import validation
 from .errors import Problems
 from .execution_role import ExecutionRole
-from .model_archive import find_symlinks, pack_directory
+from .model_archive import list_entries, pack_directory
 
 ASSET_ID = "ModelData"
 
@@ -123,15 +123,16 @@ class _LocalDirectory(ModelData):
         if not self._path.is_dir():
             problems.add(prop, str(self._path), "an existing local directory", "check the path (relative to the cwd)")
             return
-        symlinks = find_symlinks(self._path)
+        entries = list_entries(self._path)
+        symlinks = [path.relative_to(self._path).as_posix() for path in entries if path.is_symlink()]
         if symlinks:
             problems.add(
                 prop,
                 str(self._path),
-                "a directory without symlinks (SageMaker refuses model archives that contain them)",
+                "a directory without symlinks (SageMaker refuses model archives that contain them, F-1.6)",
                 f"replace these symlinks with the files they point to: {', '.join(symlinks)}",
             )
-        if not any(path.is_file() for path in self._path.rglob("*")):
+        if not any(path.is_file() and not path.is_symlink() for path in entries):
             problems.add(prop, str(self._path), "a directory with at least one file", "put the model files in it")
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:

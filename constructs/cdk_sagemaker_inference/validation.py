@@ -24,7 +24,6 @@ from .api_model import Constraint
 from .errors import Problems
 
 WARNING_PREFIX = "cdk-sagemaker-inference"
-NUMBER_KINDS = ("integer", "long", "float", "double")
 S3_MODEL_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)")
 MODEL_ARCHIVE_SUFFIX = ".tar.gz"
 TOKEN_MARKER = "Token["  # in every string or list token: ${Token[...]} and #{Token[...]}
@@ -59,7 +58,7 @@ def check_value(problems: Problems, prop: str, value: object, constraint: Constr
             hint = f" (closest: {', '.join(close)})" if close else ""
             problems.add(prop, value, constraint.describe() + hint, fix)
         return
-    if constraint.kind in NUMBER_KINDS:
+    if constraint.is_number:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             problems.add(prop, value, f"a number: {constraint.describe()}", fix)
             return

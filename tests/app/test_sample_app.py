@@ -8,13 +8,12 @@ import subprocess
 import sys
 
 import pytest
-from aws_cdk import App
 from cfnlint.api import lint
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.app_config import DEFAULT_CONFIG, load_config
 from stacks.sample_app import define_sample_app, nag_packs
-from tests.support import ROOT, normalized
+from tests.support import ROOT, new_app, normalized
 
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 
@@ -22,7 +21,7 @@ CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 @pytest.fixture(scope="module")
 def sample_app():
     """The sample app as `cdk synth` builds it: cdk.json's feature flags, the default config, cdk-nag on."""
-    app = App(context=CDK_CONTEXT, builtin_cloud_formation_validation=False)
+    app = new_app(CDK_CONTEXT)
     stacks = define_sample_app(app, load_config(DEFAULT_CONFIG))
     assembly = app.synth()  # raises if any cdk-nag pack reports an unacknowledged finding
     return app, stacks, assembly

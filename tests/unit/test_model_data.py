@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 
 from cdk_sagemaker_inference import ModelData
 from cdk_sagemaker_inference.model_archive import pack_directory
-from tests.support import ROOT, ecr_model, expect_problems, only_resource
+from tests.support import ROOT, ecr_model, expect_problems, new_app, only_resource
 
 SAMPLE_MODEL = ROOT / "containers" / "sentiment-model"
 
@@ -187,10 +187,9 @@ def test_asset_hash_is_the_content_digest(stack, tmp_path):
 
 
 def test_bucket_in_another_region_is_an_error_f_1_1():
-    from aws_cdk import App, Stack
+    from aws_cdk import Stack
 
-    app = App(builtin_cloud_formation_validation=False)
-    model_stack = Stack(app, "Models", env={"account": "123456789012", "region": "eu-west-1"})
+    model_stack = Stack(new_app(), "Models", env={"account": "123456789012", "region": "eu-west-1"})
     bucket = s3.Bucket.from_bucket_attributes(
         model_stack, "Bucket", bucket_name="us-models", region="us-east-1", account="123456789012"
     )
