@@ -1,10 +1,11 @@
-"""SageMaker limits read from botocore's API model, so no limit is copied by hand.
+"""SageMaker limits read from botocore's API models, so no limit is copied by hand.
 
 botocore ships the same service model the SageMaker API validates against: lengths, ranges, name
 patterns, list sizes and enumerations such as the instance types a production variant accepts.
 The model file is read straight from botocore's data folder, as its ``Loader`` would find it
 (newest API version; custom ``~/.aws/models`` overrides are not consulted): importing the loader
-pulls in botocore's HTTP stack, ~0.1 s of every synth.
+pulls in botocore's HTTP stack, ~0.1 s of every synth. ``sagemaker`` is the control plane (configs,
+endpoints), ``sagemaker-runtime`` the invocation API.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,14 @@ import botocore
 SERVICE = "sagemaker"
 INTEGER_KINDS = ("integer", "long")
 DECIMAL_KINDS = ("float", "double")
+# Java regex syntax in botocore patterns, and its Python equivalent (inside a class first: no nested brackets).
+JAVA_CLASSES = {"ASCII": r"\x00-\x7f", "Print": r"\x20-\x7e"}
+JAVA_REGEX = {
+    **{f"[\\p{{{name}}}]": f"[{chars}]" for name, chars in JAVA_CLASSES.items()},
+    **{f"\\p{{{name}}}": f"[{chars}]" for name, chars in JAVA_CLASSES.items()},
+    r"\A": "^",
+    r"\z": r"\Z",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,7 @@ class Constraint:
     max: float | None = None
     pattern: str | None = None
     enum: tuple[str, ...] | None = None
+    service: str = SERVICE
 
     def describe(self) -> str:
         """A short human text of the limits, e.g. ``an integer from 60 to 3600``."""
@@ -58,7 +69,8 @@ class Constraint:
 
     @property
     def source(self) -> str:
-        return f"shape {self.shape} in botocore {botocore.__version__}"
+        where = "" if self.service == SERVICE else f" of {self.service}"
+        return f"shape {self.shape}{where} in botocore {botocore.__version__}"
 
 
 def _bounds(low: float | None, high: float | None) -> str:
@@ -76,18 +88,18 @@ def _number_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def service_model_file() -> Path:
-    """``botocore/data/sagemaker/<newest API version>/service-2.json[.gz]``."""
-    versions = sorted(path for path in (Path(botocore.__file__).parent / "data" / SERVICE).iterdir() if path.is_dir())
+def service_model_file(service: str = SERVICE) -> Path:
+    """``botocore/data/<service>/<newest API version>/service-2.json[.gz]``."""
+    versions = sorted(path for path in (Path(botocore.__file__).parent / "data" / service).iterdir() if path.is_dir())
     for name in ("service-2.json.gz", "service-2.json"):
         if (versions[-1] / name).is_file():
             return versions[-1] / name
-    raise FileNotFoundError(f"botocore {botocore.__version__} has no SageMaker service model in {versions[-1]}")
+    raise FileNotFoundError(f"botocore {botocore.__version__} has no {service} service model in {versions[-1]}")
 
 
 @functools.cache
-def _shapes() -> dict[str, Any]:
-    path = service_model_file()
+def _shapes(service: str) -> dict[str, Any]:
+    path = service_model_file(service)
     raw = path.read_bytes()
     model: dict[str, Any] = json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
     shapes: dict[str, Any] = model["shapes"]
@@ -95,21 +107,27 @@ def _shapes() -> dict[str, Any]:
 
 
 @functools.cache
-def shape(name: str) -> Constraint:
+def shape(name: str, service: str = SERVICE) -> Constraint:
     """The constraint of a named shape, e.g. ``shape("EndpointName")``."""
-    raw = _shapes()[name]
+    raw = _shapes(service)[name]
     enum = raw.get("enum")
     return Constraint(
         shape=name,
         kind=raw["type"],
         min=raw.get("min"),
         max=raw.get("max"),
-        pattern=raw.get("pattern"),
+        pattern=python_pattern(raw["pattern"]) if "pattern" in raw else None,
         enum=tuple(enum) if enum is not None else None,
+        service=service,
     )
 
 
-def member(structure: str, member_name: str) -> Constraint:
+def member(structure: str, member_name: str, service: str = SERVICE) -> Constraint:
     """The constraint of a structure's member, e.g. ``member("ProductionVariant", "VolumeSizeInGB")``."""
-    target = _shapes()[structure]["members"][member_name]["shape"]
-    return shape(target)
+    target = _shapes(service)[structure]["members"][member_name]["shape"]
+    return shape(target, service)
+
+
+def python_pattern(pattern: str) -> str:
+    """A botocore pattern (Java regex) in Python's syntax: ``\\p{Print}``, ``\\p{ASCII}``, ``\\A``, ``\\z``."""
+    return re.sub("|".join(re.escape(java) for java in JAVA_REGEX), lambda found: JAVA_REGEX[found[0]], pattern)

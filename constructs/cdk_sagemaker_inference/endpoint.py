@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
@@ -15,6 +16,9 @@ from constructs import Construct
 from . import api_model, validation
 from .endpoint_config import EndpointConfig
 from .errors import Problems
+
+if TYPE_CHECKING:
+    from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
@@ -29,6 +33,9 @@ class EndpointBase(Resource):
     accepts it. Metrics are per variant, in namespace ``AWS/SageMaker`` (invocations) or
     ``/aws/sagemaker/Endpoints`` (instances), each over 1 minute unless ``period`` is given.
     """
+
+    endpoint_config: EndpointConfig | None = None
+    """The config served, when this library defines the endpoint; None for an imported one."""
 
     @property
     def endpoint_name(self) -> str:
@@ -47,6 +54,22 @@ class EndpointBase(Resource):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
         )
+
+    def add_smoke_test(
+        self,
+        construct_id: str = "SmokeTest",
+        *,
+        payload: SmokeTestPayload,
+        expect: ExpectedResponse | None = None,
+        **options: Any,
+    ) -> EndpointSmokeTest:
+        """Invoke this endpoint during every deploy that changes it; a wrong answer fails the deploy.
+
+        ``options`` are `EndpointSmokeTest`'s other arguments (targets, ``async_locations``, ``timeout``).
+        """
+        from .smoke_test import EndpointSmokeTest  # the smoke test module imports this one
+
+        return EndpointSmokeTest(self, construct_id, endpoint=self, payload=payload, expect=expect, **options)
 
     def metric(
         self,
@@ -175,7 +198,7 @@ class Endpoint(EndpointBase):
             "use letters, digits and hyphens (not at the start or end), at most 63 characters",
         )
         problems.raise_if_any(self)
-        self.endpoint_config = endpoint_config
+        self.endpoint_config: EndpointConfig = endpoint_config
         self._name = endpoint_name or _default_name(self)
         self.resource = sagemaker.CfnEndpoint(
             self,

@@ -21,6 +21,22 @@ DEFAULT_VARIANT_NAME = "AllTraffic"
 LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
 
 
+@dataclass(frozen=True)
+class InvocationFeatures:
+    """How an endpoint serving a config is invoked; a smoke test checks its options against these.
+
+    :param asynchronous: only InvokeEndpointAsync (the config has AsyncInferenceConfig).
+    :param multi_model: calls name a ``TargetModel``.
+    :param inference_components: calls name an ``InferenceComponentName``.
+    :param direct_containers: calls name a ``TargetContainerHostname`` (multi-container, Direct mode).
+    """
+
+    asynchronous: bool = False
+    multi_model: bool = False
+    inference_components: bool = False
+    direct_containers: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class ProductionVariant:
     """One real-time variant: a model on a fleet of instances, with a share of the traffic.
@@ -153,6 +169,11 @@ class EndpointConfig(Resource):
     @property
     def production_variants(self) -> tuple[ProductionVariant, ...]:
         return tuple(self._variants)
+
+    @property
+    def invocation_features(self) -> InvocationFeatures:
+        """Real-time instance variants of single-container models: plain synchronous InvokeEndpoint."""
+        return InvocationFeatures()
 
     def add_production_variant(self, variant: ProductionVariant) -> None:
         """Add a variant; raises `ValidationError` if it breaks a rule, leaving the config unchanged."""

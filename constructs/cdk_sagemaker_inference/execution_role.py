@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .lazy import lazy_any
+from .managed_policy import ManagedPolicyStatements
 from .nag import stack_arn, wildcard_finding
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
@@ -42,8 +41,7 @@ class ExecutionRole(Construct):
     inline (cdk-nag's IAMNoInlinePolicy) and no AWS managed full-access policy is attached. Where the
     service forces a wildcard resource, the cdk-nag finding is acknowledged on this policy with why.
 
-    The statements are kept as IAM JSON and rendered once at synth (``policy`` is the
-    ``AWS::IAM::ManagedPolicy``), which saves calls into the CDK's Node.js runtime on every grant.
+    ``policy`` is the ``AWS::IAM::ManagedPolicy`` (see `ManagedPolicyStatements`).
 
     Grants through `grant_principal` (e.g. ``bucket.grant_read(execution_role)``) land in the role's
     default inline policy; prefer `add_to_policy`.
@@ -60,17 +58,12 @@ class ExecutionRole(Construct):
             assumed_by=iam.ServicePrincipal(SAGEMAKER_PRINCIPAL),
             description="SageMaker execution role (cdk-sagemaker-inference)",
         )
-        self._statements: list[dict[str, Any]] = []
-        self.policy = iam.CfnManagedPolicy(
-            self,
-            "Policy",
-            policy_document=lazy_any(self._render_document),
-            roles=[self.role.role_name],
-        )
+        self._policy = ManagedPolicyStatements(self, "Policy", roles=[self.role.role_name])
+        self.policy = self._policy.policy
         log_group = stack_arn(self, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
         log_stream = log_group.with_suffix(":log-stream:*")
-        self._allow(list(LOG_ACTIONS), [log_group.arn, log_stream.arn])
-        self._allow(
+        self._policy.allow(list(LOG_ACTIONS), [log_group.arn, log_stream.arn])
+        self._policy.allow(
             ["cloudwatch:PutMetricData"],
             ["*"],
             conditions={"StringLike": {"cloudwatch:namespace": list(SAGEMAKER_METRIC_NAMESPACES)}},
@@ -101,54 +94,23 @@ class ExecutionRole(Construct):
     @property
     def statements(self) -> list[dict[str, Any]]:
         """The policy's statements as IAM JSON (values may hold tokens), in the order added."""
-        return list(self._statements)
+        return self._policy.statements
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
         """Add statements to the role's managed policy."""
-        for statement in statements:
-            self._add(statement.to_statement_json())
+        self._policy.add(*statements)
 
     def grant_ecr_pull(self, repository_arn: str) -> None:
         """Pull images from one ECR repository (plus ecr:GetAuthorizationToken, which only takes ``*``)."""
-        self._allow(list(ECR_PULL_ACTIONS), [repository_arn])
-        self._allow(["ecr:GetAuthorizationToken"], ["*"])
+        self._policy.allow(list(ECR_PULL_ACTIONS), [repository_arn])
+        self._policy.allow(["ecr:GetAuthorizationToken"], ["*"])
 
     def grant_s3_object_read(self, object_arn: str, kms_key: kms.IKey | None = None) -> None:
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key."""
-        self._allow(["s3:GetObject"], [object_arn])
+        self._policy.allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
-            self._allow(["kms:Decrypt"], [kms_key.key_arn])
+            self._policy.allow(["kms:Decrypt"], [kms_key.key_arn])
 
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""
-        self._allow(list(VPC_ACCESS_ACTIONS), ["*"])
-
-    def _allow(self, actions: list[str], resources: list[str], conditions: dict[str, Any] | None = None) -> None:
-        statement: dict[str, Any] = {"Effect": "Allow", "Action": _one_or_list(actions)}
-        statement["Resource"] = _one_or_list(resources)
-        if conditions:
-            statement["Condition"] = conditions
-        self._add(statement)
-
-    def _add(self, statement: dict[str, Any]) -> None:
-        self._statements.append(statement)
-
-    def _render_document(self) -> dict[str, Any]:
-        """The policy document, each statement once: models sharing a role bind the same grants again.
-
-        Repeats have equal actions; only then are statements resolved to compare them (their ARNs are
-        tokens of different constructs), as each resolution is a call into the CDK's Node.js runtime.
-        """
-        actions = [json.dumps(statement["Action"]) for statement in self._statements]
-        statements = self._statements
-        if len(set(actions)) < len(actions):
-            statements = Stack.of(self).resolve(statements)
-        unique: list[dict[str, Any]] = []
-        for statement in statements:
-            if statement not in unique:
-                unique.append(statement)
-        return {"Version": "2012-10-17", "Statement": unique}
-
-
-def _one_or_list(values: list[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else values
+        self._policy.allow(list(VPC_ACCESS_ACTIONS), ["*"])

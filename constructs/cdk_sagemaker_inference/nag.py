@@ -7,10 +7,12 @@ itself. Acknowledgments only match the exact ID, so `StackArn` keeps both forms 
 
 from __future__ import annotations
 
+import json
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import CfnResource, Stack
 from constructs import IConstruct
 
 from .validation import is_unresolved
@@ -62,3 +64,35 @@ def _stack_values(stack: Stack) -> tuple[dict[str, str], dict[str, str]]:
 def wildcard_finding(shown_resource: str) -> str:
     """The ID of cdk-nag's IAM5 finding for a wildcard resource as cdk-nag prints it (e.g. ``*``)."""
     return f"{IAM_WILDCARD_RULE}[Resource::{shown_resource}]"
+
+
+def shown(resolved: Any) -> str:
+    """A resolved template value as cdk-nag prints it: ``{"Fn::GetAtt": [id, "Arn"]}`` -> ``<id.Arn>``."""
+    if isinstance(resolved, str):
+        return resolved
+    if isinstance(resolved, dict) and len(resolved) == 1:
+        [(function, argument)] = resolved.items()
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{'.'.join(argument)}>"
+        if function == "Fn::Join":
+            separator, parts = argument
+            return str(separator).join(shown(part) for part in parts)
+    raise ValueError(f"cdk-nag's rendering of {resolved!r} is not known")
+
+
+def wildcard_findings(policy: CfnResource, document: Any) -> list[str]:
+    """cdk-nag's IAM5 finding IDs for the wildcard resources of ``document`` (a policy of ``policy``'s stack)."""
+    resolved = Stack.of(policy).resolve(document)
+    resources = [
+        resource
+        for statement in resolved["Statement"]
+        for resource in _as_list(statement.get("Resource", []))
+        if "*" in json.dumps(resource)
+    ]
+    return sorted({wildcard_finding(shown(resource)) for resource in resources})
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

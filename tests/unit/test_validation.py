@@ -1,5 +1,7 @@
 """The validation module: limits from botocore, token skipping, one error per construct."""
 
+import re
+
 import jsii
 import pytest
 from aws_cdk import Aws, Fn, IStableStringProducer, Lazy, Token
@@ -139,9 +141,25 @@ def test_literals_are_not_tokens(literal):
     assert not validation.is_unresolved(literal)
 
 
-def test_the_model_file_read_is_the_one_botocores_loader_loads():
+@pytest.mark.parametrize("service", ["sagemaker", "sagemaker-runtime"])
+def test_the_model_file_read_is_the_one_botocores_loader_loads(service):
     from botocore.loaders import Loader
 
-    loaded = Loader().load_service_model("sagemaker", "service-2")
-    assert api_model._shapes() == loaded["shapes"]
-    assert api_model.service_model_file().parent.name == loaded["metadata"]["apiVersion"]
+    loaded = Loader().load_service_model(service, "service-2")
+    assert api_model._shapes(service) == loaded["shapes"]
+    assert api_model.service_model_file(service).parent.name == loaded["metadata"]["apiVersion"]
+
+
+@pytest.mark.parametrize(
+    ("member", "valid", "invalid"),
+    [
+        ("TargetModel", "models/a.tar.gz", " leading-space"),
+        ("ContentType", "application/json", "text/plain; charset=\u00e9"),
+        ("TargetVariant", "Primary", "-bad"),
+    ],
+)
+def test_java_patterns_of_the_runtime_api_work_in_python(member, valid, invalid):
+    rule = api_model.member("InvokeEndpointInput", member, "sagemaker-runtime")
+    assert re.fullmatch(rule.pattern, valid)
+    assert not re.fullmatch(rule.pattern, invalid)
+    assert "sagemaker-runtime" in rule.describe()

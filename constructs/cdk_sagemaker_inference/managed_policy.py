@@ -1,0 +1,63 @@
+"""One customer-managed IAM policy whose statements are kept as JSON and rendered once, at synth."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .lazy import lazy_any
+
+
+class ManagedPolicyStatements:
+    """Statements added at any time, rendered into ``policy`` (an ``AWS::IAM::ManagedPolicy``) once.
+
+    Nothing is inline (cdk-nag's IAMNoInlinePolicy). Keeping IAM JSON instead of ``PolicyStatement``
+    objects saves calls into the CDK's Node.js runtime on every grant; each statement appears once.
+
+    :param roles: names of the roles the policy is attached to.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, roles: list[str]) -> None:
+        self._statements: list[dict[str, Any]] = []
+        self.policy = iam.CfnManagedPolicy(scope, construct_id, policy_document=lazy_any(self._render), roles=roles)
+
+    @property
+    def statements(self) -> list[dict[str, Any]]:
+        """The statements as IAM JSON (values may hold tokens), in the order added."""
+        return list(self._statements)
+
+    def allow(self, actions: list[str], resources: list[str], conditions: dict[str, Any] | None = None) -> None:
+        """Allow ``actions`` on ``resources``, under ``conditions`` if given."""
+        statement: dict[str, Any] = {"Effect": "Allow", "Action": _one_or_list(actions)}
+        statement["Resource"] = _one_or_list(resources)
+        if conditions:
+            statement["Condition"] = conditions
+        self._statements.append(statement)
+
+    def add(self, *statements: iam.PolicyStatement) -> None:
+        """Add CDK policy statements."""
+        self._statements.extend(statement.to_statement_json() for statement in statements)
+
+    def _render(self) -> dict[str, Any]:
+        """The policy document, each statement once (e.g. models sharing a role bind the same grants again).
+
+        Repeats have equal actions; only then are statements resolved to compare them (their ARNs are
+        tokens of different constructs), as each resolution is a call into the CDK's Node.js runtime.
+        """
+        actions = [json.dumps(statement["Action"]) for statement in self._statements]
+        statements = self._statements
+        if len(set(actions)) < len(actions):
+            statements = Stack.of(self.policy).resolve(statements)
+        unique: list[dict[str, Any]] = []
+        for statement in statements:
+            if statement not in unique:
+                unique.append(statement)
+        return {"Version": "2012-10-17", "Statement": unique}
+
+
+def _one_or_list(values: list[str]) -> str | list[str]:
+    return values[0] if len(values) == 1 else values

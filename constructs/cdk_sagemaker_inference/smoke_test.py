@@ -1,0 +1,351 @@
+"""A deploy-time smoke test: CloudFormation invokes the endpoint and fails the deploy on a wrong answer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Acknowledgment, CustomResource, Duration, Validations
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import api_model, validation
+from .errors import Problems
+from .nag import wildcard_findings
+from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
+
+if TYPE_CHECKING:
+    from .endpoint import EndpointBase
+
+RESOURCE_TYPE = "Custom::SageMakerEndpointSmokeTest"
+RUNTIME_API = "sagemaker-runtime"
+JSON_TYPE = "application/json"
+TEXT_TYPE = "text/plain"
+# Payloads travel in the template (1 MB in all) and through the framework's Step Functions input (256 KB).
+MAX_PAYLOAD_BYTES = 32 * 1024
+DEFAULT_TIMEOUT = Duration.minutes(10)
+MIN_TIMEOUT = Duration.minutes(1)
+TARGET_OPTIONS = {
+    # option -> (the InvocationFeatures flag it needs, what that endpoint is)
+    "target_model": ("multi_model", "a multi-model endpoint"),
+    "inference_component_name": ("inference_components", "an inference-component endpoint"),
+    "target_container_hostname": ("direct_containers", "a Direct multi-container endpoint"),
+}
+
+
+@dataclass(frozen=True)
+class SmokeTestPayload:
+    """What the smoke test sends: the body and its content type. It is stored in the template, so no secrets."""
+
+    body: bytes
+    content_type: str | None
+
+    @staticmethod
+    def from_json(value: Any, content_type: str = JSON_TYPE) -> SmokeTestPayload:
+        """``value`` serialized as compact JSON."""
+        return SmokeTestPayload(json.dumps(value, separators=(",", ":")).encode("utf-8"), content_type)
+
+    @staticmethod
+    def from_text(text: str, content_type: str = TEXT_TYPE) -> SmokeTestPayload:
+        """``text`` encoded as UTF-8."""
+        return SmokeTestPayload(text.encode("utf-8"), content_type)
+
+    @staticmethod
+    def from_bytes(body: bytes, content_type: str | None = None) -> SmokeTestPayload:
+        """Raw bytes. Default content type: - none sent."""
+        return SmokeTestPayload(body, content_type)
+
+    @staticmethod
+    def from_file(path: str | Path, content_type: str | None = None) -> SmokeTestPayload:
+        """A local file's bytes, read at synth (a change of the file runs the test again)."""
+        return SmokeTestPayload(Path(path).read_bytes(), content_type)
+
+
+@dataclass(frozen=True)
+class BodyCheck:
+    """How the answer's body must look. Use the factories."""
+
+    kind: str
+    value: str
+
+    @staticmethod
+    def equals(text: str) -> BodyCheck:
+        """The body (decoded as UTF-8) is exactly ``text``."""
+        return BodyCheck("equals", text)
+
+    @staticmethod
+    def contains(text: str) -> BodyCheck:
+        """The body holds ``text``."""
+        return BodyCheck("contains", text)
+
+    @staticmethod
+    def matches(pattern: str) -> BodyCheck:
+        """A Python regular expression found somewhere in the body (``re.search``)."""
+        return BodyCheck("matches", pattern)
+
+    @staticmethod
+    def json_subset(value: Any) -> BodyCheck:
+        """The body is JSON holding ``value``: every key of an object (extra keys allowed), arrays item by item."""
+        return BodyCheck("json", json.dumps(value, separators=(",", ":")))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExpectedResponse:
+    """What a passing answer has.
+
+    :param status: the HTTP status the model's container answers with. Default: 200.
+    :param content_type: the answer's media type (parameters such as charset ignored). Default: - any.
+    :param body: a check of the body. Default: - any body.
+    """
+
+    status: int = 200
+    content_type: str | None = None
+    body: BodyCheck | None = None
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """A bucket and a key prefix in it (``""`` for the whole bucket)."""
+
+    bucket: s3.IBucket
+    prefix: str = ""
+
+    @property
+    def objects_arn(self) -> str:
+        return self.bucket.arn_for_objects(f"{self.prefix}*")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsyncLocations:
+    """Where an asynchronous smoke test puts its input and finds the result.
+
+    :param input: where the payload is uploaded, under ``<prefix><request id>/``.
+    :param output: the endpoint's S3OutputPath; needed to check the answer. Default: - only the acceptance
+        of the invocation is checked.
+    :param failure: the endpoint's S3FailurePath. Default: - failures are seen only as a missing output.
+    """
+
+    input: S3Location
+    output: S3Location | None = None
+    failure: S3Location | None = None
+
+
+class EndpointSmokeTest(Construct):
+    """Invokes ``endpoint`` during ``cdk deploy`` and fails the deploy when the answer is wrong.
+
+    A custom resource of the stack's one `SmokeTestProvider`: after the endpoint is InService on the
+    config this deploy asked for, the payload is sent and the answer checked against ``expect``. A
+    different config (SageMaker rolled back) or a wrong answer fails the deploy with a message naming
+    the endpoint, the config, what was sent and what came back (truncated). Every config change runs
+    the test again (the config name is a property); Delete and CloudFormation rollbacks do nothing.
+
+    :param endpoint: the endpoint, defined by this library or imported.
+    :param payload: what to send, at most 32 KiB (it is stored in the template).
+    :param expect: what a passing answer has. Default: - status 200, any body.
+    :param accept: the Accept header. Default: - none sent.
+    :param target_variant: send to this variant only. Default: - weighted routing picks one.
+    :param target_model: the model of a multi-model endpoint (path under its prefix). Default: - none.
+    :param inference_component_name: the inference component to call. Default: - none.
+    :param target_container_hostname: the container of a Direct multi-container endpoint. Default: - none.
+    :param async_locations: invoke asynchronously through these S3 locations. Default: - synchronous.
+    :param timeout: how long the test may wait for InService and the answer, 1 to 45 minutes.
+        Default: 10 minutes.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: EndpointBase,
+        payload: SmokeTestPayload,
+        expect: ExpectedResponse | None = None,
+        accept: str | None = None,
+        target_variant: str | None = None,
+        target_model: str | None = None,
+        inference_component_name: str | None = None,
+        target_container_hostname: str | None = None,
+        async_locations: AsyncLocations | None = None,
+        timeout: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint = endpoint
+        self.payload = payload
+        self.expect = expect or ExpectedResponse()
+        self.async_locations = async_locations
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        targets = {
+            "target_variant": target_variant,
+            "target_model": target_model,
+            "inference_component_name": inference_component_name,
+            "target_container_hostname": target_container_hostname,
+        }
+        self.targets = {option: value for option, value in targets.items() if value is not None}
+        self._validate(accept)
+        self.provider = SmokeTestProvider.of(self)
+        self._grant()
+        self.resource = CustomResource(
+            self,
+            "Resource",
+            service_token=self.provider.service_token,
+            resource_type=RESOURCE_TYPE,
+            properties=self._properties(accept),
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        self.resource.node.add_dependency(self.provider.policy.policy)
+        if endpoint.endpoint_config is not None:  # defined here: test once it is created or updated
+            self.resource.node.add_dependency(endpoint)
+
+    def _properties(self, accept: str | None) -> dict[str, str]:
+        expect = self.expect
+        config = self.endpoint.endpoint_config
+        properties: dict[str, str | None] = {
+            "EndpointName": self.endpoint.endpoint_name,
+            # The config name changes with every config change, so each one runs the test again.
+            "ExpectedEndpointConfigName": config.endpoint_config_name if config is not None else None,
+            "Invocation": "async" if self.async_locations else "sync",
+            "Body": base64.b64encode(self.payload.body).decode("ascii"),
+            "ContentType": self.payload.content_type,
+            "Accept": accept,
+            "ExpectedStatus": str(expect.status),
+            "ExpectedContentType": expect.content_type,
+            "BodyCheck": expect.body.kind if expect.body else None,
+            "BodyValue": expect.body.value if expect.body else None,
+            "TimeoutSeconds": str(int(self.timeout.to_seconds())),
+        }
+        for option, value in self.targets.items():
+            properties[_parameter(option)] = value
+        if self.async_locations:
+            properties["AsyncInputBucket"] = self.async_locations.input.bucket.bucket_name
+            properties["AsyncInputPrefix"] = self.async_locations.input.prefix
+        return {key: value for key, value in properties.items() if value is not None}
+
+    def _grant(self) -> None:
+        """Invoke and describe this endpoint; with async, the S3 objects under its locations."""
+        policy = self.provider.policy
+        invoke = "sagemaker:InvokeEndpointAsync" if self.async_locations else "sagemaker:InvokeEndpoint"
+        policy.allow(["sagemaker:DescribeEndpoint", invoke], [self.endpoint.endpoint_arn])
+        if self.async_locations is None:
+            return
+        before = len(policy.statements)
+        locations = self.async_locations
+        reads = [location for location in (locations.output, locations.failure) if location is not None]
+        policy.allow(["s3:PutObject", "s3:GetObject"], [locations.input.objects_arn])
+        for location in reads:
+            policy.allow(["s3:GetObject"], [location.objects_arn])
+        for location in [locations.input, *reads]:
+            # Without ListBucket a missing result object reads as AccessDenied instead of NoSuchKey.
+            policy.allow(
+                ["s3:ListBucket"],
+                [location.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{location.prefix}*"]}},
+            )
+            if location.bucket.encryption_key is not None:
+                policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [location.bucket.encryption_key.key_arn])
+        added = {"Statement": policy.statements[before:]}
+        Validations.of(policy.policy).acknowledge(
+            *(
+                Acknowledgment(
+                    id=finding,
+                    reason="the smoke test writes and reads objects named after each deploy request under this "
+                    "prefix, and SageMaker names the results; the grant is limited to the prefix",
+                )
+                for finding in wildcard_findings(policy.policy, added)
+            )
+        )
+
+    def _validate(self, accept: str | None) -> None:
+        problems = Problems()
+        seconds = self.timeout.to_seconds()
+        if not validation.is_unresolved(seconds) and not (
+            MIN_TIMEOUT.to_seconds() <= seconds <= MAX_TEST_TIMEOUT.to_seconds() and float(seconds).is_integer()
+        ):
+            problems.add(
+                "timeout",
+                f"{seconds} seconds",
+                f"whole seconds from {MIN_TIMEOUT.to_seconds():.0f} to {MAX_TEST_TIMEOUT.to_seconds():.0f}",
+                "give e.g. Duration.minutes(10); a test that needs longer belongs in a pipeline, not in a deploy",
+            )
+        if len(self.payload.body) > MAX_PAYLOAD_BYTES:
+            problems.add(
+                "payload",
+                f"{len(self.payload.body)} bytes",
+                f"at most {MAX_PAYLOAD_BYTES} bytes (the payload is stored in the template)",
+                "send a smaller representative request",
+            )
+        header = api_model.member("InvokeEndpointInput", "ContentType", RUNTIME_API)
+        validation.check_value(problems, "payload.content_type", self.payload.content_type, header, "use ASCII")
+        validation.check_value(problems, "accept", accept, header, "use ASCII")
+        self._validate_expectation(problems)
+        self._validate_targets(problems)
+        problems.raise_if_any(self)
+
+    def _validate_expectation(self, problems: Problems) -> None:
+        expect = self.expect
+        if not 100 <= expect.status <= 599:
+            problems.add("expect.status", expect.status, "an HTTP status from 100 to 599", "e.g. 200")
+        if expect.body is not None and expect.body.kind == "matches":
+            try:
+                re.compile(expect.body.value)
+            except re.error as error:
+                problems.add("expect.body", expect.body.value, "a Python regular expression", f"fix it: {error}")
+        if self.async_locations is None:
+            return
+        checks_answer = expect.body is not None or expect.content_type is not None
+        if checks_answer and self.async_locations.output is None:
+            problems.add(
+                "expect",
+                expect,
+                "a body or content-type check only with async_locations.output (where the answer lands)",
+                "give AsyncLocations(output=S3Location(bucket, prefix)) matching the endpoint's S3OutputPath, or "
+                "drop the body and content-type checks",
+            )
+        if expect.status != 200:
+            problems.add(
+                "expect.status",
+                expect.status,
+                "200 for an asynchronous test (the container's status is not in the result)",
+                "check the failure location instead: give AsyncLocations(failure=...)",
+            )
+
+    def _validate_targets(self, problems: Problems) -> None:
+        for option, value in self.targets.items():
+            rule = api_model.member("InvokeEndpointInput", _parameter(option), RUNTIME_API)
+            validation.check_value(problems, option, value, rule, "see InvokeEndpoint's parameters")
+        if self.async_locations is not None:
+            for option in self.targets:
+                problems.add(
+                    option,
+                    self.targets[option],
+                    "no target with async_locations: InvokeEndpointAsync takes none",
+                    "drop it, or test synchronously (without async_locations)",
+                )
+        config = self.endpoint.endpoint_config
+        if config is None:  # an imported endpoint: its kind is unknown
+            return
+        features = config.invocation_features
+        if self.async_locations is not None and not features.asynchronous:
+            problems.add(
+                "async_locations",
+                "given",
+                "only for an endpoint whose config has asynchronous inference",
+                "drop async_locations: this endpoint answers InvokeEndpoint",
+            )
+        for option, (flag, kind) in TARGET_OPTIONS.items():
+            if option in self.targets and not getattr(features, flag):
+                problems.add(
+                    option, self.targets[option], f"only on {kind}", f"drop {option}: this endpoint is not one"
+                )
+        variant = self.targets.get("target_variant")
+        names = [variant.variant_name for variant in config.production_variants]
+        if variant is not None and not validation.is_unresolved(variant) and variant not in names:
+            problems.add("target_variant", variant, f"one of the endpoint's variants: {names}", "name one of them")
+
+
+def _parameter(option: str) -> str:
+    """``target_model`` -> ``TargetModel``: the InvokeEndpoint parameter an option sets."""
+    return "".join(word.capitalize() for word in option.split("_"))

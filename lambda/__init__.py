@@ -1,0 +1,1 @@
+"""Lambda handler code shipped with the library; each folder is one function asset."""
