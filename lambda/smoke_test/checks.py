@@ -109,5 +109,6 @@ def shorten(data: bytes | str, limit: int = SHOWN_CHARS) -> str:
     return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
-def _json(value: Any) -> str:
-    return shorten(json.dumps(value), 80)
+def _json(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."

@@ -1,0 +1,52 @@
+"""A local moto server (127.0.0.1, a free port) that the smoke-test handler talks to over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from tests.support import ROOT
+
+sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))  # as Lambda runs it: the asset folder is the root
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    with pytest.MonkeyPatch.context() as env:
+        # Every boto3 client (the handler's too) goes to the local server; no AWS account is touched.
+        env.setenv("AWS_ENDPOINT_URL", url)
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", REGION)
+        env.delenv("AWS_PROFILE", raising=False)
+        yield url
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_url: str) -> Iterator[str]:
+    """A moto server emptied before each test."""
+    post(f"{moto_url}/moto-api/reset", {})
+    yield moto_url
+
+
+def post(url: str, payload: object) -> None:
+    """POST JSON to moto's own API (reset, seeded results)."""
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status in (200, 201)
+
+
+def client(service: str) -> object:
+    return boto3.client(service, region_name=REGION)
