@@ -12,7 +12,11 @@ Format (JSON; paths are relative to the config file):
     "modelDirectory": "../containers/sentiment-model",     packed into model.tar.gz
     "instanceType": "ml.m5.large",
     "encryptVolumes": true,                                 a KMS key for the ML storage volumes
-    "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "environment": {}}]
+    "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "environment": {}}],
+    "smokeTest": {                                          sent to every variant at each deploy
+      "payload": {"text": "great"},                         JSON the model server accepts
+      "expect": {"label": "positive"}                       a subset the JSON answer must hold
+    }
   }
 }
 ```
@@ -41,6 +45,12 @@ class VariantSettings:
 
 
 @dataclass(frozen=True)
+class SmokeTestSettings:
+    payload: dict[str, Any]
+    expect: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class RealtimeSettings:
     stack_name: str
     image_directory: Path
@@ -48,6 +58,7 @@ class RealtimeSettings:
     instance_type: str
     encrypt_volumes: bool
     variants: tuple[VariantSettings, ...]
+    smoke_test: SmokeTestSettings
 
 
 @dataclass(frozen=True)
@@ -86,12 +97,14 @@ class _Reader:
     def fail(self, key: str, value: Any, expected: str) -> ConfigError:
         return ConfigError(f"{self.path}: {key} = {value!r}: expected {expected}. Fix: set {key} to {expected}")
 
-    def section(self, parent: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
-        if key not in parent or parent[key] is None:
+    def section(self, parent: dict[str, Any], name: str, *, required: bool, key: str | None = None) -> dict[str, Any]:
+        """The object ``parent[name]``; ``key`` is its full name in messages. Default: ``name``."""
+        key = key or name
+        if name not in parent or parent[name] is None:
             if required:
                 raise self.fail(key, None, "an object")
             return {}
-        value = parent[key]
+        value = parent[name]
         if not isinstance(value, dict):
             raise self.fail(key, value, "an object")
         return value
@@ -131,6 +144,13 @@ class _Reader:
             instance_type=self.string(raw.get("instanceType"), "realtime.instanceType"),
             encrypt_volumes=encrypt,
             variants=tuple(self.variant(v, f"realtime.variants[{i}]") for i, v in enumerate(variants)),
+            smoke_test=self.smoke_test(self.section(raw, "smokeTest", required=True), "realtime.smokeTest"),
+        )
+
+    def smoke_test(self, raw: dict[str, Any], key: str) -> SmokeTestSettings:
+        return SmokeTestSettings(
+            payload=self.section(raw, "payload", required=True, key=f"{key}.payload"),
+            expect=self.section(raw, "expect", required=True, key=f"{key}.expect"),
         )
 
     def variant(self, raw: Any, key: str) -> VariantSettings:

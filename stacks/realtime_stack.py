@@ -1,4 +1,4 @@
-"""Sample stack: a two-variant real-time endpoint serving the sample sentiment model."""
+"""Sample stack: a two-variant real-time endpoint serving the sample sentiment model, smoke-tested per variant."""
 
 from __future__ import annotations
 
@@ -9,20 +9,27 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_sagemaker_inference import (
+    BodyCheck,
     ContainerImage,
     Endpoint,
     EndpointConfig,
+    ExpectedResponse,
     InstanceType,
     Model,
     ModelData,
     ProductionVariant,
+    SmokeTestPayload,
 )
 
 from .app_config import RealtimeSettings
 
 
 class RealtimeEndpointStack(Stack):
-    """One model per variant (same image and data, own environment), one config, one endpoint."""
+    """One model per variant (same image and data, own environment), one config, one endpoint.
+
+    Each deploy that changes the endpoint sends the configured payload to every variant and fails
+    (rolling back) unless each answer is JSON holding the expected subset.
+    """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -61,4 +68,13 @@ class RealtimeEndpointStack(Stack):
             )
         config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=volume_key)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
+        for variant in settings.variants:
+            self.endpoint.add_smoke_test(
+                f"{variant.name}SmokeTest",
+                payload=SmokeTestPayload.from_json(settings.smoke_test.payload),
+                expect=ExpectedResponse(
+                    content_type="application/json", body=BodyCheck.json_subset(settings.smoke_test.expect)
+                ),
+                target_variant=variant.name,
+            )
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

@@ -1,8 +1,12 @@
-"""Shared test set-up: quiet jsii on Node 20 before aws_cdk loads; a fresh stack per test."""
+"""Shared test set-up: quiet jsii on Node 20 before aws_cdk loads; handler modules importable; a fresh stack."""
 
 import os
+import sys
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from tests.support import ROOT
+
+sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))  # as Lambda runs it: the asset folder is the root
 
 import pytest
 from aws_cdk import Stack

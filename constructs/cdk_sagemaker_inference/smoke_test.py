@@ -7,19 +7,17 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import Acknowledgment, CustomResource, Duration, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import api_model, validation
+from .endpoint import Endpoint, EndpointBase
 from .errors import Problems
 from .nag import wildcard_findings
 from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
-
-if TYPE_CHECKING:
-    from .endpoint import EndpointBase
 
 RESOURCE_TYPE = "Custom::SageMakerEndpointSmokeTest"
 RUNTIME_API = "sagemaker-runtime"
@@ -197,8 +195,8 @@ class EndpointSmokeTest(Construct):
             service_timeout=SERVICE_TIMEOUT,
         )
         self.resource.node.add_dependency(self.provider.policy.policy)
-        if endpoint.endpoint_config is not None:  # defined here: test once it is created or updated
-            self.resource.node.add_dependency(endpoint)
+        if isinstance(endpoint, Endpoint):  # defined here: test once it is created or updated
+            self.resource.node.add_dependency(endpoint.resource)
 
     def _properties(self, accept: str | None) -> dict[str, str]:
         expect = self.expect

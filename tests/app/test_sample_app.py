@@ -6,14 +6,18 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.request
 
 import pytest
-from cfnlint.api import lint
+from checks import Answer, mismatches
+from handler import SmokeTest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
 from stacks.app_config import DEFAULT_CONFIG, load_config
 from stacks.sample_app import define_sample_app, nag_packs
-from tests.support import ROOT, new_app, normalized
+from tests.app.test_model_server import start_server
+from tests.support import ROOT, cfn_lint, new_app, normalized
 
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 
@@ -63,9 +67,8 @@ def test_every_acknowledgment_sits_on_a_resource_with_a_reason(sample_app):
 def test_every_sample_template_is_cfn_lint_clean(sample_app):
     _, stacks, assembly = sample_app
     for stack in stacks:
-        template = json.dumps(assembly.get_stack_by_name(stack.stack_name).template)
-        matches = lint(template, regions=["us-east-1", "eu-west-1"])
-        assert [str(match) for match in matches] == []
+        template = assembly.get_stack_by_name(stack.stack_name).template
+        assert cfn_lint(template, regions=["us-east-1", "eu-west-1"]) == []
 
 
 def test_endpoint_name_is_stable_and_exported(sample_app):
@@ -126,6 +129,8 @@ def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
         (lambda c: c["realtime"].update(modelDirectory="nowhere"), "realtime.modelDirectory = 'nowhere'"),
         (lambda c: c["realtime"].update(encryptVolumes="yes"), "realtime.encryptVolumes = 'yes': expected true or"),
         (lambda c: c["env"].update(region=7), "env.region = 7: expected a non-empty string"),
+        (lambda c: c["realtime"].pop("smokeTest"), "realtime.smokeTest = None: expected an object"),
+        (lambda c: c["realtime"]["smokeTest"].update(expect=[1]), "realtime.smokeTest.expect = [1]: expected an"),
     ],
 )
 def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
@@ -168,3 +173,24 @@ def test_pinned_cdk_cli_synthesizes_the_sample_app_offline(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (out / "SageMakerRealtimeSample.template.json").is_file()
+
+
+def test_every_sample_smoke_test_passes_against_the_sample_model_server(sample_app):
+    """Each smoke test's properties, parsed as the handler parses them, sent to the server as its variant runs."""
+    _, stacks, assembly = sample_app
+    variants = {variant.name: variant for variant in load_config(DEFAULT_CONFIG).realtime.variants}
+    resources = assembly.get_stack_by_name(stacks[0].stack_name).template["Resources"].values()
+    tests = [SmokeTest.from_properties(r["Properties"]) for r in resources if r["Type"] == RESOURCE_TYPE]
+    assert sorted(test.targets["TargetVariant"] for test in tests) == sorted(variants)
+    for test in tests:
+        process, base = start_server(**variants[test.targets["TargetVariant"]].environment)
+        try:
+            request = urllib.request.Request(f"{base}/invocations", data=test.payload, method="POST")
+            request.add_header("Content-Type", test.content_type or "")
+            with urllib.request.urlopen(request, timeout=5) as response:
+                answer = Answer(response.status, response.headers["Content-Type"], response.read())
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+        assert test.expectation.body_check == "json"
+        assert mismatches(answer, test.expectation) == []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import urllib.request
 from collections.abc import Iterator
 
@@ -11,9 +10,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tests.support import ROOT
-
-sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))  # as Lambda runs it: the asset folder is the root
 REGION = "us-east-1"
 
 

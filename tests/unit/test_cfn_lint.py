@@ -1,25 +1,28 @@
 """cfn-lint on a template that uses every option of every construct (the sample app's are linted too)."""
 
-import json
-
 from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from cfnlint.api import lint
 
 from cdk_sagemaker_inference import (
+    AsyncLocations,
+    BodyCheck,
     ContainerImage,
     Endpoint,
     EndpointConfig,
+    ExpectedResponse,
     InstanceType,
     Model,
     ModelData,
     ProductionVariant,
+    S3Location,
+    SmokeTestPayload,
+    SmokeTestProvider,
 )
-from tests.support import ROOT, template
+from tests.support import ROOT, cfn_lint, template
 
 
 def test_a_template_with_every_option_is_cfn_lint_clean(stack):
@@ -67,5 +70,18 @@ def test_a_template_with_every_option_is_cfn_lint_clean(stack):
     endpoint.grant_invoke(iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal()))
     endpoint.metric_invocation_5xx_errors("Cpu").create_alarm(stack, "Errors", threshold=1, evaluation_periods=1)
 
-    matches = lint(json.dumps(template(stack).to_json()), regions=["us-east-1", "eu-central-1"])
-    assert [str(match) for match in matches] == []
+    sync_test = endpoint.add_smoke_test(
+        payload=SmokeTestPayload.from_text("great"),
+        expect=ExpectedResponse(body=BodyCheck.matches("positive|negative")),
+        target_variant="Cpu",
+        timeout=Duration.minutes(20),
+    )
+    imported = Endpoint.from_endpoint_name(stack, "Async", "async-endpoint")
+    imported.add_smoke_test(
+        payload=SmokeTestPayload.from_json({"text": "great"}),
+        expect=ExpectedResponse(body=BodyCheck.contains("positive")),
+        async_locations=AsyncLocations(input=S3Location(bucket, "in/"), output=S3Location(bucket, "out/")),
+    )
+    assert sync_test.provider is SmokeTestProvider.of(stack)
+
+    assert cfn_lint(template(stack).to_json(), regions=["us-east-1", "eu-central-1"]) == []
