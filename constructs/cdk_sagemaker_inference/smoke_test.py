@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, Validations
+from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -213,7 +213,7 @@ class EndpointSmokeTest(Construct):
             "ExpectedContentType": expect.content_type,
             "BodyCheck": expect.body.kind if expect.body else None,
             "BodyValue": expect.body.value if expect.body else None,
-            "TimeoutSeconds": str(int(self.timeout.to_seconds())),
+            "TimeoutSeconds": _whole_seconds(self.timeout),
         }
         for option, value in self.targets.items():
             properties[_parameter(option)] = value
@@ -258,13 +258,13 @@ class EndpointSmokeTest(Construct):
 
     def _validate(self, accept: str | None) -> None:
         problems = Problems()
-        seconds = self.timeout.to_seconds()
+        seconds = self.timeout.to_seconds(integral=False)
         if not validation.is_unresolved(seconds) and not (
             MIN_TIMEOUT.to_seconds() <= seconds <= MAX_TEST_TIMEOUT.to_seconds() and float(seconds).is_integer()
         ):
             problems.add(
                 "timeout",
-                f"{seconds} seconds",
+                f"{seconds:g} seconds",
                 f"whole seconds from {MIN_TIMEOUT.to_seconds():.0f} to {MAX_TEST_TIMEOUT.to_seconds():.0f}",
                 "give e.g. Duration.minutes(10); a test that needs longer belongs in a pipeline, not in a deploy",
             )
@@ -342,6 +342,12 @@ class EndpointSmokeTest(Construct):
         names = [variant.variant_name for variant in config.production_variants]
         if variant is not None and not validation.is_unresolved(variant) and variant not in names:
             problems.add("target_variant", variant, f"one of the endpoint's variants: {names}", "name one of them")
+
+
+def _whole_seconds(duration: Duration) -> str:
+    """``"600"``, or the string form of a deploy-time Duration's token."""
+    seconds = duration.to_seconds()
+    return Token.as_string(seconds) if validation.is_unresolved(seconds) else str(int(seconds))
 
 
 def _parameter(option: str) -> str:
