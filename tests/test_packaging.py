@@ -42,15 +42,23 @@ def test_wheel_holds_the_package_at_top_level_and_no_constructs_folder(wheel):
     assert top_level == {"cdk_sagemaker_inference"}
     assert "cdk_sagemaker_inference/py.typed" in names
     assert "cdk_sagemaker_inference/endpoint.py" in names
+    handler_files = sorted(name for name in names if name.startswith("cdk_sagemaker_inference/_lambda/"))
+    assert handler_files == [
+        "cdk_sagemaker_inference/_lambda/__init__.py",
+        "cdk_sagemaker_inference/_lambda/smoke_test/checks.py",
+        "cdk_sagemaker_inference/_lambda/smoke_test/handler.py",
+    ]
 
 
 APP_OUTSIDE_THE_REPO = textwrap.dedent(
     """
     import json
+    from pathlib import Path
     import cdk_sagemaker_inference as lib
     from aws_cdk import App, Stack
     from cdk_sagemaker_inference import (
         ContainerImage, Endpoint, EndpointConfig, InstanceType, Model, ModelData, ProductionVariant,
+        SmokeTestPayload,
     )
 
     app = App(builtin_cloud_formation_validation=False)
@@ -64,9 +72,16 @@ APP_OUTSIDE_THE_REPO = textwrap.dedent(
     config = EndpointConfig(stack, "Config", production_variants=[
         ProductionVariant(model=model, instance_type=InstanceType.ML_C5_LARGE, initial_instance_count=2),
     ])
-    Endpoint(stack, "Endpoint", endpoint_config=config)
-    template = app.synth().get_stack_by_name("Consumer").template
-    print(json.dumps({"file": lib.__file__, "types": sorted(r["Type"] for r in template["Resources"].values())}))
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    endpoint.add_smoke_test(payload=SmokeTestPayload.from_text("ping"))
+    assembly = app.synth()
+    template = assembly.get_stack_by_name("Consumer").template
+    handler_assets = [p.name for p in Path(assembly.directory).glob("asset.*/handler.py")]
+    print(json.dumps({
+        "file": lib.__file__,
+        "types": sorted(r["Type"] for r in template["Resources"].values()),
+        "handler_assets": handler_assets,
+    }))
     """
 )
 
@@ -91,6 +106,10 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["file"].startswith(str(site))
-    assert {"AWS::SageMaker::Model", "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::Endpoint"} <= set(
-        report["types"]
-    )
+    assert {
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Endpoint",
+        "Custom::SageMakerEndpointSmokeTest",
+    } <= set(report["types"])
+    assert report["handler_assets"] == ["handler.py"]  # the handler code came from the installed wheel
