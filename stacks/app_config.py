@@ -144,10 +144,11 @@ class _Reader:
             instance_type=self.string(raw.get("instanceType"), "realtime.instanceType"),
             encrypt_volumes=encrypt,
             variants=tuple(self.variant(v, f"realtime.variants[{i}]") for i, v in enumerate(variants)),
-            smoke_test=self.smoke_test(self.section(raw, "smokeTest", required=True, key="realtime.smokeTest")),
+            smoke_test=self.smoke_test(raw, "realtime.smokeTest"),
         )
 
-    def smoke_test(self, raw: dict[str, Any], key: str = "realtime.smokeTest") -> SmokeTestSettings:
+    def smoke_test(self, parent: dict[str, Any], key: str) -> SmokeTestSettings:
+        raw = self.section(parent, "smokeTest", required=True, key=key)
         return SmokeTestSettings(
             payload=self.section(raw, "payload", required=True, key=f"{key}.payload"),
             expect=self.section(raw, "expect", required=True, key=f"{key}.expect"),
