@@ -18,6 +18,7 @@ from constructs import IConstruct
 from .validation import is_unresolved
 
 IAM_WILDCARD_RULE = "AwsSolutions-IAM5"
+AWS_MANAGED_POLICY_RULE = "AwsSolutions-IAM4"
 PSEUDO_PARAMETERS = {"partition": "AWS::Partition", "region": "AWS::Region", "account": "AWS::AccountId"}
 
 
@@ -64,6 +65,11 @@ def _stack_values(stack: Stack) -> tuple[dict[str, str], dict[str, str]]:
 def wildcard_finding(shown_resource: str) -> str:
     """The ID of cdk-nag's IAM5 finding for a wildcard resource as cdk-nag prints it (e.g. ``*``)."""
     return f"{IAM_WILDCARD_RULE}[Resource::{shown_resource}]"
+
+
+def managed_policy_finding(shown_policy_arn: str) -> str:
+    """The ID of cdk-nag's IAM4 finding for an AWS managed policy attached to a role, as cdk-nag prints its ARN."""
+    return f"{AWS_MANAGED_POLICY_RULE}[Policy::{shown_policy_arn}]"
 
 
 def shown(resolved: Any) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
-
 from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -14,7 +12,7 @@ from constructs import Construct
 
 from .handler_assets import handler_code
 from .managed_policy import ManagedPolicyStatements
-from .nag import shown, wildcard_findings
+from .nag import managed_policy_finding, shown, wildcard_findings
 
 PROVIDER_ID = "SageMakerSmokeTestProvider"
 QUERY_INTERVAL = Duration.seconds(10)
@@ -25,7 +23,6 @@ PROVIDER_TOTAL_TIMEOUT = Duration.minutes(50)  # a whole number of query interva
 SERVICE_TIMEOUT = Duration.minutes(55)  # CloudFormation's limit is 60
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-MANAGED_POLICY_RULE = "AwsSolutions-IAM4"
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
 # Why cdk-nag's findings on the framework's parts and the handler functions do not apply, by rule.
@@ -103,9 +100,8 @@ class SmokeTestProvider(Construct):
     def of(scope: Construct) -> SmokeTestProvider:
         """The provider of ``scope``'s stack, defined on first use."""
         stack = Stack.of(scope)
-        if stack not in _PROVIDERS:
-            _PROVIDERS[stack] = SmokeTestProvider(stack, PROVIDER_ID)
-        return _PROVIDERS[stack]
+        existing = stack.node.try_find_child(PROVIDER_ID)
+        return existing if isinstance(existing, SmokeTestProvider) else SmokeTestProvider(stack, PROVIDER_ID)
 
     @property
     def service_token(self) -> str:
@@ -149,7 +145,7 @@ def _acknowledge_findings(provider: SmokeTestProvider) -> None:
             findings += wildcard_findings(child, child.policy_document)
         if isinstance(child, iam.CfnRole):
             managed = stack.resolve(child.managed_policy_arns) or []
-            findings += [f"{MANAGED_POLICY_RULE}[Policy::{shown(arn)}]" for arn in managed]
+            findings += [managed_policy_finding(shown(arn)) for arn in managed]
         if findings:
             Validations.of(child).acknowledge(
                 *(Acknowledgment(id=finding, reason=_reason(finding)) for finding in findings)
@@ -159,6 +155,3 @@ def _acknowledge_findings(provider: SmokeTestProvider) -> None:
 def _reason(finding: str) -> str:
     rule = finding.split("[")[0]
     return REASONS.get(finding) or REASONS.get(rule) or REASONS[rule.split("-", 1)[1]]
-
-
-_PROVIDERS: weakref.WeakKeyDictionary[Stack, SmokeTestProvider] = weakref.WeakKeyDictionary()

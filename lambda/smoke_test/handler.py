@@ -90,6 +90,10 @@ class SmokeTest:
         targets = "".join(f", {name}={value!r}" for name, value in self.targets.items())
         return f"endpoint {self.endpoint_name!r}{config}{targets}"
 
+    def content_headers(self) -> dict[str, str]:
+        """ContentType and Accept as InvokeEndpoint and InvokeEndpointAsync take them, those given."""
+        return {name: value for name, value in (("ContentType", self.content_type), ("Accept", self.accept)) if value}
+
     def sent(self) -> str:
         return f"sent {self.content_type or 'no content type'} {shorten(self.payload)}"
 
@@ -175,11 +179,7 @@ def _endpoint_not_ready(test: SmokeTest) -> str | None:
 
 
 def _invoke(test: SmokeTest) -> Answer:
-    arguments: dict[str, Any] = {"EndpointName": test.endpoint_name, "Body": test.payload, **test.targets}
-    if test.content_type:
-        arguments["ContentType"] = test.content_type
-    if test.accept:
-        arguments["Accept"] = test.accept
+    arguments = {"EndpointName": test.endpoint_name, "Body": test.payload, **test.targets, **test.content_headers()}
     try:
         response = _client("sagemaker-runtime", RUNTIME).invoke_endpoint(**arguments)
     except ClientError as error:
@@ -206,18 +206,15 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
         if waiting_for:
             return waiting_for
         input_key = f"{folder}/input"
-        s3.put_object(Bucket=test.input_bucket, Key=input_key, Body=test.payload, **_content_type(test))
-        arguments: dict[str, Any] = {
-            "EndpointName": test.endpoint_name,
-            "InputLocation": f"s3://{test.input_bucket}/{input_key}",
-            "InferenceId": request_id,
-            "InvocationTimeoutSeconds": min(MAX_ASYNC_INVOCATION_SECONDS, test.timeout_seconds),
-        }
-        if test.content_type:
-            arguments["ContentType"] = test.content_type
-        if test.accept:
-            arguments["Accept"] = test.accept
-        response = _client("sagemaker-runtime", RUNTIME).invoke_endpoint_async(**arguments)
+        content_type = {"ContentType": test.content_type} if test.content_type else {}
+        s3.put_object(Bucket=test.input_bucket, Key=input_key, Body=test.payload, **content_type)
+        response = _client("sagemaker-runtime", RUNTIME).invoke_endpoint_async(
+            EndpointName=test.endpoint_name,
+            InputLocation=f"s3://{test.input_bucket}/{input_key}",
+            InferenceId=request_id,
+            InvocationTimeoutSeconds=min(MAX_ASYNC_INVOCATION_SECONDS, test.timeout_seconds),
+            **test.content_headers(),
+        )
         locations = {key: response.get(key) for key in ("OutputLocation", "FailureLocation")}
         s3.put_object(Bucket=test.input_bucket, Key=f"{folder}/invocation.json", Body=json.dumps(locations).encode())
         _log("invoked asynchronously", endpoint=test.endpoint_name, **locations)
@@ -257,10 +254,6 @@ def _read_s3(url: str | None) -> tuple[bytes, str | None] | None:
             return None
         raise
     return found["Body"].read(), found.get("ContentType")
-
-
-def _content_type(test: SmokeTest) -> dict[str, str]:
-    return {"ContentType": test.content_type} if test.content_type else {}
 
 
 def _stack_status(stack_id: str) -> str | None:
