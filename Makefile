@@ -11,7 +11,7 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: setup synth test lint unit deploy diff bench clean
+.PHONY: setup synth test lint unit deploy diff bench docs clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -50,6 +50,10 @@ diff: setup
 ## bench: synth time and peak memory, this library vs bare L1 resources
 bench: setup
 	$(BIN)/python benchmarks/synth_benchmark.py
+
+## docs: regenerate docs/rules.md from the rules in the code (a test fails when they differ)
+docs: setup
+	$(BIN)/python -c 'from cdk_sagemaker_inference.rules import markdown; print(markdown(), end="")' > docs/rules.md
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

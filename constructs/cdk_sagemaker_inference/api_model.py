@@ -20,6 +20,8 @@ from typing import Any
 
 import botocore
 
+from .rules import Rule, api_rule
+
 SERVICE = "sagemaker"
 INTEGER_KINDS = ("integer", "long")
 DECIMAL_KINDS = ("float", "double")
@@ -62,6 +64,15 @@ class Constraint:
             if self.pattern:
                 parts.append(f"matching {self.pattern}")
         return ", ".join(parts) + f" ({self.source})"
+
+    @property
+    def rule(self) -> Rule:
+        """The rule (``Api.<shape>``) a value outside these limits breaks."""
+        return api_rule(self.service, self.shape)
+
+    @property
+    def is_integer(self) -> bool:
+        return self.kind in INTEGER_KINDS
 
     @property
     def is_number(self) -> bool:
@@ -111,12 +122,16 @@ def shape(name: str, service: str = SERVICE) -> Constraint:
     """The constraint of a named shape, e.g. ``shape("EndpointName")``."""
     raw = _shapes(service)[name]
     enum = raw.get("enum")
+    pattern = python_pattern(raw["pattern"]) if "pattern" in raw else None
+    minimum = raw.get("min")
+    if pattern is not None and not re.fullmatch(pattern, ""):  # the pattern needs a character: say "from 1"
+        minimum = max(minimum or 0, 1)
     return Constraint(
         shape=name,
         kind=raw["type"],
-        min=raw.get("min"),
+        min=minimum,
         max=raw.get("max"),
-        pattern=python_pattern(raw["pattern"]) if "pattern" in raw else None,
+        pattern=pattern,
         enum=tuple(enum) if enum is not None else None,
         service=service,
     )

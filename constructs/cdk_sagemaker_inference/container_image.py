@@ -12,7 +12,7 @@ from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
-from . import api_model, validation
+from . import api_model, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 
@@ -86,18 +86,32 @@ class _EcrImage(ContainerImage):
         self._digest = digest
 
     def validate(self, problems: Problems, prop: str) -> None:
+        if validation.check_interface(
+            problems,
+            f"{prop}.repository",
+            self._repository,
+            "ecr.IRepository",
+            "repository_uri_for_tag",
+            "ecr.Repository.from_repository_name(scope, 'Repository', 'name')",
+        ):
+            check_repository_name(problems, f"{prop}.repository", self._repository.repository_name)
         if (self._tag is None) == (self._digest is None):
             problems.add(
+                rules.IMAGE_PIN,
                 prop,
                 {"tag": self._tag, "digest": self._digest},
                 "exactly one of tag or digest",
                 "pin the image: ContainerImage.from_ecr_repository(repo, tag='1.0') or digest='sha256:...'",
             )
-        if self._tag is not None and not validation.is_unresolved(self._tag) and not IMAGE_TAG.fullmatch(self._tag):
-            problems.add(f"{prop}.tag", self._tag, f"an ECR tag matching {IMAGE_TAG.pattern}", "fix the tag")
-        digest = self._digest
-        if digest is not None and not validation.is_unresolved(digest) and not IMAGE_DIGEST.fullmatch(digest):
-            problems.add(f"{prop}.digest", digest, f"matching {IMAGE_DIGEST.pattern}", "copy the digest from ECR")
+        for name, value, pattern, rule in (
+            ("tag", self._tag, IMAGE_TAG, rules.IMAGE_TAG),
+            ("digest", self._digest, IMAGE_DIGEST, rules.IMAGE_DIGEST),
+        ):
+            if value is None or validation.is_unresolved(value):
+                continue
+            typed = validation.check_type(problems, f"{prop}.{name}", value, str, f"{name}='...' as a string")
+            if typed and not pattern.fullmatch(value):
+                problems.add(rule, f"{prop}.{name}", value, f"matching {pattern.pattern}", f"copy the {name} from ECR")
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         role.grant_ecr_pull(self._repository.repository_arn)
@@ -118,7 +132,9 @@ class _AssetImage(ContainerImage):
     def validate(self, problems: Problems, prop: str) -> None:
         dockerfile = self._directory / (self._file or "Dockerfile")
         if not dockerfile.is_file():
-            problems.add(prop, str(dockerfile), "an existing Dockerfile", "check the directory and file names")
+            problems.add(
+                rules.DOCKERFILE, prop, str(dockerfile), "an existing Dockerfile", "check the directory and file names"
+            )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         asset = ecr_assets.DockerImageAsset(
@@ -140,6 +156,8 @@ class _UriImage(ContainerImage):
     def validate(self, problems: Problems, prop: str) -> None:
         if validation.is_unresolved(self._image_uri):
             return
+        if not validation.check_type(problems, prop, self._image_uri, str, "the image URI as a string"):
+            return
         validation.check_value(
             problems,
             prop,
@@ -147,8 +165,12 @@ class _UriImage(ContainerImage):
             api_model.member("ContainerDefinition", "Image"),
             "fix the image URI",
         )
-        if not ECR_IMAGE_URI.fullmatch(self._image_uri):
+        match = ECR_IMAGE_URI.fullmatch(self._image_uri)
+        if match:
+            check_repository_name(problems, prop, match["repository"])
+        else:
             problems.add(
+                rules.ECR_IMAGE_URI,
                 prop,
                 self._image_uri,
                 "an Amazon ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repository> with :<tag> "
@@ -165,6 +187,17 @@ class _UriImage(ContainerImage):
                 f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
             )
         return ContainerImageConfig(self._image_uri)
+
+
+def check_repository_name(problems: Problems, prop: str, name: str) -> None:
+    """A literal repository name matches ECR's pattern: a ``*`` or ``?`` would widen the pull grant."""
+    validation.check_value(
+        problems,
+        prop,
+        name,
+        api_model.shape("RepositoryName", "ecr"),
+        "name one repository: lower-case letters, digits and . _ - / separators (no * or ?)",
+    )
 
 
 def _partition(region: str, *, china: bool) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import jsii
@@ -11,11 +12,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
-from constructs import Construct
+from constructs import Construct, IConstruct
 
-from . import api_model, validation
+from . import api_model, rules, validation
 from .endpoint_config import EndpointConfig
-from .errors import Problems
+from .errors import Problems, ValidationError
 
 if TYPE_CHECKING:
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 DEFAULT_PERIOD = Duration.minutes(1)
+NAME_FIX = "use letters, digits and hyphens (not at the start or end), from 1 to 63 characters"
 
 
 @jsii.implements(sagemaker.IEndpoint)
@@ -36,6 +38,7 @@ class EndpointBase(Resource):
 
     endpoint_config: EndpointConfig | None = None
     """The config served, when this library defines the endpoint; None for an imported one."""
+    _metric_environment: dict[str, str] = {}  # noqa: RUF012 - account and Region of an imported endpoint's metrics
 
     @property
     def endpoint_name(self) -> str:
@@ -57,7 +60,7 @@ class EndpointBase(Resource):
 
     def add_smoke_test(
         self,
-        construct_id: str = "SmokeTest",
+        construct_id: str | None = None,
         *,
         payload: SmokeTestPayload,
         expect: ExpectedResponse | None = None,
@@ -66,9 +69,18 @@ class EndpointBase(Resource):
         """Invoke this endpoint during every deploy that changes it; a wrong answer fails the deploy.
 
         ``options`` are `EndpointSmokeTest`'s other arguments (targets, ``async_locations``, ``timeout``).
+        Default ``construct_id``: ``SmokeTest``, then ``SmokeTest2``, ``SmokeTest3``, ...
         """
         from .smoke_test import EndpointSmokeTest  # the smoke test module imports this one
 
+        if construct_id is None:
+            construct_id = next(
+                name
+                for name in (
+                    f"SmokeTest{index if index > 1 else ''}" for index in range(1, len(self.node.children) + 2)
+                )
+                if self.node.try_find_child(name) is None
+            )
         return EndpointSmokeTest(self, construct_id, endpoint=self, payload=payload, expect=expect, **options)
 
     def metric(
@@ -81,7 +93,8 @@ class EndpointBase(Resource):
         unit: cloudwatch.Unit | None = None,
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
-        """Any metric of one variant (dimensions EndpointName and VariantName)."""
+        """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist."""
+        self._check_variant("variant_name", variant_name)
         return cloudwatch.Metric(
             namespace=namespace,
             metric_name=metric_name,
@@ -89,7 +102,25 @@ class EndpointBase(Resource):
             statistic=statistic,
             unit=unit,
             period=period or DEFAULT_PERIOD,
+            account=self._metric_environment.get("account"),
+            region=self._metric_environment.get("region"),
         )
+
+    def _check_variant(self, prop: str, variant_name: str) -> None:
+        """A literal variant name is one of the config's (an imported endpoint's variants are unknown)."""
+        problems = Problems()
+        if validation.check_type(problems, prop, variant_name, str, "the variant's name, e.g. 'AllTraffic'"):
+            config = self.endpoint_config
+            names = [variant.variant_name for variant in config.production_variants] if config else []
+            if config is not None and not validation.is_unresolved(variant_name) and variant_name not in names:
+                problems.add(
+                    rules.KNOWN_VARIANT,
+                    prop,
+                    variant_name,
+                    f"one of this endpoint's variants: {names}",
+                    "name one of them, or add the variant to the config first",
+                )
+        problems.raise_if_any(self)
 
     def metric_invocations(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Requests sent to the variant: Sum, a count."""
@@ -155,9 +186,15 @@ class EndpointBase(Resource):
 
 class _ImportedEndpoint(EndpointBase):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
-        super().__init__(scope, construct_id)
+        literal_arn = not validation.is_unresolved(arn)
+        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
         self._name = name
         self._arn = arn
+        if literal_arn:  # metrics live in the endpoint's account and Region
+            _, _, _, region, account, _ = arn.split(":", 5)
+            stack = Stack.of(self)
+            if (account, region) != (stack.account, stack.region):
+                self._metric_environment = {"account": account, "region": region}
 
     @property
     def endpoint_name(self) -> str:
@@ -190,16 +227,16 @@ class Endpoint(EndpointBase):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems()
-        validation.check_value(
-            problems,
-            "endpoint_name",
-            endpoint_name,
-            api_model.shape("EndpointName"),
-            "use letters, digits and hyphens (not at the start or end), at most 63 characters",
-        )
+        validation.check_value(problems, "endpoint_name", endpoint_name, api_model.shape("EndpointName"), NAME_FIX)
+        if validation.check_type(
+            problems, "endpoint_config", endpoint_config, EndpointConfig, "EndpointConfig(scope, 'Config', ...)"
+        ):
+            validation.check_same_environment(problems, "endpoint_config", self, endpoint_config)
         problems.raise_if_any(self)
         self.endpoint_config: EndpointConfig = endpoint_config
         self._name = endpoint_name or _default_name(self)
+        if endpoint_name is not None:
+            _claim_name(self, endpoint_name)
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
@@ -237,16 +274,53 @@ class Endpoint(EndpointBase):
 
         SageMaker ARNs hold the name in lower case; a literal name is lower-cased when the ARN is built.
         """
+        problems = Problems()
         if endpoint_name is None and endpoint_arn is None:
-            raise ValueError(f"{scope.node.path}/{construct_id}: give endpoint_name, endpoint_arn, or both")
+            problems.add(rules.ENDPOINT_IMPORT, "endpoint_name", None, "a name, an ARN, or both", "give one of them")
+        validation.check_value(problems, "endpoint_name", endpoint_name, api_model.shape("EndpointName"), NAME_FIX)
+        validation.check_value(
+            problems, "endpoint_arn", endpoint_arn, api_model.shape("EndpointArn"), "copy the ARN from the console"
+        )
+        if problems.items:
+            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
         stack = Stack.of(scope)
         if endpoint_arn is None:
             assert endpoint_name is not None
             resource_name = endpoint_name if validation.is_unresolved(endpoint_name) else endpoint_name.lower()
             endpoint_arn = stack.format_arn(service="sagemaker", resource="endpoint", resource_name=resource_name)
         if endpoint_name is None:
-            endpoint_name = str(stack.split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
+            if validation.is_unresolved(endpoint_arn):
+                endpoint_name = str(stack.split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
+            else:
+                endpoint_name = endpoint_arn.split(":endpoint/", 1)[1]
         return _ImportedEndpoint(scope, construct_id, name=endpoint_name, arn=endpoint_arn)
+
+
+_NAMES: weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, str, str], str]] = weakref.WeakKeyDictionary()
+
+
+def _claim_name(endpoint: Endpoint, name: str) -> None:
+    """No two endpoints of one app may take one literal name where their accounts and Regions may be the same."""
+    if validation.is_unresolved(name):
+        return
+    stack = Stack.of(endpoint)
+    place = tuple("*" if validation.is_unresolved(value) else value for value in (stack.account, stack.region))
+    claimed = _NAMES.setdefault(endpoint.node.root, {})
+    for (account, region, other_name), path in claimed.items():
+        same_place = all(
+            "*" in (mine, theirs) or mine == theirs for mine, theirs in zip(place, (account, region), strict=True)
+        )
+        if other_name == name.lower() and same_place:
+            problems = Problems()
+            problems.add(
+                rules.UNIQUE_ENDPOINT_NAME,
+                "endpoint_name",
+                name,
+                f"a name no other endpoint of this app uses in the same account and Region (taken by {path})",
+                "give one of them another endpoint_name, or leave it out for a unique default",
+            )
+            problems.raise_if_any(endpoint)
+    claimed[(place[0], place[1], name.lower())] = endpoint.node.path
 
 
 def _default_name(endpoint: Endpoint) -> str:

@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, validation
+from . import api_model, rules, validation
 from .errors import Problems
 from .instance_type import InstanceType
 from .model import Model
@@ -65,40 +65,39 @@ class ProductionVariant:
 
     def validate(self, problems: Problems, prop: str) -> None:
         """Add this variant's problems, with property names under ``prop``."""
+        validation.check_type(problems, f"{prop}.model", self.model, Model, "a cdk_sagemaker_inference.Model")
+        if validation.check_type(
+            problems, f"{prop}.instance_type", self.instance_type, InstanceType, "InstanceType.of('ml.m5.large')"
+        ):
+            validation.check_instance_type(problems, f"{prop}.instance_type", self.instance_type.name)
         limits = {
             "variant_name": (self.variant_name, "VariantName", "use letters, digits and hyphens, at most 63"),
-            "initial_instance_count": (
-                self.initial_instance_count,
-                "InitialInstanceCount",
-                "start with 1 or more",
-            ),
-            "initial_variant_weight": (
-                self.initial_variant_weight,
-                "InitialVariantWeight",
-                "use a weight >= 0",
-            ),
+            "initial_instance_count": (self.initial_instance_count, "InitialInstanceCount", "start with 1 or more"),
+            "initial_variant_weight": (self.initial_variant_weight, "InitialVariantWeight", "use a weight >= 0"),
             "volume_size_in_gb": (self.volume_size_in_gb, "VolumeSizeInGB", "choose a size in range"),
             "model_data_download_timeout": (
-                _seconds(self.model_data_download_timeout),
+                validation.seconds_of(
+                    problems, f"{prop}.model_data_download_timeout", self.model_data_download_timeout
+                ),
                 "ModelDataDownloadTimeoutInSeconds",
                 "choose a Duration in range",
             ),
             "container_startup_health_check_timeout": (
-                _seconds(self.container_startup_health_check_timeout),
+                validation.seconds_of(
+                    problems,
+                    f"{prop}.container_startup_health_check_timeout",
+                    self.container_startup_health_check_timeout,
+                ),
                 "ContainerStartupHealthCheckTimeoutInSeconds",
                 "choose a Duration in range",
             ),
-            "inference_ami_version": (
-                self.inference_ami_version,
-                "InferenceAmiVersion",
-                "pick a listed version",
-            ),
+            "inference_ami_version": (self.inference_ami_version, "InferenceAmiVersion", "pick a listed version"),
         }
         for name, (value, api_member, fix) in limits.items():
             validation.check_value(problems, f"{prop}.{name}", value, api_model.member(VARIANT, api_member), fix)
-        validation.check_instance_type(problems, f"{prop}.instance_type", self.instance_type.name)
 
     def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        """The CloudFormation property; call after `validate` found no problem."""
         return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             variant_name=self.variant_name,
             model_name=self.model.model_name,
@@ -115,7 +114,7 @@ class ProductionVariant:
 def _local_storage_settings(variant: ProductionVariant, kms_key: kms.IKey | None) -> list[str]:
     """The EBS-only settings given for a variant whose type has local NVMe storage, if any.
 
-    The guide names the d families (m5d, c5d, r5d, ...) and g5 (F-1.18); it is not an exhaustive list.
+    The guide names the d families (m5d, c5d, r5d, ...) and g5; it is not an exhaustive list.
     """
     if not LOCAL_STORAGE_TYPE.match(variant.instance_type.name):
         return []
@@ -124,11 +123,8 @@ def _local_storage_settings(variant: ProductionVariant, kms_key: kms.IKey | None
 
 
 def _seconds(duration: Duration | None) -> float | None:
-    """Whole seconds, or the token of a Duration known only at deploy time."""
-    if duration is None:
-        return None
-    seconds = duration.to_seconds()
-    return seconds if validation.is_unresolved(seconds) else int(seconds)
+    """Whole seconds, or the token of a Duration known only at deploy time (validated before)."""
+    return validation.seconds_of(Problems(), "", duration)
 
 
 class EndpointConfig(Resource):
@@ -151,6 +147,20 @@ class EndpointConfig(Resource):
     ) -> None:
         super().__init__(scope, construct_id)
         self._variants: list[ProductionVariant] = []
+        problems = Problems()
+        if kms_key is not None:
+            validation.check_interface(
+                problems,
+                "kms_key",
+                kms_key,
+                "kms.IKey",
+                "grant_decrypt",
+                "kms.Key(scope, 'Key') or kms.Key.from_key_arn",
+            )
+        validation.check_type(
+            problems, "production_variants", production_variants, (list, tuple), "[ProductionVariant(...)]"
+        )
+        problems.raise_if_any(self)
         self.kms_key = kms_key
         self._validated_add(list(production_variants))
         validation.warn_at_synth(self, self._soft_problems)
@@ -181,8 +191,19 @@ class EndpointConfig(Resource):
         self.resource.production_variants = [variant.render() for variant in self._variants]
 
     def _validated_add(self, new: list[ProductionVariant]) -> None:
-        candidate = self._variants + new
         problems = Problems()
+        if not all(
+            validation.check_type(
+                problems,
+                "production_variants",
+                variant,
+                ProductionVariant,
+                "ProductionVariant(model=..., instance_type=...)",
+            )
+            for variant in new
+        ):
+            problems.raise_if_any(self)
+        candidate = self._variants + new
         validation.check_count(
             problems,
             "production_variants",
@@ -192,6 +213,8 @@ class EndpointConfig(Resource):
         )
         for index, variant in enumerate(candidate):
             variant.validate(problems, f"production_variants[{index}]")
+            if isinstance(variant.model, Model):
+                validation.check_same_environment(problems, f"production_variants[{index}].model", self, variant.model)
         validation.check_unique(
             problems,
             "production_variants[*].variant_name",
@@ -205,14 +228,14 @@ class EndpointConfig(Resource):
         found = []
         weights = [variant.initial_variant_weight for variant in self._variants]
         if all(not validation.is_unresolved(weight) and weight == 0 for weight in weights):
-            found.append(("NoTraffic", "every variant has weight 0, so the endpoint routes no traffic"))
+            found.append((rules.NO_TRAFFIC, "every variant has weight 0, so the endpoint routes no traffic"))
         counts = [variant.initial_instance_count for variant in self._variants]
         if not any(validation.is_unresolved(count) for count in counts) and sum(counts) == 1:
             found.append(
                 (
-                    "SingleInstance",
+                    rules.SINGLE_INSTANCE,
                     "the endpoint runs on one instance; use 2 or more for production so SageMaker can spread "
-                    "them across Availability Zones (F-13.5)",
+                    "them across Availability Zones",
                 )
             )
         for variant in self._variants:
@@ -220,9 +243,9 @@ class EndpointConfig(Resource):
             if storage:  # a token instance type never matches
                 found.append(
                     (
-                        "LocalInstanceStorage",
-                        f"{variant.variant_name}: {variant.instance_type} has local NVMe storage and no EBS volume "
-                        f"(F-1.18), so {' and '.join(storage)} do not apply; SageMaker refuses a volume KMS key for "
+                        rules.LOCAL_INSTANCE_STORAGE,
+                        f"{variant.variant_name}: {variant.instance_type} has local NVMe storage and no EBS volume, "
+                        f"so {' and '.join(storage)} do not apply; SageMaker refuses a volume KMS key for "
                         "such types: drop them or choose an EBS-backed type",
                     )
                 )
@@ -230,9 +253,9 @@ class EndpointConfig(Resource):
         if len(networks) > 1:
             found.append(
                 (
-                    "MixedModelNetworks",
+                    rules.MIXED_MODEL_NETWORKS,
                     "the variants' models differ in network isolation or subnets; models served by one endpoint "
-                    "should share them (F-1.3)",
+                    "should share them",
                 )
             )
         return found

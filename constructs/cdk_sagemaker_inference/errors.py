@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from constructs import IConstruct
 
+from .rules import DOCS_FILE, Rule
+
 MAX_VALUE_CHARS = 120
 
 
@@ -20,23 +22,31 @@ class ValidationError(ValueError):
         self.problems = list(problems)
         lines = [f"{construct_path}: {len(problems)} invalid propert{'y' if len(problems) == 1 else 'ies'}"]
         lines += [f"  - {problem}" for problem in problems]
+        lines.append(f"  (each [ID] is a rule in {DOCS_FILE} of cdk-sagemaker-inference)")
         super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken rule: ``prop`` got ``value``; ``allowed`` says what is valid and ``fix`` what to do."""
+    """One broken `Rule`: ``prop`` got ``value``; ``allowed`` says what is valid and ``fix`` what to do."""
 
+    rule: Rule
     prop: str
     value: object
     allowed: str
     fix: str
 
     def __str__(self) -> str:
-        shown = repr(self.value)
-        if len(shown) > MAX_VALUE_CHARS:
-            shown = shown[: MAX_VALUE_CHARS - 3] + "..."
-        return f"{self.prop} = {shown}: allowed: {self.allowed}. Fix: {self.fix}"
+        return f"[{self.rule.id}] {self.prop} = {shown_value(self.value)}: allowed: {self.allowed}. Fix: {self.fix}"
+
+
+def shown_value(value: object) -> str:
+    """``repr(value)``, cut to `MAX_VALUE_CHARS`; never fails (a value's own repr may raise)."""
+    try:
+        shown = repr(value)
+    except Exception:  # any user object: show its type instead
+        shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= MAX_VALUE_CHARS else shown[: MAX_VALUE_CHARS - 3] + "..."
 
 
 @dataclass
@@ -45,8 +55,8 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, prop: str, value: object, allowed: str, fix: str) -> None:
-        self.items.append(Problem(prop, value, allowed, fix))
+    def add(self, rule: Rule, prop: str, value: object, allowed: str, fix: str) -> None:
+        self.items.append(Problem(rule, prop, value, allowed, fix))
 
     def raise_if_any(self, scope: IConstruct) -> None:
         """Raise one `ValidationError` naming ``scope``'s path if any problem was added."""

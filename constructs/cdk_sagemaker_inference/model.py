@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, validation
+from . import api_model, rules, validation
 from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
@@ -56,6 +56,7 @@ class Model(Resource):
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._validate_types(container, model_data, environment, role, network_isolation, vpc)
         self.environment = dict(environment or {})
         self.network_isolation = network_isolation
         self.vpc = vpc
@@ -114,6 +115,37 @@ class Model(Resource):
             security_group_ids=[group.security_group_id for group in self.security_groups],
         )
 
+    def _validate_types(
+        self,
+        container: object,
+        model_data: object,
+        environment: object,
+        role: object,
+        network_isolation: object,
+        vpc: object,
+    ) -> None:
+        """Wrong types first: later checks and the CDK calls rely on them."""
+        problems = Problems()
+        validation.check_type(
+            problems, "container", container, ContainerImage, "ContainerImage.from_ecr_repository(repo, tag='1.0')"
+        )
+        if model_data is not None:
+            validation.check_type(
+                problems, "model_data", model_data, ModelData, "ModelData.from_s3_url('s3://bucket/model.tar.gz')"
+            )
+        if environment is not None:
+            validation.check_type(problems, "environment", environment, Mapping, "{'NAME': 'value'}")
+        if role is not None and not isinstance(role, ExecutionRole):
+            validation.check_interface(
+                problems, "role", role, "iam.IRole", "grant_pass_role", "iam.Role.from_role_arn(scope, 'Role', arn)"
+            )
+        validation.check_type(problems, "network_isolation", network_isolation, bool, "True or False")
+        if vpc is not None:
+            validation.check_interface(
+                problems, "vpc", vpc, "ec2.IVpc", "select_subnets", "ec2.Vpc.from_lookup(...) or an ec2.Vpc"
+            )
+        problems.raise_if_any(self)
+
     def _validate(
         self,
         container: ContainerImage,
@@ -128,7 +160,13 @@ class Model(Resource):
             model_data.validate(self, problems, "model_data")
         validation.check_environment(problems, "environment", self.environment)
         if vpc is None and (vpc_subnets is not None or security_groups):
-            problems.add("vpc", None, "a VPC whenever vpc_subnets or security_groups are given", "pass vpc=... as well")
+            problems.add(
+                rules.VPC_REQUIRED,
+                "vpc",
+                None,
+                "a VPC whenever vpc_subnets or security_groups are given",
+                "pass vpc=... as well",
+            )
         if vpc is not None:
             vpc_rules = "VpcConfig"
             validation.check_count(
@@ -151,9 +189,9 @@ class Model(Resource):
         if subnets_known and len(self.subnet_ids) < MIN_RECOMMENDED_SUBNETS:
             validation.warn(
                 self,
-                "SingleSubnet",
+                rules.SINGLE_SUBNET,
                 f"the model uses {len(self.subnet_ids)} subnet; use at least {MIN_RECOMMENDED_SUBNETS} in "
-                "different Availability Zones so SageMaker can spread instances (F-1.9)",
+                "different Availability Zones so SageMaker can spread instances",
             )
 
 

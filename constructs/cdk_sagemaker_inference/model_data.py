@@ -12,12 +12,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from . import validation
+from . import rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .model_archive import list_entries, pack_directory
 
 ASSET_ID = "ModelData"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,7 @@ class ModelData(abc.ABC):
     @staticmethod
     def from_bucket(bucket: s3.IBucket, key: str) -> ModelData:
         """A ``.tar.gz`` object in ``bucket`` (its KMS key, if the bucket has one, is granted too)."""
-        return _S3ModelData(
-            f"s3://{bucket.bucket_name}/{key}", bucket.arn_for_objects(key), bucket.encryption_key, bucket.env.region
-        )
+        return _BucketModelData(bucket, key)
 
     @staticmethod
     def from_s3_url(url: str, *, kms_key: kms.IKey | None = None) -> ModelData:
@@ -47,13 +46,11 @@ class ModelData(abc.ABC):
 
         :param kms_key: the key that encrypts the object. Default: - none (SSE-S3).
         """
-        match = None if validation.is_unresolved(url) else validation.S3_MODEL_URL.fullmatch(url)
-        object_arn = f"arn:{Aws.PARTITION}:s3:::{match['bucket']}/{match['key']}" if match else None
-        return _S3ModelData(url, object_arn, kms_key, bucket_region=None)
+        return _UrlModelData(url, kms_key)
 
     @staticmethod
     def from_asset(path: str) -> ModelData:
-        """A local ``.tar.gz`` file, uploaded as a CDK file asset."""
+        """A local gzip-compressed tar file, uploaded as a CDK file asset."""
         return _LocalArchive(Path(path))
 
     @staticmethod
@@ -72,27 +69,52 @@ class ModelData(abc.ABC):
         """Create what the choice needs under ``scope`` and grant ``role`` read access."""
 
 
-class _S3ModelData(ModelData):
-    def __init__(self, url: str, object_arn: str | None, kms_key: kms.IKey | None, bucket_region: str | None) -> None:
-        self._url = url
-        self._object_arn = object_arn
-        self._kms_key = kms_key
-        self._bucket_region = bucket_region
+class _BucketModelData(ModelData):
+    def __init__(self, bucket: s3.IBucket, key: str) -> None:
+        self._bucket = bucket
+        self._key = key
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
-        validation.check_same_region(problems, prop, self._bucket_region, Stack.of(scope).region)
-        if validation.is_unresolved(self._url) and self._object_arn is None:
+        bucket_ok = validation.check_interface(
+            problems, f"{prop}.bucket", self._bucket, "s3.IBucket", "arn_for_objects", "s3.Bucket.from_bucket_name(...)"
+        )
+        validation.check_model_data_key(scope, problems, f"{prop}.key", self._key)
+        if bucket_ok:
+            validation.check_same_region(problems, prop, self._bucket.env.region, Stack.of(scope).region)
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        role.grant_s3_object_read(self._bucket.arn_for_objects(self._key), self._bucket.encryption_key)
+        return ModelDataConfig(url=f"s3://{self._bucket.bucket_name}/{self._key}")
+
+
+class _UrlModelData(ModelData):
+    def __init__(self, url: str, kms_key: kms.IKey | None) -> None:
+        self._url = url
+        self._kms_key = kms_key
+        self._location: tuple[str, str] | None = None
+
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
+        if self._kms_key is not None:
+            validation.check_interface(
+                problems, f"{prop}.kms_key", self._kms_key, "kms.IKey", "grant_decrypt", "kms.Key.from_key_arn(...)"
+            )
+        if validation.is_unresolved(self._url):
             problems.add(
+                rules.LITERAL_MODEL_DATA_URL,
                 prop,
                 self._url,
                 "a literal s3:// URL (the role's read grant needs the bucket and key)",
                 "use ModelData.from_bucket(bucket, key) for a bucket known only at deploy time",
             )
-        validation.check_s3_model_archive(problems, prop, self._url)
+            return
+        self._location = validation.parse_s3_url(problems, prop, self._url)
+        if self._location is not None:
+            validation.check_model_data_key(scope, problems, prop, self._location[1])
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
-        if self._object_arn is not None:
-            role.grant_s3_object_read(self._object_arn, self._kms_key)
+        assert self._location is not None, "validate() first"
+        bucket, key = self._location
+        role.grant_s3_object_read(f"arn:{Aws.PARTITION}:s3:::{bucket}/{key}", self._kms_key)
         return ModelDataConfig(url=self._url)
 
 
@@ -102,14 +124,23 @@ class _LocalArchive(ModelData):
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         if not self._path.is_file():
-            problems.add(prop, str(self._path), "an existing local file", "check the path (relative to the cwd)")
-        elif not self._path.name.endswith(validation.MODEL_ARCHIVE_SUFFIX):
             problems.add(
+                rules.LOCAL_ARCHIVE,
                 prop,
                 str(self._path),
-                f"a gzip-compressed tar named *{validation.MODEL_ARCHIVE_SUFFIX}",
-                "pack the model as model.tar.gz, or use ModelData.from_local_directory()",
+                "an existing local file",
+                "check the path (relative to the cwd)",
             )
+            return
+        with self._path.open("rb") as archive:
+            if archive.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
+                problems.add(
+                    rules.LOCAL_ARCHIVE,
+                    prop,
+                    str(self._path),
+                    "a gzip-compressed tar (SageMaker extracts it to /opt/ml/model)",
+                    "pack the model with `tar czf model.tar.gz -C <dir> .`, or use ModelData.from_local_directory()",
+                )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
         return _bind_asset(s3_assets.Asset(scope, ASSET_ID, path=str(self._path)), role)
@@ -121,19 +152,32 @@ class _LocalDirectory(ModelData):
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         if not self._path.is_dir():
-            problems.add(prop, str(self._path), "an existing local directory", "check the path (relative to the cwd)")
+            problems.add(
+                rules.LOCAL_DIRECTORY,
+                prop,
+                str(self._path),
+                "an existing local directory",
+                "check the path (relative to the cwd)",
+            )
             return
         entries = list_entries(self._path)
         symlinks = [path.relative_to(self._path).as_posix() for path in entries if path.is_symlink()]
         if symlinks:
             problems.add(
+                rules.NO_SYMLINKS,
                 prop,
                 str(self._path),
-                "a directory without symlinks (SageMaker refuses model archives that contain them, F-1.6)",
+                "a directory without symlinks (SageMaker refuses model archives that contain them)",
                 f"replace these symlinks with the files they point to: {', '.join(symlinks)}",
             )
         if not any(path.is_file() and not path.is_symlink() for path in entries):
-            problems.add(prop, str(self._path), "a directory with at least one file", "put the model files in it")
+            problems.add(
+                rules.LOCAL_DIRECTORY,
+                prop,
+                str(self._path),
+                "a directory with at least one file",
+                "put the model files in it",
+            )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
         archive, digest = pack_directory(self._path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import api_model, validation
+from . import api_model, rules, validation
 from .endpoint import Endpoint, EndpointBase
 from .errors import Problems
 from .nag import wildcard_findings
@@ -25,6 +25,8 @@ JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain"
 # Payloads travel in the template (1 MB in all) and through the framework's Step Functions input (256 KB).
 MAX_PAYLOAD_BYTES = 32 * 1024
+MAX_BODY_CHECK_BYTES = 8 * 1024
+MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?")
 DEFAULT_TIMEOUT = Duration.minutes(10)
 MIN_TIMEOUT = Duration.minutes(1)
 TARGET_OPTIONS = {
@@ -41,11 +43,14 @@ class SmokeTestPayload:
 
     body: bytes
     content_type: str | None
+    invalid: str | None = field(default=None, repr=False)
+    """Why the value could not become the body (e.g. NaN in JSON); the smoke test reports it."""
 
     @staticmethod
     def from_json(value: Any, content_type: str = JSON_TYPE) -> SmokeTestPayload:
-        """``value`` serialized as compact JSON."""
-        return SmokeTestPayload(json.dumps(value, separators=(",", ":")).encode("utf-8"), content_type)
+        """``value`` serialized as compact JSON (NaN and infinities are refused: they are not JSON)."""
+        text, invalid = _json_text(value)
+        return SmokeTestPayload(text.encode("utf-8"), content_type, invalid)
 
     @staticmethod
     def from_text(text: str, content_type: str = TEXT_TYPE) -> SmokeTestPayload:
@@ -69,6 +74,8 @@ class BodyCheck:
 
     kind: str
     value: str
+    invalid: str | None = field(default=None, repr=False)
+    """Why the check could not be built (e.g. NaN in JSON); the smoke test reports it."""
 
     @staticmethod
     def equals(text: str) -> BodyCheck:
@@ -88,7 +95,8 @@ class BodyCheck:
     @staticmethod
     def json_subset(value: Any) -> BodyCheck:
         """The body is JSON holding ``value``: every key of an object (extra keys allowed), arrays item by item."""
-        return BodyCheck("json", json.dumps(value, separators=(",", ":")))
+        text, invalid = _json_text(value)
+        return BodyCheck("json", text, invalid)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,44 +266,89 @@ class EndpointSmokeTest(Construct):
 
     def _validate(self, accept: str | None) -> None:
         problems = Problems()
-        seconds = self.timeout.to_seconds(integral=False)
-        if not validation.is_unresolved(seconds) and not (
-            MIN_TIMEOUT.to_seconds() <= seconds <= MAX_TEST_TIMEOUT.to_seconds() and float(seconds).is_integer()
-        ):
+        if not self._validate_types(problems, accept):
+            problems.raise_if_any(self)
+        seconds = validation.seconds_of(problems, "timeout", self.timeout)
+        low, high = MIN_TIMEOUT.to_seconds(), MAX_TEST_TIMEOUT.to_seconds()
+        if seconds is not None and not validation.is_unresolved(seconds) and not low <= seconds <= high:
             problems.add(
+                rules.SMOKE_TEST_TIMEOUT,
                 "timeout",
                 f"{seconds:g} seconds",
-                f"whole seconds from {MIN_TIMEOUT.to_seconds():.0f} to {MAX_TEST_TIMEOUT.to_seconds():.0f}",
+                f"whole seconds from {low:.0f} to {high:.0f}",
                 "give e.g. Duration.minutes(10); a test that needs longer belongs in a pipeline, not in a deploy",
             )
+        if self.payload.invalid:
+            problems.add(rules.FINITE_JSON, "payload", self.payload.invalid, "a JSON value", "give finite numbers")
         if len(self.payload.body) > MAX_PAYLOAD_BYTES:
             problems.add(
+                rules.SMOKE_TEST_SIZE,
                 "payload",
                 f"{len(self.payload.body)} bytes",
                 f"at most {MAX_PAYLOAD_BYTES} bytes (the payload is stored in the template)",
                 "send a smaller representative request",
             )
-        header = api_model.member("InvokeEndpointInput", "ContentType", RUNTIME_API)
-        validation.check_value(problems, "payload.content_type", self.payload.content_type, header, "use ASCII")
-        validation.check_value(problems, "accept", accept, header, "use ASCII")
+        check_media_type(problems, "payload.content_type", self.payload.content_type)
+        check_media_type(problems, "accept", accept)
         self._validate_expectation(problems)
         self._validate_targets(problems)
         problems.raise_if_any(self)
 
+    def _validate_types(self, problems: Problems, accept: object) -> bool:
+        """Wrong types first: the other checks read the options' fields."""
+        checks = [
+            validation.check_type(problems, "endpoint", self.endpoint, EndpointBase, "an Endpoint or an import"),
+            validation.check_type(
+                problems, "payload", self.payload, SmokeTestPayload, "SmokeTestPayload.from_json({...})"
+            ),
+            validation.check_type(
+                problems, "expect", self.expect, ExpectedResponse, "ExpectedResponse(status=200, body=...)"
+            ),
+        ]
+        if accept is not None:
+            checks.append(validation.check_type(problems, "accept", accept, str, "accept='application/json'"))
+        if self.async_locations is not None:
+            checks.append(
+                validation.check_type(
+                    problems, "async_locations", self.async_locations, AsyncLocations, "AsyncLocations(input=...)"
+                )
+            )
+        for option, value in self.targets.items():
+            checks.append(validation.check_type(problems, option, value, str, f"{option}='name'"))
+        if isinstance(self.expect, ExpectedResponse) and self.expect.body is not None:
+            checks.append(
+                validation.check_type(problems, "expect.body", self.expect.body, BodyCheck, "BodyCheck.contains('...')")
+            )
+        return all(checks)
+
     def _validate_expectation(self, problems: Problems) -> None:
         expect = self.expect
-        if not 100 <= expect.status <= 599:
-            problems.add("expect.status", expect.status, "an HTTP status from 100 to 599", "e.g. 200")
-        if expect.body is not None and expect.body.kind == "matches":
-            try:
-                re.compile(expect.body.value)
-            except re.error as error:
-                problems.add("expect.body", expect.body.value, "a Python regular expression", f"fix it: {error}")
+        status = expect.status
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            problems.add(
+                rules.HTTP_STATUS, "expect.status", status, "an integer HTTP status from 100 to 599", "e.g. 200"
+            )
+        check_media_type(problems, "expect.content_type", expect.content_type)
+        body = expect.body
+        if body is not None:
+            if body.invalid:
+                problems.add(rules.FINITE_JSON, "expect.body", body.invalid, "a JSON value", "give finite numbers")
+            if len(body.value.encode("utf-8")) > MAX_BODY_CHECK_BYTES:
+                problems.add(
+                    rules.SMOKE_TEST_SIZE,
+                    "expect.body",
+                    f"{len(body.value.encode('utf-8'))} bytes",
+                    f"at most {MAX_BODY_CHECK_BYTES} bytes (the check is stored in the template)",
+                    "check a smaller, characteristic part of the answer",
+                )
+            if body.kind == "matches":
+                validation.check_regex(problems, "expect.body", body.value)
         if self.async_locations is None:
             return
         checks_answer = expect.body is not None or expect.content_type is not None
         if checks_answer and self.async_locations.output is None:
             problems.add(
+                rules.ASYNC_SMOKE_TEST,
                 "expect",
                 expect,
                 "a body or content-type check only with async_locations.output (where the answer lands)",
@@ -304,6 +357,7 @@ class EndpointSmokeTest(Construct):
             )
         if expect.status != 200:
             problems.add(
+                rules.ASYNC_SMOKE_TEST,
                 "expect.status",
                 expect.status,
                 "200 for an asynchronous test (the container's status is not in the result)",
@@ -317,6 +371,7 @@ class EndpointSmokeTest(Construct):
         if self.async_locations is not None:
             for option in self.targets:
                 problems.add(
+                    rules.ASYNC_SMOKE_TEST,
                     option,
                     self.targets[option],
                     "no target with async_locations: InvokeEndpointAsync takes none",
@@ -328,6 +383,7 @@ class EndpointSmokeTest(Construct):
         features = config.invocation_features
         if self.async_locations is not None and not features.asynchronous:
             problems.add(
+                rules.INVOCATION_KIND,
                 "async_locations",
                 "given",
                 "only for an endpoint whose config has asynchronous inference",
@@ -336,18 +392,50 @@ class EndpointSmokeTest(Construct):
         for option, (flag, kind) in TARGET_OPTIONS.items():
             if option in self.targets and not getattr(features, flag):
                 problems.add(
-                    option, self.targets[option], f"only on {kind}", f"drop {option}: this endpoint is not one"
+                    rules.INVOCATION_KIND,
+                    option,
+                    self.targets[option],
+                    f"only on {kind}",
+                    f"drop {option}: this endpoint is not one",
                 )
         variant = self.targets.get("target_variant")
         names = [variant.variant_name for variant in config.production_variants]
         if variant is not None and not validation.is_unresolved(variant) and variant not in names:
-            problems.add("target_variant", variant, f"one of the endpoint's variants: {names}", "name one of them")
+            problems.add(
+                rules.KNOWN_VARIANT, "target_variant", variant, f"one of the endpoint's variants: {names}", "name one"
+            )
 
 
 def _whole_seconds(duration: Duration) -> str:
-    """``"600"``, or the string form of a deploy-time Duration's token."""
-    seconds = duration.to_seconds()
-    return Token.as_string(seconds) if validation.is_unresolved(seconds) else str(int(seconds))
+    """``"600"``, or the string form of a deploy-time Duration's token (validated before)."""
+    seconds = validation.seconds_of(Problems(), "timeout", duration)
+    return Token.as_string(seconds) if validation.is_unresolved(seconds) else str(seconds)
+
+
+def _json_text(value: Any) -> tuple[str, str | None]:
+    """Compact JSON of ``value``, and why it failed (then the text is empty)."""
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False), None
+    except (ValueError, TypeError, RecursionError) as error:
+        return "", f"{type(error).__name__}: {error}"
+
+
+def check_media_type(problems: Problems, prop: str, value: str | None) -> None:
+    """``type/subtype`` (parameters allowed) in printable ASCII, within InvokeEndpoint's header limits."""
+    if value is None or validation.is_unresolved(value):
+        return
+    if not validation.check_type(problems, prop, value, str, f"{prop}='application/json'"):
+        return
+    header = api_model.member("InvokeEndpointInput", "ContentType", RUNTIME_API)
+    validation.check_value(problems, prop, value, header, "use a shorter ASCII media type")
+    if not MEDIA_TYPE.fullmatch(value):
+        problems.add(
+            rules.MEDIA_TYPE,
+            prop,
+            value,
+            "type/subtype in printable ASCII, e.g. application/json or text/csv; charset=utf-8",
+            "write a media type without spaces inside type/subtype, CR or LF",
+        )
 
 
 def _parameter(option: str) -> str:

@@ -3,48 +3,96 @@
 Each check adds to a `Problems` collector instead of raising, so a construct reports all of its
 problems at once. Values that are tokens (known only at deploy time) are never checked.
 Numeric limits, name patterns and enumerations come from botocore's API model (`api_model`);
-the rules botocore cannot express cite ``shared/spec/sagemaker-rules.md`` by rule ID.
+every rule has a stable ID in `rules` (``docs/rules.md``), which messages cite.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
+import math
 import re
+import sys
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import botocore
 import jsii
-from aws_cdk import Annotations, Stack, Token
+from aws_cdk import Annotations, Duration, Stack, Token
 from constructs import IConstruct, IValidation
 
-from . import api_model
+from . import api_model, rules
 from .api_model import Constraint
 from .errors import Problems
+from .rules import Rule
 
 WARNING_PREFIX = "cdk-sagemaker-inference"
 S3_MODEL_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)")
-MODEL_ARCHIVE_SUFFIX = ".tar.gz"
+MODEL_ARCHIVE_SUFFIXES = (".tar.gz", ".tgz")
+CDK_ASSET_KEY = re.compile(r"[0-9a-f]{64}\.gz")  # a file asset's key: its hash and last suffix
 TOKEN_MARKER = "Token["  # in every string or list token: ${Token[...]} and #{Token[...]}
 MIN_TOKEN_NUMBER_MAGNITUDE = 1e200  # CDK encodes number tokens as doubles near -1.9e289
+FLOAT32_MAX = 3.4028234663852886e38
+NUMBER_RANGES = {  # botocore shape type -> the range its wire type holds
+    "integer": (-(2**31), 2**31 - 1),
+    "long": (-(2**63), 2**63 - 1),
+    "float": (-FLOAT32_MAX, FLOAT32_MAX),
+    "double": (-sys.float_info.max, sys.float_info.max),
+}
+
+
+def _regex_module(name: str) -> Any:
+    """The re module's parser or constants: ``re._parser`` (Python 3.11+), ``sre_parse`` before."""
+    try:
+        return importlib.import_module(f"re._{name}")
+    except ImportError:  # pragma: no cover - Python 3.10
+        return importlib.import_module(f"sre_{'parse' if name == 'parser' else name}")
+
+
+_regex_parser = _regex_module("parser")
+_regex_constants = _regex_module("constants")
 
 
 def is_unresolved(value: object) -> bool:
     """True for a deploy-time value: a token, a string holding one, or an encoded list token.
 
     A cheap local pre-filter answers for values that cannot hold a token (a string without CDK's
-    ``Token[`` marker, a number far from the range CDK encodes number tokens in), so validating
-    literals costs no call into the CDK's Node.js runtime; anything else is asked of ``Token``.
+    ``Token[`` marker, an int, a float far from the range CDK encodes number tokens in, NaN or an
+    infinity, which would kill the CDK's Node.js runtime), so validating literals costs no call into
+    that runtime; anything else is asked of ``Token``.
     """
-    if isinstance(value, bool):
-        return False
     if isinstance(value, str):
         return TOKEN_MARKER in value and bool(Token.is_unresolved(value))
-    if isinstance(value, (int, float)):
-        return abs(value) >= MIN_TOKEN_NUMBER_MAGNITUDE and bool(Token.is_unresolved(value))
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+    if isinstance(value, float):
+        return math.isfinite(value) and abs(value) >= MIN_TOKEN_NUMBER_MAGNITUDE and bool(Token.is_unresolved(value))
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         return any(TOKEN_MARKER in item for item in value) and bool(Token.is_unresolved(value))
+    return False
+
+
+def check_type(problems: Problems, prop: str, value: object, expected: type | tuple[type, ...], write: str) -> bool:
+    """``value`` is an instance of ``expected`` (bool never passes for a number); else a `WRONG_TYPE` problem.
+
+    ``write`` says what to write instead, e.g. ``InstanceType.of('ml.m5.large')``. Returns whether it passed.
+    """
+    numbers_wanted = expected in (int, float) or (isinstance(expected, tuple) and int in expected)
+    if isinstance(value, expected) and not (numbers_wanted and isinstance(value, bool)):
+        return True
+    names = expected.__name__ if isinstance(expected, type) else " or ".join(kind.__name__ for kind in expected)
+    problems.add(rules.WRONG_TYPE, prop, value, f"a {names}, not a {type(value).__name__}", f"write {write}")
+    return False
+
+
+def check_interface(problems: Problems, prop: str, value: object, interface: str, member: str, write: str) -> bool:
+    """``value`` implements the CDK interface ``interface`` (recognised by its method ``member``).
+
+    jsii interfaces cannot be checked with ``isinstance``; every implementation has the interface's methods.
+    """
+    if hasattr(value, member) and not isinstance(value, (str, bytes, int, float, dict, list)):
+        return True
+    problems.add(rules.WRONG_TYPE, prop, value, f"an {interface}, not a {type(value).__name__}", f"write {write}")
     return False
 
 
@@ -53,26 +101,81 @@ def check_value(problems: Problems, prop: str, value: object, constraint: Constr
     if value is None or is_unresolved(value):
         return
     if constraint.enum is not None:
-        if value not in constraint.enum:
+        if not isinstance(value, str) or value not in constraint.enum:
             close = difflib.get_close_matches(str(value), constraint.enum, n=3, cutoff=0.6)
             hint = f" (closest: {', '.join(close)})" if close else ""
-            problems.add(prop, value, constraint.describe() + hint, fix)
+            problems.add(constraint.rule, prop, value, constraint.describe() + hint, fix)
         return
     if constraint.is_number:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            problems.add(prop, value, f"a number: {constraint.describe()}", fix)
+        if not check_number(problems, prop, value, constraint):
             return
-        measured: float = value
+        measured = float(value)  # type: ignore[arg-type]  # check_number proved it a finite int or float
     else:
-        text = str(value)
-        measured = len(text)
-        if constraint.pattern and not re.fullmatch(constraint.pattern, text):
-            problems.add(prop, value, constraint.describe(), fix)
+        if not isinstance(value, str):
+            problems.add(rules.WRONG_TYPE, prop, value, f"a string: {constraint.describe()}", fix)
+            return
+        measured = len(value)
+        if constraint.pattern and not re.fullmatch(constraint.pattern, value):
+            problems.add(constraint.rule, prop, value, constraint.describe(), fix)
             return
     too_low = constraint.min is not None and measured < constraint.min
     too_high = constraint.max is not None and measured > constraint.max
     if too_low or too_high:
-        problems.add(prop, value, constraint.describe(), fix)
+        problems.add(constraint.rule, prop, value, constraint.describe(), fix)
+
+
+def check_number(problems: Problems, prop: str, value: object, constraint: Constraint) -> bool:
+    """A finite number of the shape's type: an integer for integer shapes, within int32/int64/float32."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        problems.add(rules.WRONG_TYPE, prop, value, f"a number: {constraint.describe()}", "give a number")
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.add(rules.NUMBER, prop, value, "a finite number", "give a number (not NaN or an infinity)")
+        return False
+    if constraint.is_integer and not float(value).is_integer():
+        problems.add(rules.NUMBER, prop, value, f"a whole number ({constraint.source})", "round it")
+        return False
+    low, high = NUMBER_RANGES[constraint.kind]
+    if not low <= value <= high:
+        problems.add(
+            rules.NUMBER,
+            prop,
+            value,
+            f"a {constraint.kind} from {low:g} to {high:g} ({constraint.source})",
+            "give a value in range",
+        )
+        return False
+    return True
+
+
+def seconds_of(problems: Problems, prop: str, duration: object) -> float | int | None:
+    """Whole seconds of a `Duration` (or the token of a deploy-time one); None for None or a problem.
+
+    A deploy-time Duration must be ``Duration.seconds(token)``: CloudFormation cannot multiply a token.
+    Fractions of a second are a problem; CDK errors never escape.
+    """
+    if duration is None:
+        return None
+    if not check_type(problems, prop, duration, Duration, f"Duration.seconds({duration!r})"):
+        return None
+    assert isinstance(duration, Duration)
+    if duration.is_unresolved():
+        try:
+            return duration.to_seconds()
+        except RuntimeError:
+            problems.add(
+                rules.WHOLE_SECONDS,
+                prop,
+                duration.to_human_string(),
+                "a deploy-time Duration in seconds",
+                "write Duration.seconds(<token in seconds>): CloudFormation cannot convert a token's unit",
+            )
+            return None
+    seconds = duration.to_seconds(integral=False)
+    if not float(seconds).is_integer():
+        problems.add(rules.WHOLE_SECONDS, prop, f"{seconds:g} seconds", "whole seconds", "round the Duration")
+        return None
+    return int(seconds)
 
 
 def check_count(problems: Problems, prop: str, items: Sequence[object], constraint: Constraint, fix: str) -> None:
@@ -82,7 +185,7 @@ def check_count(problems: Problems, prop: str, items: Sequence[object], constrai
     too_low = constraint.min is not None and len(items) < constraint.min
     too_high = constraint.max is not None and len(items) > constraint.max
     if too_low or too_high:
-        problems.add(prop, f"{len(items)} items", constraint.describe(), fix)
+        problems.add(constraint.rule, prop, f"{len(items)} items", constraint.describe(), fix)
 
 
 def check_unique(problems: Problems, prop: str, names: Iterable[str], fix: str) -> None:
@@ -90,7 +193,7 @@ def check_unique(problems: Problems, prop: str, names: Iterable[str], fix: str) 
     counts = Counter(name for name in names if not is_unresolved(name))
     repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
-        problems.add(prop, repeated, "unique names", fix)
+        problems.add(rules.UNIQUE_VARIANT_NAMES, prop, repeated, "unique names", fix)
 
 
 def check_instance_type(problems: Problems, prop: str, instance_type: str) -> None:
@@ -105,41 +208,66 @@ def check_instance_type(problems: Problems, prop: str, instance_type: str) -> No
     )
 
 
-def check_environment(problems: Problems, prop: str, environment: Mapping[str, str]) -> None:
-    """Container environment: entry count, key pattern and lengths (ContainerDefinition.Environment)."""
+def check_environment(problems: Problems, prop: str, environment: object) -> None:
+    """Container environment: a mapping of strings; entry count, key pattern and lengths (ContainerDefinition)."""
+    if not check_type(problems, prop, environment, Mapping, "{'NAME': 'value'}"):
+        return
+    assert isinstance(environment, Mapping)
     env_map = api_model.member("ContainerDefinition", "Environment")
     if len(environment) > (env_map.max or len(environment)):
-        problems.add(prop, f"{len(environment)} entries", env_map.describe(), "move settings into the model data")
+        problems.add(
+            env_map.rule, prop, f"{len(environment)} entries", env_map.describe(), "move settings into the model data"
+        )
     key_rule, value_rule = api_model.shape("EnvironmentKey"), api_model.shape("EnvironmentValue")
     for key, value in environment.items():
         check_value(problems, f"{prop} key", key, key_rule, "use letters, digits and _, not starting with a digit")
         check_value(problems, f"{prop}[{key!r}]", value, value_rule, "shorten the value or move it into the model")
 
 
-def check_s3_model_archive(problems: Problems, prop: str, url: str) -> None:
-    """A compressed model is an ``s3://bucket/key.tar.gz`` object (F-1.6: SageMaker untars it)."""
-    if is_unresolved(url):
+def check_model_data_key(scope: IConstruct, problems: Problems, prop: str, key: str) -> None:
+    """A literal S3 key: no IAM wildcard characters; an archive name, else a warning (SageMaker reads the content)."""
+    if is_unresolved(key):
         return
-    check_value(problems, prop, url, api_model.member("ContainerDefinition", "ModelDataUrl"), "use s3://bucket/key")
-    match = S3_MODEL_URL.fullmatch(url)
-    if not match:
-        problems.add(prop, url, "s3://<bucket>/<key>", "give the S3 URL of the model archive")
-    elif not match["key"].endswith(MODEL_ARCHIVE_SUFFIX):
+    if not check_type(problems, prop, key, str, "the object key as a string, e.g. 'models/model.tar.gz'"):
+        return
+    if "*" in key or "?" in key:
         problems.add(
+            rules.NO_WILDCARD_KEY,
             prop,
-            url,
-            f"an object whose key ends with {MODEL_ARCHIVE_SUFFIX}",
-            "SageMaker extracts model data as a gzip-compressed tar: upload the model as model.tar.gz, "
-            "or use ModelData.from_local_directory()",
+            key,
+            "an object key without * or ?",
+            "name the one object: IAM reads * and ? as wildcards, so the read grant would cover other objects",
+        )
+    elif not key.endswith(MODEL_ARCHIVE_SUFFIXES) and not CDK_ASSET_KEY.fullmatch(key.rsplit("/", 1)[-1]):
+        warn(
+            scope,
+            rules.MODEL_ARCHIVE_NAME,
+            f"{prop}: the key {key!r} does not end with .tar.gz or .tgz; SageMaker extracts model data as a "
+            "gzip-compressed tar whatever its name, so make sure it is one",
         )
 
 
+def parse_s3_url(problems: Problems, prop: str, url: str) -> tuple[str, str] | None:
+    """``s3://bucket/key`` -> (bucket, key) with the URL's API limits checked; None for a token or a problem."""
+    if is_unresolved(url):
+        return None
+    if not check_type(problems, prop, url, str, "'s3://bucket/key.tar.gz'"):
+        return None
+    check_value(problems, prop, url, api_model.member("ContainerDefinition", "ModelDataUrl"), "use s3://bucket/key")
+    match = S3_MODEL_URL.fullmatch(url)
+    if not match:
+        problems.add(rules.S3_URL, prop, url, "s3://<bucket>/<key>", "give the S3 URL of the model archive")
+        return None
+    return match["bucket"], match["key"]
+
+
 def check_same_region(problems: Problems, prop: str, bucket_region: str | None, model_region: str) -> None:
-    """Model artifacts must sit in a bucket in the model's Region (F-1.1). Unknown Regions are skipped."""
+    """Model artifacts must sit in a bucket in the model's Region. Unknown Regions are skipped."""
     if bucket_region is None or is_unresolved(bucket_region) or is_unresolved(model_region):
         return
     if bucket_region != model_region:
         problems.add(
+            rules.MODEL_DATA_REGION,
             prop,
             f"a bucket in {bucket_region}",
             f"a bucket in the model's Region, {model_region}",
@@ -147,12 +275,78 @@ def check_same_region(problems: Problems, prop: str, bucket_region: str | None, 
         )
 
 
-def warn(scope: IConstruct, rule: str, message: str) -> None:
+def check_same_environment(problems: Problems, prop: str, here: IConstruct, there: IConstruct) -> None:
+    """``there`` (e.g. a config's model) is in the account and Region of ``here``, where both are literal."""
+    for attribute in ("account", "region"):
+        ours, theirs = getattr(Stack.of(here), attribute), getattr(Stack.of(there), attribute)
+        if is_unresolved(ours) or is_unresolved(theirs) or ours == theirs:
+            continue
+        problems.add(
+            rules.SAME_ENVIRONMENT,
+            prop,
+            f"{there.node.path} in {attribute} {theirs}",
+            f"a resource in this stack's {attribute}, {ours}",
+            "define it in a stack of the same account and Region (SageMaker resources cannot refer across them)",
+        )
+
+
+def check_regex(problems: Problems, prop: str, pattern: str) -> None:
+    """A Python regular expression that compiles and cannot backtrack catastrophically (no nested quantifiers)."""
+    try:
+        parsed = _regex_parser.parse(pattern)
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError, ValueError, TypeError) as error:
+        problems.add(rules.SAFE_REGEX, prop, pattern, "a Python regular expression", f"fix it: {error}")
+        return
+    if _nested_repeat(parsed, inside_repeat=False):
+        problems.add(
+            rules.SAFE_REGEX,
+            prop,
+            pattern,
+            "no quantifier inside a repeated group, e.g. (a+)+ or (\\w*)*: it can backtrack for hours",
+            "repeat the inner part once, e.g. (ab)+ instead of (a+b?)+, or check with BodyCheck.contains",
+        )
+
+
+_REPEATS = {_regex_constants.MAX_REPEAT, _regex_constants.MIN_REPEAT}
+_REPEATS |= {getattr(_regex_constants, "POSSESSIVE_REPEAT", _regex_constants.MAX_REPEAT)}
+
+
+def _nested_repeat(items: Any, *, inside_repeat: bool) -> bool:
+    """True when a quantifier that repeats (upper bound > 1) sits inside another one."""
+    for op, argument in items:
+        if op in _REPEATS:
+            _low, high, body = argument
+            repeats = high > 1
+            if (repeats and inside_repeat) or _nested_repeat(body, inside_repeat=inside_repeat or repeats):
+                return True
+        else:
+            for sub in _subpatterns(op, argument):
+                if _nested_repeat(sub, inside_repeat=inside_repeat):
+                    return True
+    return False
+
+
+def _subpatterns(op: Any, argument: Any) -> list[Any]:
+    if op is _regex_constants.SUBPATTERN:
+        return [argument[-1]]
+    if op is _regex_constants.BRANCH:
+        return list(argument[1])
+    if op in (_regex_constants.ASSERT, _regex_constants.ASSERT_NOT):
+        return [argument[1]]
+    if op is _regex_constants.GROUPREF_EXISTS:
+        return [branch for branch in argument[1:] if branch is not None]
+    if op is getattr(_regex_constants, "ATOMIC_GROUP", None):
+        return [argument]
+    return []
+
+
+def warn(scope: IConstruct, rule: Rule, message: str) -> None:
     """A soft problem (the guide only recommends): a synth warning with a stable, acknowledgeable ID."""
-    Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}:{rule}", message)
+    Annotations.of(scope).add_warning_v2(f"{WARNING_PREFIX}:{rule.id}", f"[{rule.id}] {message}")
 
 
-Warning = tuple[str, str]
+Warning = tuple[Rule, str]
 
 
 def warn_at_synth(scope: IConstruct, produce: Callable[[], Iterable[Warning]]) -> None:

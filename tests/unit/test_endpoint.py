@@ -55,8 +55,8 @@ def test_invalid_explicit_name_is_an_error_naming_the_fix(stack, name):
     expect_problems(
         lambda: Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name=name),
         "TestStack/Endpoint",
-        f"endpoint_name = {name!r}",
-        "at most 63 characters",
+        f"[Api.EndpointName] endpoint_name = {name!r}",
+        "from 1 to 63 characters",
     )
 
 
@@ -140,5 +140,8 @@ def test_from_endpoint_attributes_needs_name_or_arn(stack):
         stack, "Both", endpoint_name="Prod", endpoint_arn="arn:aws:sagemaker:us-east-1:123456789012:endpoint/prod"
     )
     assert (both.endpoint_name, both.endpoint_arn) == ("Prod", "arn:aws:sagemaker:us-east-1:123456789012:endpoint/prod")
-    with pytest.raises(ValueError, match="give endpoint_name, endpoint_arn, or both"):
-        Endpoint.from_endpoint_attributes(stack, "Neither")
+    expect_problems(
+        lambda: Endpoint.from_endpoint_attributes(stack, "Neither"),
+        "TestStack/Neither",
+        "[EndpointImport] endpoint_name = None: allowed: a name, an ARN, or both",
+    )

@@ -225,7 +225,10 @@ def test_log_groups_keep_logs_one_month_and_the_state_machine_logs_all_events(st
         ({"target_variant": "Shadow"}, ["target_variant = 'Shadow'", "one of the endpoint's variants: ['AllTraffic']"]),
         ({"target_variant": "-bad-"}, ["target_variant = '-bad-'", "TargetVariantHeader of sagemaker-runtime"]),
         ({"accept": "text/\u00e9"}, ["accept = 'text/\u00e9'", "Header of sagemaker-runtime"]),
-        ({"expect": ExpectedResponse(status=99)}, ["expect.status = 99: allowed: an HTTP status from 100 to 599"]),
+        (
+            {"expect": ExpectedResponse(status=99)},
+            ["[HttpStatus] expect.status = 99: allowed: an integer HTTP status from 100 to 599"],
+        ),
         ({"expect": ExpectedResponse(body=BodyCheck.matches("(unclosed"))}, ["a Python regular expression"]),
         ({"payload": SmokeTestPayload.from_bytes(b"x" * 40_000)}, ["payload = '40000 bytes'", "at most 32768"]),
     ],

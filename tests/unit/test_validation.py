@@ -7,7 +7,7 @@ import pytest
 from aws_cdk import Aws, Fn, IStableStringProducer, Lazy, Token
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
-from cdk_sagemaker_inference import api_model, validation
+from cdk_sagemaker_inference import api_model, rules, validation
 from cdk_sagemaker_inference.errors import Problems, ValidationError
 
 
@@ -27,7 +27,9 @@ def test_number_limits_come_from_the_api_model():
 def test_a_problem_names_property_value_limits_source_and_fix():
     [problem] = check(3601, "ProductionVariantModelDataDownloadTimeoutInSeconds")
     text = str(problem)
-    assert text.startswith("prop = 3601: allowed: an integer from 60 to 3600")
+    assert text.startswith(
+        "[Api.ProductionVariantModelDataDownloadTimeoutInSeconds] prop = 3601: allowed: an integer from 60 to 3600"
+    )
     assert "botocore" in text and text.endswith("Fix: the fix")
 
 
@@ -58,21 +60,22 @@ def test_enum_suggests_close_matches():
 
 def test_problems_collect_then_raise_once_with_the_construct_path(stack):
     problems = Problems()
-    problems.add("a", 1, "2", "use 2")
-    problems.add("b", "x", "y", "use y")
+    problems.add(rules.NUMBER, "a", 1, "2", "use 2")
+    problems.add(rules.WRONG_TYPE, "b", "x", "y", "use y")
     with pytest.raises(ValidationError) as caught:
         problems.raise_if_any(stack)
     assert str(caught.value).splitlines() == [
         "TestStack: 2 invalid properties",
-        "  - a = 1: allowed: 2. Fix: use 2",
-        "  - b = 'x': allowed: y. Fix: use y",
+        "  - [Number] a = 1: allowed: 2. Fix: use 2",
+        "  - [WrongType] b = 'x': allowed: y. Fix: use y",
+        "  (each [ID] is a rule in docs/rules.md of cdk-sagemaker-inference)",
     ]
     assert [p.prop for p in caught.value.problems] == ["a", "b"]
 
 
 def test_long_values_are_truncated_in_messages():
     problems = Problems()
-    problems.add("p", "v" * 500, "short", "fix")
+    problems.add(rules.NUMBER, "p", "v" * 500, "short", "fix")
     assert len(str(problems.items[0])) < 200
 
 

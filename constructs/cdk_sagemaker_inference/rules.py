@@ -1,0 +1,225 @@
+"""Every rule the library enforces or warns about, each with a stable ID: the source of ``docs/rules.md``.
+
+Error and warning texts cite the ID, so a user can look the rule up in the project. Limits read from
+botocore's API model are rules too: one per shape, listed in `API_SHAPES` (a check of an unlisted shape
+fails loudly). `markdown` renders the table (``make docs``); a test keeps the file equal to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+GUIDE = "SageMaker Developer Guide"
+DOCS_FILE = "docs/rules.md"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: ``id`` is stable (warnings are acknowledged by it), ``checks`` says what it checks."""
+
+    id: str
+    checks: str
+    source: str
+    severity: Severity = "error"
+
+
+_RULES: dict[str, Rule] = {}
+
+
+def _rule(rule_id: str, checks: str, source: str, severity: Severity = "error") -> Rule:
+    assert rule_id not in _RULES, rule_id
+    _RULES[rule_id] = Rule(rule_id, checks, source, severity)
+    return _RULES[rule_id]
+
+
+def guide(title: str, page: int) -> str:
+    """A page of the SageMaker Developer Guide by title, with its printed page number."""
+    return f"{GUIDE}, '{title}' (p. {page})"
+
+
+LIBRARY = "this library's API"
+
+# Types and values of arguments.
+WRONG_TYPE = _rule("WrongType", "each argument has the type its docstring names (say what to write instead)", LIBRARY)
+NUMBER = _rule(
+    "Number",
+    "numbers are finite; integer fields get integers; values fit the API's int32, int64 or float32 type",
+    "botocore's shape types (integer, long, float)",
+)
+WHOLE_SECONDS = _rule(
+    "WholeSeconds",
+    "a Duration rendered in seconds is whole seconds; a deploy-time Duration is given in seconds",
+    "the CloudFormation properties (*InSeconds integers)",
+)
+# Container images.
+IMAGE_PIN = _rule("ImagePin", "an ECR image is pinned by exactly one of tag or digest (no silent latest)", LIBRARY)
+IMAGE_TAG = _rule("ImageTag", "an ECR image tag is 1-128 word characters, dots and hyphens", "Amazon ECR image tags")
+IMAGE_DIGEST = _rule("ImageDigest", "an image digest is sha256:<64 hex digits>", "Amazon ECR image digests")
+ECR_IMAGE_URI = _rule(
+    "EcrImageUri",
+    "an image URI is an Amazon ECR URI <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>|@<digest>",
+    guide("Use your own inference code with hosting services", 6584),
+)
+DOCKERFILE = _rule("Dockerfile", "a local image directory holds the Dockerfile named", LIBRARY)
+# Model data.
+S3_URL = _rule("S3Url", "model data is named by s3://<bucket>/<key>", "botocore shape Url (sagemaker)")
+LITERAL_MODEL_DATA_URL = _rule(
+    "LiteralModelDataUrl",
+    "a model-data URL known only at deploy time comes with its bucket (ModelData.from_bucket), so the grant is exact",
+    LIBRARY,
+)
+NO_WILDCARD_KEY = _rule(
+    "NoWildcardKey", "a model-data key holds no * or ? (IAM would read it as a wildcard and widen the grant)", LIBRARY
+)
+MODEL_DATA_REGION = _rule(
+    "ModelDataRegion",
+    "model data sits in a bucket in the model's Region (when both are known at synth time)",
+    guide("Deploy models", 5994),
+)
+MODEL_ARCHIVE_NAME = _rule(
+    "ModelArchiveName",
+    "a model-data key ends with .tar.gz, .tgz or is a CDK asset key (<hash>.gz); SageMaker reads the content, "
+    "so another name only draws a warning",
+    guide("Deploy models", 5994),
+    "warning",
+)
+LOCAL_ARCHIVE = _rule(
+    "LocalArchive", "a local model file exists and is gzip-compressed (SageMaker extracts a .tar.gz)", LIBRARY
+)
+LOCAL_DIRECTORY = _rule("LocalDirectory", "a local model directory exists and holds at least one file", LIBRARY)
+NO_SYMLINKS = _rule(
+    "NoSymlinks",
+    "a model directory holds no symlinks (model creation fails on archives that contain them)",
+    guide("Inference cost optimization best practices", 6559),
+)
+# Models, configs, endpoints.
+VPC_REQUIRED = _rule("VpcRequired", "subnets and security groups are given only with a VPC", LIBRARY)
+UNIQUE_VARIANT_NAMES = _rule(
+    "UniqueVariantNames", "the variants of one endpoint config have distinct names", "SageMaker CreateEndpointConfig"
+)
+SAME_ENVIRONMENT = _rule(
+    "SameEnvironment",
+    "a model and its config, and a config and its endpoint, are in one account and Region (when literal)",
+    guide("Deploy models", 6001),
+)
+UNIQUE_ENDPOINT_NAME = _rule(
+    "UniqueEndpointName",
+    "no two endpoints of one app share a literal name in the same account and Region",
+    guide("Deploy models", 6014),
+)
+KNOWN_VARIANT = _rule("KnownVariant", "a metric or a smoke-test target names a variant the endpoint has", LIBRARY)
+ENDPOINT_IMPORT = _rule("EndpointImport", "an imported endpoint is given by a valid name, ARN, or both", LIBRARY)
+# Smoke tests.
+SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
+SMOKE_TEST_SIZE = _rule(
+    "SmokeTestSize",
+    "a smoke test's payload and body check, and all of a stack's smoke tests together, stay within the sizes "
+    "CloudFormation and Step Functions accept",
+    "CloudFormation quotas (1 MB template), Step Functions (256 KiB input)",
+)
+MEDIA_TYPE = _rule(
+    "MediaType", "content types and accept headers are type/subtype in printable ASCII (no CR or LF)", "RFC 9110"
+)
+HTTP_STATUS = _rule("HttpStatus", "an expected status is an integer HTTP status from 100 to 599", "RFC 9110")
+SAFE_REGEX = _rule(
+    "SafeRegex",
+    "a body-check regular expression compiles and has no nested quantifiers (catastrophic backtracking)",
+    LIBRARY,
+)
+FINITE_JSON = _rule("FiniteJson", "JSON payloads and checks hold no NaN or Infinity (not JSON)", "RFC 8259")
+ASYNC_SMOKE_TEST = _rule(
+    "AsyncSmokeTest",
+    "an asynchronous smoke test checks status 200 only, needs the output location for body checks, takes no target",
+    "SageMaker InvokeEndpointAsync",
+)
+INVOCATION_KIND = _rule(
+    "InvocationKind", "smoke-test options fit the endpoint's kind (async, multi-model, components, Direct)", LIBRARY
+)
+# Soft problems (warnings).
+SINGLE_INSTANCE = _rule(
+    "SingleInstance",
+    "an endpoint runs on 2 or more instances, so SageMaker can spread them across Availability Zones",
+    guide("Best practices for deploying models on SageMaker AI Hosting Services", 6550),
+    "warning",
+)
+NO_TRAFFIC = _rule("NoTraffic", "not every variant has weight 0 (the endpoint would route nothing)", LIBRARY, "warning")
+SINGLE_SUBNET = _rule(
+    "SingleSubnet",
+    "a model in a VPC uses at least 2 subnets in different Availability Zones",
+    guide("Monitor Security Best Practices", 6551),
+    "warning",
+)
+MIXED_MODEL_NETWORKS = _rule(
+    "MixedModelNetworks",
+    "models served by one endpoint share network isolation and subnets",
+    guide("Deploy models", 6001),
+    "warning",
+)
+LOCAL_INSTANCE_STORAGE = _rule(
+    "LocalInstanceStorage",
+    "no volume size or volume KMS key on instance types with local NVMe storage (d families, g5)",
+    guide("Validation of models in production", 6151),
+    "warning",
+)
+
+# Limits read from botocore's API model, one rule per shape: (service, shape) -> what it bounds.
+API_SHAPES: dict[tuple[str, str], str] = {
+    ("sagemaker", "EnvironmentMap"): "container environment: number of entries",
+    ("sagemaker", "EnvironmentKey"): "container environment: key pattern and length",
+    ("sagemaker", "EnvironmentValue"): "container environment: value length",
+    ("sagemaker", "Url"): "model data URL: length and scheme",
+    ("sagemaker", "ContainerImage"): "image URI: length, no white space",
+    ("sagemaker", "Subnets"): "VPC subnets: 1 to 16",
+    ("sagemaker", "VpcSecurityGroupIds"): "VPC security groups: 1 to 5",
+    ("sagemaker", "ProductionVariantList"): "variants per endpoint config: 1 to 10",
+    ("sagemaker", "VariantName"): "variant name: pattern and length",
+    ("sagemaker", "InitialTaskCount"): "initial instance count: at least 1",
+    ("sagemaker", "VariantWeight"): "variant weight: at least 0",
+    ("sagemaker", "ProductionVariantVolumeSizeInGB"): "ML storage volume size in GB",
+    ("sagemaker", "ProductionVariantModelDataDownloadTimeoutInSeconds"): "model download timeout in seconds",
+    ("sagemaker", "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds"): "container startup timeout",
+    ("sagemaker", "ProductionVariantInferenceAmiVersion"): "inference AMI version: one of the listed values",
+    ("sagemaker", "ProductionVariantInstanceType"): "instance type: one of the hosting instance types",
+    ("sagemaker", "EndpointName"): "endpoint name: pattern and length",
+    ("sagemaker", "EndpointArn"): "endpoint ARN: pattern and length",
+    ("sagemaker-runtime", "Header"): "smoke-test content type and accept header: length, ASCII",
+    ("sagemaker-runtime", "TargetModelHeader"): "smoke-test target model",
+    ("sagemaker-runtime", "TargetVariantHeader"): "smoke-test target variant",
+    ("sagemaker-runtime", "InferenceComponentHeader"): "smoke-test inference component name",
+    ("sagemaker-runtime", "TargetContainerHostnameHeader"): "smoke-test target container hostname",
+    ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
+}
+
+
+def api_rule(service: str, shape: str) -> Rule:
+    """The rule of one botocore shape: ``Api.<Shape>``; the shape must be listed in `API_SHAPES`."""
+    checks = API_SHAPES[(service, shape)]
+    rule_id = f"Api.{shape}"
+    return _RULES.get(rule_id) or _rule(rule_id, checks, f"botocore shape {shape} ({service})")
+
+
+def all_rules() -> list[Rule]:
+    """Every rule: the library's own in definition order, then the API shapes by ID."""
+    for service, shape in API_SHAPES:
+        api_rule(service, shape)
+    own = [rule for rule in _RULES.values() if not rule.id.startswith("Api.")]
+    return own + sorted((rule for rule in _RULES.values() if rule.id.startswith("Api.")), key=lambda rule: rule.id)
+
+
+def markdown() -> str:
+    """``docs/rules.md``: one row per rule."""
+    lines = [
+        "# Rules",
+        "",
+        "Every rule cdk-sagemaker-inference enforces (synth fails with a `ValidationError`) or warns about (a synth",
+        "warning `cdk-sagemaker-inference:<ID>`, which `Validations`/`Annotations` can acknowledge). Messages cite the",
+        "ID in brackets. Generated from `constructs/cdk_sagemaker_inference/rules.py` by `make docs`; a test keeps",
+        "this file equal to the code. `Api.*` limits are read from botocore's service model at synth time.",
+        "",
+        "| ID | Checks | Source | Kind |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{rule.id}` | {rule.checks} | {rule.source} | {rule.severity} |" for rule in all_rules()]
+    return "\n".join(lines) + "\n"
