@@ -35,11 +35,11 @@ CDK_ASSET_KEY = re.compile(r"[0-9a-f]{64}\.gz")  # a file asset's key: its hash 
 TOKEN_MARKER = "Token["  # in every string or list token: ${Token[...]} and #{Token[...]}
 MIN_TOKEN_NUMBER_MAGNITUDE = 1e200  # CDK encodes number tokens as doubles near -1.9e289
 FLOAT32_MAX = 3.4028234663852886e38
-NUMBER_RANGES = {  # botocore shape type -> the range its wire type holds
-    "integer": (-(2**31), 2**31 - 1),
-    "long": (-(2**63), 2**63 - 1),
-    "float": (-FLOAT32_MAX, FLOAT32_MAX),
-    "double": (-sys.float_info.max, sys.float_info.max),
+NUMBER_RANGES = {  # botocore shape type -> what the API's wire type holds
+    "integer": ("an integer (int32)", -(2**31), 2**31 - 1),
+    "long": ("an integer (int64)", -(2**63), 2**63 - 1),
+    "float": ("a number (float32)", -FLOAT32_MAX, FLOAT32_MAX),
+    "double": ("a number (float64)", -sys.float_info.max, sys.float_info.max),
 }
 
 
@@ -132,17 +132,13 @@ def check_number(problems: Problems, prop: str, value: object, constraint: Const
     if isinstance(value, float) and not math.isfinite(value):
         problems.add(rules.NUMBER, prop, value, "a finite number", "give a number (not NaN or an infinity)")
         return False
-    if constraint.is_integer and not float(value).is_integer():
+    if constraint.is_integer and isinstance(value, float) and not value.is_integer():
         problems.add(rules.NUMBER, prop, value, f"a whole number ({constraint.source})", "round it")
         return False
-    low, high = NUMBER_RANGES[constraint.kind]
+    name, low, high = NUMBER_RANGES[constraint.kind]
     if not low <= value <= high:
         problems.add(
-            rules.NUMBER,
-            prop,
-            value,
-            f"a {constraint.kind} from {low:g} to {high:g} ({constraint.source})",
-            "give a value in range",
+            rules.NUMBER, prop, value, f"{name} from {low:g} to {high:g} ({constraint.source})", "give a value in range"
         )
         return False
     return True
