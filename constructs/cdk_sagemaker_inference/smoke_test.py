@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from . import api_model, rules, validation
@@ -23,9 +26,9 @@ RESOURCE_TYPE = "Custom::SageMakerEndpointSmokeTest"
 RUNTIME_API = "sagemaker-runtime"
 JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain"
-# Payloads travel in the template (1 MB in all) and through the framework's Step Functions input (256 KB).
-MAX_PAYLOAD_BYTES = 32 * 1024
+# Body checks travel in the template (1 MB in all) and in the framework's Step Functions input (256 KiB).
 MAX_BODY_CHECK_BYTES = 8 * 1024
+MAX_STACK_BODY_CHECK_BYTES = 256 * 1024
 MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?")
 DEFAULT_TIMEOUT = Duration.minutes(10)
 MIN_TIMEOUT = Duration.minutes(1)
@@ -146,11 +149,14 @@ class EndpointSmokeTest(Construct):
     A custom resource of the stack's one `SmokeTestProvider`: after the endpoint is InService on the
     config this deploy asked for, the payload is sent and the answer checked against ``expect``. A
     different config (SageMaker rolled back) or a wrong answer fails the deploy with a message naming
-    the endpoint, the config, what was sent and what came back (truncated). Every config change runs
-    the test again (the config name is a property); Delete and CloudFormation rollbacks do nothing.
+    the endpoint, the config and how the answer differs. Every config change runs the test again (the
+    config name is a property); Delete and CloudFormation rollbacks do nothing.
+
+    The payload travels as an S3 asset (``payload_asset``), not in the template, so neither the template
+    nor the Provider framework's logs (which print every request's properties) hold it.
 
     :param endpoint: the endpoint, defined by this library or imported.
-    :param payload: what to send, at most 32 KiB (it is stored in the template).
+    :param payload: what to send, at most InvokeEndpoint's body limit (6 MB).
     :param expect: what a passing answer has. Default: - status 200, any body.
     :param accept: the Accept header. Default: - none sent.
     :param target_variant: send to this variant only. Default: - weighted routing picks one.
@@ -160,6 +166,8 @@ class EndpointSmokeTest(Construct):
     :param async_locations: invoke asynchronously through these S3 locations. Default: - synchronous.
     :param timeout: how long the test may wait for InService and the answer, 1 to 45 minutes.
         Default: 10 minutes.
+    :param reveal_answers: quote the payload and the model's answer (cut to 300 characters) in failure
+        reasons and logs. Default: False - only sizes, statuses, content types and what was expected.
     """
 
     def __init__(
@@ -177,8 +185,10 @@ class EndpointSmokeTest(Construct):
         target_container_hostname: str | None = None,
         async_locations: AsyncLocations | None = None,
         timeout: Duration | None = None,
+        reveal_answers: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.reveal_answers = reveal_answers
         self.endpoint = endpoint
         self.payload = payload
         self.expect = expect or ExpectedResponse()
@@ -191,8 +201,9 @@ class EndpointSmokeTest(Construct):
             "target_container_hostname": target_container_hostname,
         }
         self.targets = {option: value for option, value in targets.items() if value is not None}
-        self._validate(accept)
         self.provider = SmokeTestProvider.of(self)
+        self._validate(accept)
+        self.payload_asset = s3_assets.Asset(self, "Payload", path=str(stage_payload(self.payload.body)))
         self._grant()
         self.resource = CustomResource(
             self,
@@ -214,7 +225,8 @@ class EndpointSmokeTest(Construct):
             # The config name changes with every config change, so each one runs the test again.
             "ExpectedEndpointConfigName": config.endpoint_config_name if config is not None else None,
             "Invocation": "async" if self.async_locations else "sync",
-            "Body": base64.b64encode(self.payload.body).decode("ascii"),
+            "PayloadBucket": self.payload_asset.s3_bucket_name,
+            "PayloadKey": self.payload_asset.s3_object_key,
             "ContentType": self.payload.content_type,
             "Accept": accept,
             "ExpectedStatus": str(expect.status),
@@ -222,6 +234,7 @@ class EndpointSmokeTest(Construct):
             "BodyCheck": expect.body.kind if expect.body else None,
             "BodyValue": expect.body.value if expect.body else None,
             "TimeoutSeconds": _whole_seconds(self.timeout),
+            "RevealAnswers": "true" if self.reveal_answers else None,
         }
         for option, value in self.targets.items():
             properties[_parameter(option)] = value
@@ -235,6 +248,8 @@ class EndpointSmokeTest(Construct):
         policy = self.provider.policy
         invoke = "sagemaker:InvokeEndpointAsync" if self.async_locations else "sagemaker:InvokeEndpoint"
         policy.allow(["sagemaker:DescribeEndpoint", invoke], [self.endpoint.endpoint_arn])
+        asset = self.payload_asset
+        policy.allow(["s3:GetObject"], [asset.bucket.arn_for_objects(asset.s3_object_key)])
         if self.async_locations is None:
             return
         before = len(policy.statements)
@@ -280,12 +295,13 @@ class EndpointSmokeTest(Construct):
             )
         if self.payload.invalid:
             problems.add(rules.FINITE_JSON, "payload", self.payload.invalid, "a JSON value", "give finite numbers")
-        if len(self.payload.body) > MAX_PAYLOAD_BYTES:
+        body_limit = int(api_model.member("InvokeEndpointInput", "Body", RUNTIME_API).max or 0)
+        if len(self.payload.body) > body_limit:
             problems.add(
                 rules.SMOKE_TEST_SIZE,
                 "payload",
                 f"{len(self.payload.body)} bytes",
-                f"at most {MAX_PAYLOAD_BYTES} bytes (the payload is stored in the template)",
+                f"at most {body_limit} bytes (InvokeEndpoint's body limit, shape BodyBlob of sagemaker-runtime)",
                 "send a smaller representative request",
             )
         check_media_type(problems, "payload.content_type", self.payload.content_type)
@@ -333,14 +349,25 @@ class EndpointSmokeTest(Construct):
         if body is not None:
             if body.invalid:
                 problems.add(rules.FINITE_JSON, "expect.body", body.invalid, "a JSON value", "give finite numbers")
-            if len(body.value.encode("utf-8")) > MAX_BODY_CHECK_BYTES:
+            size = len(body.value.encode("utf-8"))
+            if size > MAX_BODY_CHECK_BYTES:
                 problems.add(
                     rules.SMOKE_TEST_SIZE,
                     "expect.body",
-                    f"{len(body.value.encode('utf-8'))} bytes",
+                    f"{size} bytes",
                     f"at most {MAX_BODY_CHECK_BYTES} bytes (the check is stored in the template)",
                     "check a smaller, characteristic part of the answer",
                 )
+            elif self.provider.template_bytes + size > MAX_STACK_BODY_CHECK_BYTES:
+                problems.add(
+                    rules.SMOKE_TEST_SIZE,
+                    "expect.body",
+                    f"{size} bytes, after {self.provider.template_bytes} bytes of this stack's other smoke tests",
+                    f"at most {MAX_STACK_BODY_CHECK_BYTES} bytes of body checks per stack (a template holds 1 MB)",
+                    "check smaller parts of the answers, or spread the smoke tests over stacks",
+                )
+            else:
+                self.provider.template_bytes += size
             if body.kind == "matches":
                 validation.check_regex(problems, "expect.body", body.value)
         if self.async_locations is None:
@@ -410,6 +437,18 @@ def _whole_seconds(duration: Duration) -> str:
     """``"600"``, or the string form of a deploy-time Duration's token (validated before)."""
     seconds = validation.seconds_of(Problems(), "timeout", duration)
     return Token.as_string(seconds) if validation.is_unresolved(seconds) else str(seconds)
+
+
+def stage_payload(body: bytes, staging_root: Path | None = None) -> Path:
+    """``body`` in a file named after its SHA-256, for the payload asset (Default root: the temp folder)."""
+    folder = (staging_root or Path(tempfile.gettempdir()) / "cdk-sagemaker-inference") / "payloads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(body).hexdigest()}.bin"
+    if not path.is_file():
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    return path
 
 
 def _json_text(value: Any) -> tuple[str, str | None]:

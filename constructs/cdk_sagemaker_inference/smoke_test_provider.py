@@ -16,6 +16,9 @@ from .nag import managed_policy_finding, shown, wildcard_findings
 
 PROVIDER_ID = "SageMakerSmokeTestProvider"
 QUERY_INTERVAL = Duration.seconds(10)
+# The handler makes a call only while the invocation has time for its worst case (see handler.worst_case_seconds).
+ON_EVENT_TIMEOUT = Duration.minutes(1)
+IS_COMPLETE_TIMEOUT = Duration.minutes(5)
 # The handler enforces each test's own timeout (at most MAX_TEST_TIMEOUT) with a clear message; the
 # framework's total timeout and the custom resource's service timeout are backstops, each later.
 MAX_TEST_TIMEOUT = Duration.minutes(45)
@@ -43,8 +46,9 @@ REASONS = {
     "CloudFormation; a dead-letter queue only receives failed asynchronous invocations",
     "LambdaInsideVPC": "the function calls only public AWS APIs (SageMaker, S3, CloudFormation, Lambda, Step "
     "Functions) during deploys and reads nothing on a private network",
-    "CloudWatchLogGroupEncrypted": "the logs hold endpoint names, statuses and truncated smoke-test payloads and "
-    "answers, all already in the template; CloudWatch Logs encrypts them at rest with its own keys",
+    "CloudWatchLogGroupEncrypted": "the logs hold endpoint names, statuses, sizes and the expected answers, all "
+    "already in the template (payloads and answers only where a test reveals them); CloudWatch Logs encrypts them "
+    "at rest with its own keys",
 }
 RULES_BY_TYPE = {
     "AWS::Lambda::Function": [
@@ -66,6 +70,7 @@ class SmokeTestProvider(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
+        self.template_bytes = 0  # of the body checks of this stack's smoke tests
         self.role = iam.Role(
             self,
             "HandlerRole",
@@ -77,8 +82,8 @@ class SmokeTestProvider(Construct):
         self.policy.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
         self.policy.allow(["cloudformation:DescribeStacks"], [Stack.of(self).stack_id])
         code = handler_code("smoke_test")
-        self.on_event = self._function("OnEvent", code, "handler.on_event", Duration.minutes(1))
-        self.is_complete = self._function("IsComplete", code, "handler.is_complete", Duration.minutes(5))
+        self.on_event = self._function("OnEvent", code, "handler.on_event", ON_EVENT_TIMEOUT)
+        self.is_complete = self._function("IsComplete", code, "handler.is_complete", IS_COMPLETE_TIMEOUT)
         self.framework_log_group = _log_group(self, "FrameworkLogs")
         self.provider = cr.Provider(
             self,

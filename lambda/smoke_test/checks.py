@@ -1,6 +1,8 @@
 """What a smoke test expects of an endpoint's answer, and how an answer is shown in a message.
 
-Pure functions over one `Answer`: no AWS calls, so they are tested without a server.
+Pure functions over one `Answer`: no AWS calls, so they are tested without a server. Unless the test
+``reveals`` answers (the user opted in), no message holds any part of the payload or of the answer:
+only sizes, statuses, content types and what was expected (which the template holds anyway).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-SHOWN_CHARS = 300  # of a payload or an answer in a message; CloudFormation truncates reasons near 4 KB
+SHOWN_CHARS = 300  # of a payload or an answer in a message, when revealed
+MAX_REGEX_TEXT_CHARS = 64 * 1024  # a regular expression sees at most this much of the body
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,25 @@ class Expectation:
     body_value: str = ""
 
 
-def mismatches(answer: Answer, expected: Expectation) -> list[str]:
-    """Every way ``answer`` differs from ``expected``; empty when it passes."""
+def mismatches(answer: Answer, expected: Expectation, *, reveal: bool = False) -> list[str]:
+    """Every way ``answer`` differs from ``expected``; empty when it passes. ``reveal``: quote the answer."""
     found = []
     if answer.status != expected.status:
         found.append(f"status {answer.status}, expected {expected.status}")
     if expected.content_type is not None and media_type(answer.content_type) != media_type(expected.content_type):
         found.append(f"content type {answer.content_type!r}, expected {expected.content_type!r}")
     if expected.body_check is not None:
-        problem = _body_mismatch(answer.body.decode("utf-8", "replace"), expected.body_check, expected.body_value)
+        body = answer.body.decode("utf-8", "replace")
+        problem = _body_mismatch(body, expected.body_check, expected.body_value, reveal)
         if problem:
             found.append(problem)
     return found
+
+
+def describe(data: bytes, content_type: str | None, *, reveal: bool) -> str:
+    """A payload or answer in a message: quoted and cut when revealed, else only its type and size."""
+    kind = content_type or "no content type"
+    return f"{kind} {shorten(data)}" if reveal else f"{kind}, {len(data)} bytes"
 
 
 def media_type(content_type: str | None) -> str:
@@ -55,50 +65,72 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
-def _body_mismatch(body: str, check: str, value: str) -> str | None:
+def _body_mismatch(body: str, check: str, value: str, reveal: bool) -> str | None:
     if check == "equals":
         return None if body == value else f"body is not exactly {shorten(value)}"
     if check == "contains":
         return None if value in body else f"body does not contain {shorten(value)}"
     if check == "matches":
-        return None if re.search(value, body) else f"body does not match the regular expression {shorten(value)}"
+        seen = body[:MAX_REGEX_TEXT_CHARS]  # bounded work, whatever the answer's size
+        return None if re.search(value, seen) else f"body does not match the regular expression {shorten(value)}"
     if check == "json":
-        try:
-            actual = json.loads(body)
-        except ValueError:
-            return "body is not JSON"
-        difference = json_subset_difference(json.loads(value), actual)
+        actual, problem = parse_json(body)
+        if problem:
+            return problem
+        difference = json_subset_difference(json.loads(value), actual, reveal=reveal)
         return None if difference is None else f"JSON body differs: {difference}"
     raise ValueError(f"unknown body check {check!r}: use equals, contains, matches or json")
 
 
-def json_subset_difference(expected: Any, actual: Any, path: str = "$") -> str | None:
-    """Where ``actual`` fails to hold ``expected``, or None.
+def parse_json(text: str) -> tuple[Any, str | None]:
+    """The parsed value, or why the text cannot be checked as JSON (never RecursionError or a bare ValueError)."""
+    try:
+        return json.loads(text), None
+    except RecursionError:
+        return None, "body is JSON nested too deeply to check"
+    except ValueError as error:
+        if "digits" in str(error):  # Python's limit on integer string conversion
+            return None, f"body holds a number too long to parse ({error})"
+        return None, "body is not JSON"
+
+
+def json_subset_difference(expected: Any, actual: Any, path: str = "$", *, reveal: bool = False) -> str | None:
+    """Where ``actual`` fails to hold ``expected``, or None; ``reveal`` quotes the actual values.
 
     Objects: every expected key is present and holds its value recursively (extra keys are fine).
     Arrays: the same length, item by item. Scalars: equal, and a boolean never equals a number.
     """
+    shown = f" is {_json(actual)}" if reveal else ""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return f"{path} is {_json(actual)}, expected an object"
+            return f"{path}{shown}, expected an object"
         for key, value in expected.items():
             if key not in actual:
                 return f"{path}.{key} is missing"
-            difference = json_subset_difference(value, actual[key], f"{path}.{key}")
+            difference = json_subset_difference(value, actual[key], f"{path}.{key}", reveal=reveal)
             if difference:
                 return difference
         return None
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
-            return f"{path} is {_json(actual)}, expected an array of {len(expected)} items"
+            return f"{path}{shown}, expected an array of {len(expected)} items"
         for index, (item, actual_item) in enumerate(zip(expected, actual, strict=True)):
-            difference = json_subset_difference(item, actual_item, f"{path}[{index}]")
+            difference = json_subset_difference(item, actual_item, f"{path}[{index}]", reveal=reveal)
             if difference:
                 return difference
         return None
     if isinstance(expected, bool) != isinstance(actual, bool) or expected != actual:
-        return f"{path} is {_json(actual)}, expected {_json(expected)}"
+        return f"{path}{shown}, expected {_json(expected)}"
     return None
+
+
+def truncate_utf8(text: str, max_bytes: int) -> str:
+    """``text`` cut so that its UTF-8 encoding fits in ``max_bytes`` (never inside a character)."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    marker = " ... (cut)"
+    return encoded[: max_bytes - len(marker)].decode("utf-8", "ignore") + marker
 
 
 def shorten(data: bytes | str, limit: int = SHOWN_CHARS) -> str:
@@ -110,5 +142,8 @@ def shorten(data: bytes | str, limit: int = SHOWN_CHARS) -> str:
 
 
 def _json(value: Any, limit: int = 80) -> str:
-    text = json.dumps(value)
+    try:
+        text = json.dumps(value)
+    except (ValueError, RecursionError):
+        return f"<{type(value).__name__}>"
     return text if len(text) <= limit else f"{text[:limit]}..."

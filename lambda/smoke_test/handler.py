@@ -3,13 +3,15 @@
 ``on_event`` answers at once: Delete and rollbacks do nothing; Create and Update set the deadline.
 ``is_complete`` then runs every query interval until the endpoint is InService on the endpoint config
 this deploy asked for and its answer passes the checks (complete), or raises, which fails the deploy
-with the message. Transient errors wait for the next interval; botocore retries throttling with backoff.
-Standard library and the Lambda runtime's boto3 only.
+with the message. Transient errors (botocore's own classification) wait for the next interval;
+botocore retries throttling with backoff. Every call is made only while the invocation has time
+for its worst case, so each function answers inside its Lambda timeout. The payload is read from
+its S3 asset; unless the test reveals answers, no log line and no failure reason holds the payload
+or the model's answer. Standard library and the Lambda runtime's boto3 only.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import logging
@@ -19,32 +21,61 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
-from checks import Answer, Expectation, mismatches, shorten
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError, ReadTimeoutError
+from botocore.retries.standard import (
+    OrRetryChecker,
+    RetryContext,
+    ThrottledRetryableChecker,
+    ThrottlingStatusCodeChecker,
+    TransientRetryableChecker,
+)
+from checks import Answer, Expectation, describe, mismatches, shorten, truncate_utf8
 
 LOG = logging.getLogger("smoke_test")
 LOG.setLevel(logging.INFO)
 
-CONTROL_PLANE = Config(connect_timeout=5, read_timeout=15, retries={"mode": "standard", "max_attempts": 3})
-# A multi-model endpoint's first call may take 60 s before ModelNotReadyException (F-6.7): read timeout 70 s.
-RUNTIME = Config(connect_timeout=5, read_timeout=70, retries={"mode": "standard", "max_attempts": 2})
+MAX_BACKOFF_SECONDS = 20  # botocore's standard retry mode waits at most this long between attempts
+
+
+def client_config(connect: float, read: float, attempts: int) -> Config:
+    """Standard retries; ``attempts`` counts every try (botocore's ``max_attempts`` would count retries only)."""
+    return Config(
+        connect_timeout=connect, read_timeout=read, retries={"mode": "standard", "total_max_attempts": attempts}
+    )
+
+
+def worst_case_seconds(config: Config) -> float:
+    """The longest one call with ``config`` can take: every attempt timing out, with the longest backoffs."""
+    attempts = int(config.retries["total_max_attempts"])
+    return attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * MAX_BACKOFF_SECONDS
+
+
+CONTROL_PLANE = client_config(connect=5, read=10, attempts=2)
+STACK_STATUS = client_config(connect=3, read=10, attempts=2)  # on_event's one call: well inside its 60 s
+# A multi-model endpoint's first call may take 60 s before ModelNotReadyException: read timeout 70 s.
+RUNTIME = client_config(connect=5, read=70, attempts=2)
 
 WAIT_STATES = {"Creating", "Updating", "SystemUpdating"}
-TRANSIENT_ERRORS = {
-    "ThrottlingException",
-    "ModelNotReadyException",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "InternalDependencyException",
-    "InternalStreamFailure",
-}
+# SageMaker's own "try again" codes, beyond botocore's transient and throttling classification.
+SAGEMAKER_TRANSIENT_ERRORS = {"ModelNotReadyException", "InternalDependencyException", "InternalStreamFailure"}
 ACCESS_DENIED = {"AccessDeniedException", "AccessDenied"}
 IAM_PROPAGATION_SECONDS = 60
-MAX_ASYNC_INVOCATION_SECONDS = 3600  # InvokeEndpointAsync's InvocationTimeoutSeconds (F-5.4)
+MAX_ASYNC_INVOCATION_SECONDS = 3600  # InvokeEndpointAsync's InvocationTimeoutSeconds
+MAX_REASON_BYTES = 2048  # CloudFormation takes 4,096 bytes of response; the framework adds its own text
+MAX_READ_BYTES = 1024 * 1024  # of an asynchronous result or a failure file
+# botocore's standard-mode classification of service errors: transient codes, 5xx, throttling codes and 429.
+TRANSIENT = OrRetryChecker([TransientRetryableChecker(), ThrottledRetryableChecker(), ThrottlingStatusCodeChecker()])
 
 
 class SmokeTestFailed(Exception):
-    """The endpoint is wrong: the message becomes the CloudFormation failure reason."""
+    """The endpoint is wrong: the message (cut to `MAX_REASON_BYTES`) becomes the CloudFormation failure reason."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(truncate_utf8(message, MAX_REASON_BYTES))
+
+
+class OutOfInvocationTime(Exception):
+    """This invocation has no time left for the next call's worst case: the next poll makes it."""
 
 
 @dataclass(frozen=True)
@@ -54,7 +85,8 @@ class SmokeTest:
     endpoint_name: str
     expected_config: str | None
     invocation: str  # "sync" or "async"
-    payload: bytes
+    payload_bucket: str
+    payload_key: str
     content_type: str | None
     accept: str | None
     targets: dict[str, str]  # InvokeEndpoint target parameters that were given
@@ -62,6 +94,7 @@ class SmokeTest:
     timeout_seconds: int
     input_bucket: str | None
     input_prefix: str
+    reveal: bool  # the user opted in to payloads and answers in failure reasons and logs
 
     @staticmethod
     def from_properties(properties: dict[str, Any]) -> SmokeTest:
@@ -70,7 +103,8 @@ class SmokeTest:
             endpoint_name=properties["EndpointName"],
             expected_config=properties.get("ExpectedEndpointConfigName"),
             invocation=properties.get("Invocation", "sync"),
-            payload=base64.b64decode(properties.get("Body", "")),
+            payload_bucket=properties["PayloadBucket"],
+            payload_key=properties["PayloadKey"],
             content_type=properties.get("ContentType"),
             accept=properties.get("Accept"),
             targets={name: properties[name] for name in target_names if properties.get(name)},
@@ -83,6 +117,7 @@ class SmokeTest:
             timeout_seconds=int(properties["TimeoutSeconds"]),
             input_bucket=properties.get("AsyncInputBucket"),
             input_prefix=properties.get("AsyncInputPrefix", ""),
+            reveal=properties.get("RevealAnswers") == "true",
         )
 
     def describe(self) -> str:
@@ -94,29 +129,40 @@ class SmokeTest:
         """ContentType and Accept as InvokeEndpoint and InvokeEndpointAsync take them, those given."""
         return {name: value for name, value in (("ContentType", self.content_type), ("Accept", self.accept)) if value}
 
+    def payload(self) -> bytes:
+        """The payload, from its S3 asset (read once per invocation)."""
+        return _payload(self.payload_bucket, self.payload_key)
+
     def sent(self) -> str:
-        return f"sent {self.content_type or 'no content type'} {shorten(self.payload)}"
+        return f"sent {describe(self.payload(), self.content_type, reveal=self.reveal)}"
 
 
-def on_event(event: dict[str, Any], _context: object = None) -> dict[str, Any]:
-    """Create/Update: set the deadline (seconds since the epoch). Delete and rollbacks: nothing to test."""
+def on_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Create/Update: set the deadline (seconds since the epoch). Delete and rollbacks: nothing to test.
+
+    An update whose stack status cannot be read is not tested: it may be a rollback, where a failing
+    test would leave UPDATE_ROLLBACK_FAILED.
+    """
+    _start_invocation(context)
     request_type = event["RequestType"]
     if request_type == "Delete":
         _log("delete: nothing to do", request_type=request_type)
         return {}
     if request_type == "Update":
         stack_status = _stack_status(event["StackId"])
-        if stack_status and stack_status.endswith("ROLLBACK_IN_PROGRESS"):
+        if stack_status is None or stack_status.endswith("ROLLBACK_IN_PROGRESS"):
             # CloudFormation re-sends the previous properties; failing now would leave UPDATE_ROLLBACK_FAILED.
-            _log("rollback: not testing", request_type=request_type, stack_status=stack_status)
-            return {"SkipReason": f"stack is {stack_status}"}
+            shown = stack_status or "unknown (DescribeStacks failed)"
+            _log("rollback or unknown stack status: not testing", request_type=request_type, stack_status=shown)
+            return {"SkipReason": f"stack status is {shown}"}
     test = SmokeTest.from_properties(event["ResourceProperties"])
     _log("start", request_type=request_type, endpoint=test.endpoint_name, timeout_seconds=test.timeout_seconds)
     return {"Deadline": time.time() + test.timeout_seconds}
 
 
-def is_complete(event: dict[str, Any], _context: object = None) -> dict[str, Any]:
+def is_complete(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """One attempt: complete when the answer passes; raises when it is wrong or the deadline has passed."""
+    _start_invocation(context)
     if event["RequestType"] == "Delete" or event.get("SkipReason"):
         return {"IsComplete": True}
     test = SmokeTest.from_properties(event["ResourceProperties"])
@@ -152,17 +198,49 @@ def _attempt(test: SmokeTest, request_id: str, new_permissions: bool) -> str | N
             return waiting_for
         _check(test, _invoke(test))
         return None
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in TRANSIENT_ERRORS or (new_permissions and code in ACCESS_DENIED):
-            return f"{code}: {error}"
-        raise SmokeTestFailed(f"Smoke test of {test.describe()} failed: {error}") from error
-    except BotoCoreError as error:  # timeouts and connection errors
-        return f"{type(error).__name__}: {error}"
+    except OutOfInvocationTime as error:
+        return str(error)
+    except (ClientError, BotoCoreError) as error:
+        code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
+        if is_transient(error) or (new_permissions and code in ACCESS_DENIED):
+            return f"{code or type(error).__name__}: {error}"
+        raise SmokeTestFailed(f"Smoke test of {test.describe()} failed: {type(error).__name__}: {error}") from error
+
+
+def is_transient(error: ClientError | BotoCoreError) -> bool:
+    """Worth another poll: botocore's transient, throttling and network errors, and SageMaker's own retry codes.
+
+    Anything else (a parameter botocore refuses, an invalid header, a missing resource) fails at once.
+    """
+    if not isinstance(error, ClientError):
+        return is_network_error(error)
+    if error.response.get("Error", {}).get("Code") in SAGEMAKER_TRANSIENT_ERRORS:
+        return True
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    context = RetryContext(attempt_number=1, parsed_response=error.response, http_response=_Status(status))
+    return bool(TRANSIENT.is_retryable(context))
+
+
+def is_network_error(error: BotoCoreError) -> bool:
+    """A connection or timeout failure. botocore also wraps request-building faults (an invalid header) in
+    HTTPClientError, with the ValueError or TypeError as its ``error``: those are not the network's."""
+    if isinstance(error, (ConnectionError, ReadTimeoutError)):
+        return True
+    if isinstance(error, HTTPClientError):
+        return not isinstance(error.kwargs.get("error"), (ValueError, TypeError))
+    return False
+
+
+@dataclass(frozen=True)
+class _Status:
+    """The part of an HTTP response botocore's retry checks read."""
+
+    status_code: int | None
 
 
 def _endpoint_not_ready(test: SmokeTest) -> str | None:
     """None when the endpoint is InService on the expected config; what it waits for while SageMaker works."""
+    _guard(CONTROL_PLANE)
     endpoint = _client("sagemaker").describe_endpoint(EndpointName=test.endpoint_name)
     status, config = endpoint["EndpointStatus"], endpoint["EndpointConfigName"]
     if status in WAIT_STATES:
@@ -179,7 +257,8 @@ def _endpoint_not_ready(test: SmokeTest) -> str | None:
 
 
 def _invoke(test: SmokeTest) -> Answer:
-    arguments = {"EndpointName": test.endpoint_name, "Body": test.payload, **test.targets, **test.content_headers()}
+    arguments = {"EndpointName": test.endpoint_name, "Body": test.payload(), **test.targets, **test.content_headers()}
+    _guard(RUNTIME)
     try:
         response = _client("sagemaker-runtime", RUNTIME).invoke_endpoint(**arguments)
     except ClientError as error:
@@ -188,7 +267,7 @@ def _invoke(test: SmokeTest) -> Answer:
         # The model's container answered with an HTTP error: SageMaker passes its status and body on.
         status = int(error.response.get("OriginalStatusCode", 0))
         return Answer(status=status, content_type=None, body=str(error.response.get("OriginalMessage", "")).encode())
-    return Answer(status=200, content_type=response.get("ContentType"), body=response["Body"].read())
+    return Answer(status=200, content_type=response.get("ContentType"), body=response["Body"].read(MAX_READ_BYTES))
 
 
 def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
@@ -206,9 +285,16 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
         if waiting_for:
             return waiting_for
         input_key = f"{folder}/input"
-        content_type = {"ContentType": test.content_type} if test.content_type else {}
-        s3.put_object(Bucket=test.input_bucket, Key=input_key, Body=test.payload, **content_type)
-        response = _client("sagemaker-runtime", RUNTIME).invoke_endpoint_async(
+        content_type = {"ContentType": test.content_type, "MetadataDirective": "REPLACE"} if test.content_type else {}
+        _guard(CONTROL_PLANE)
+        s3.copy_object(
+            Bucket=test.input_bucket,
+            Key=input_key,
+            CopySource={"Bucket": test.payload_bucket, "Key": test.payload_key},
+            **content_type,
+        )
+        _guard(CONTROL_PLANE)
+        response = _client("sagemaker-runtime", CONTROL_PLANE).invoke_endpoint_async(
             EndpointName=test.endpoint_name,
             InputLocation=f"s3://{test.input_bucket}/{input_key}",
             InferenceId=request_id,
@@ -216,15 +302,16 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
             **test.content_headers(),
         )
         locations = {key: response.get(key) for key in ("OutputLocation", "FailureLocation")}
+        _guard(CONTROL_PLANE)
         s3.put_object(Bucket=test.input_bucket, Key=f"{folder}/invocation.json", Body=json.dumps(locations).encode())
         _log("invoked asynchronously", endpoint=test.endpoint_name, **locations)
         return "the asynchronous result"
     locations = json.loads(invocation[0])
     failure = _read_s3(locations.get("FailureLocation"))
     if failure is not None:
+        what = shorten(failure[0]) if test.reveal else f"see {locations.get('FailureLocation')}"
         raise SmokeTestFailed(
-            f"Smoke test of {test.describe()} failed: {test.sent()}; the asynchronous inference failed: "
-            f"{shorten(failure[0])}"
+            f"Smoke test of {test.describe()} failed: {test.sent()}; the asynchronous inference failed: {what}"
         )
     output = _read_s3(locations.get("OutputLocation"))
     if output is None:
@@ -234,36 +321,66 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
 
 
 def _check(test: SmokeTest, answer: Answer) -> None:
-    problems = mismatches(answer, test.expectation)
+    problems = mismatches(answer, test.expectation, reveal=test.reveal)
     if problems:
+        got = describe(answer.body, answer.content_type, reveal=test.reveal)
         raise SmokeTestFailed(
             f"Smoke test of {test.describe()} failed: {'; '.join(problems)}. {test.sent()}; got status "
-            f"{answer.status} {answer.content_type or 'no content type'} {shorten(answer.body)}"
+            f"{answer.status} {got}"
         )
 
 
 def _read_s3(url: str | None) -> tuple[bytes, str | None] | None:
-    """An object's body and content type; None when there is no URL or no object (yet)."""
+    """An object's first `MAX_READ_BYTES` and content type; None when there is no URL or no object (yet)."""
     if not url:
         return None
     bucket, _, key = url.removeprefix("s3://").partition("/")
+    _guard(CONTROL_PLANE)
     try:
-        found = _client("s3").get_object(Bucket=bucket, Key=key)
+        found = _client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{MAX_READ_BYTES - 1}")
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
             return None
         raise
-    return found["Body"].read(), found.get("ContentType")
+    return found["Body"].read(MAX_READ_BYTES), found.get("ContentType")
+
+
+def _payload(bucket: str, key: str) -> bytes:
+    if (bucket, key) not in _PAYLOADS:
+        _guard(CONTROL_PLANE)
+        _PAYLOADS[(bucket, key)] = _client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    return _PAYLOADS[(bucket, key)]
 
 
 def _stack_status(stack_id: str) -> str | None:
-    """The stack's status, or None when it cannot be read (then the test runs as for any update)."""
+    """The stack's status, or None when it cannot be read (throttled, denied, no time left)."""
     try:
-        stacks = _client("cloudformation").describe_stacks(StackName=stack_id)["Stacks"]
-    except (ClientError, BotoCoreError) as error:
-        _log("cannot read the stack status; testing as usual", error=str(error))
+        _guard(STACK_STATUS)
+        stacks = _client("cloudformation", STACK_STATUS).describe_stacks(StackName=stack_id)["Stacks"]
+    except (ClientError, BotoCoreError, OutOfInvocationTime) as error:
+        _log("cannot read the stack status", error=str(error))
         return None
     return str(stacks[0]["StackStatus"]) if stacks else None
+
+
+_PAYLOADS: dict[tuple[str, str], bytes] = {}
+_INVOCATION: dict[str, Any] = {"context": None}
+
+
+def _start_invocation(context: Any) -> None:
+    """Remember this invocation's Lambda context (its remaining time bounds every call); forget old payloads."""
+    _INVOCATION["context"] = context
+    _PAYLOADS.clear()
+
+
+def _guard(config: Config) -> None:
+    """Raise `OutOfInvocationTime` unless the invocation has time for one call's worst case with ``config``."""
+    context = _INVOCATION["context"]
+    if context is None:  # not in Lambda (tests, local runs): no time limit
+        return
+    remaining = context.get_remaining_time_in_millis() / 1000
+    if remaining < worst_case_seconds(config):
+        raise OutOfInvocationTime(f"the next call (up to {worst_case_seconds(config):.0f} s) in a later poll")
 
 
 @functools.cache

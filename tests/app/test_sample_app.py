@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from checks import Answer, mismatches
@@ -183,9 +184,10 @@ def test_every_sample_smoke_test_passes_against_the_sample_model_server(sample_a
     tests = [SmokeTest.from_properties(r["Properties"]) for r in resources if r["Type"] == RESOURCE_TYPE]
     assert sorted(test.targets["TargetVariant"] for test in tests) == sorted(variants)
     for test in tests:
+        payload = (Path(assembly.directory) / f"asset.{test.payload_key}").read_bytes()  # as uploaded at deploy
         process, base = start_server(**variants[test.targets["TargetVariant"]].environment)
         try:
-            request = urllib.request.Request(f"{base}/invocations", data=test.payload, method="POST")
+            request = urllib.request.Request(f"{base}/invocations", data=payload, method="POST")
             request.add_header("Content-Type", test.content_type or "")
             with urllib.request.urlopen(request, timeout=5) as response:
                 answer = Answer(response.status, response.headers["Content-Type"], response.read())

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
+PAYLOAD_BUCKET, PAYLOAD_KEY = "cdk-assets", "0123abcd.bin"  # where the construct's payload asset lands
+PAYLOAD = json.dumps({"text": "great"}).encode()
 
 
 @pytest.fixture(scope="session")
@@ -32,8 +35,11 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture
 def aws(moto_url: str) -> Iterator[str]:
-    """A moto server emptied before each test."""
+    """A moto server emptied before each test, holding the default payload as the asset bucket would."""
     post(f"{moto_url}/moto-api/reset", {})
+    s3: Any = client("s3")
+    s3.create_bucket(Bucket=PAYLOAD_BUCKET)
+    s3.put_object(Bucket=PAYLOAD_BUCKET, Key=PAYLOAD_KEY, Body=PAYLOAD)
     yield moto_url
 
 

@@ -1,7 +1,16 @@
 """The smoke test's answer checks, without a server."""
 
 import pytest
-from checks import Answer, Expectation, json_subset_difference, media_type, mismatches, shorten
+from checks import (
+    MAX_REGEX_TEXT_CHARS,
+    Answer,
+    Expectation,
+    json_subset_difference,
+    media_type,
+    mismatches,
+    shorten,
+    truncate_utf8,
+)
 
 
 @pytest.mark.parametrize(
@@ -18,7 +27,40 @@ from checks import Answer, Expectation, json_subset_difference, media_type, mism
     ],
 )
 def test_json_subset(expected, actual, difference):
-    assert json_subset_difference(expected, actual) == difference
+    assert json_subset_difference(expected, actual, reveal=True) == difference
+
+
+def test_json_subset_without_reveal_names_the_path_and_the_expectation_only():
+    assert json_subset_difference({"a": "positive"}, {"a": "secret answer"}) == '$.a, expected "positive"'
+    assert json_subset_difference({"a": [1, 2]}, {"a": ["secret"]}) == "$.a, expected an array of 2 items"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "body is JSON nested too deeply to check"),
+        ("1" * 5000, "body holds a number too long to parse"),
+        ("{not json", "body is not JSON"),
+    ],
+)
+def test_deep_or_huge_json_answers_are_clear_failures(body, problem):
+    expected = Expectation(body_check="json", body_value='{"a":1}')
+    [found] = mismatches(Answer(200, "application/json", body.encode()), expected)
+    assert found.startswith(problem)
+
+
+def test_a_regex_sees_a_bounded_part_of_the_body():
+    expected = Expectation(body_check="matches", body_value="needle")
+    late = b"x" * (MAX_REGEX_TEXT_CHARS + 10) + b"needle"
+    assert mismatches(Answer(200, None, late), expected) == ["body does not match the regular expression 'needle'"]
+    assert mismatches(Answer(200, None, b"needle" + late), expected) == []
+
+
+@pytest.mark.parametrize("text", ["é" * 5000, "x" * 3000 + "😀" * 1000, "plain"])
+def test_truncation_counts_utf8_bytes_and_never_splits_a_character(text):
+    cut = truncate_utf8(text, 2048)
+    assert len(cut.encode("utf-8")) <= 2048
+    assert cut == text or cut.endswith(" ... (cut)")
 
 
 def test_every_mismatch_is_reported():

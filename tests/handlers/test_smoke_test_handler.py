@@ -11,7 +11,7 @@ from moto.backends import get_backend
 from moto.core.exceptions import JsonRESTError
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 
-from tests.handlers.conftest import REGION, client, post
+from tests.handlers.conftest import PAYLOAD, PAYLOAD_BUCKET, PAYLOAD_KEY, REGION, client, post
 
 ACCOUNT = "123456789012"
 ENDPOINT = "sentiment"
@@ -68,7 +68,8 @@ def event(request_type="Create", stack_id="arn:aws:cloudformation:us-east-1:1234
         "EndpointName": ENDPOINT,
         "ExpectedEndpointConfigName": "config-a",
         "Invocation": "sync",
-        "Body": base64.b64encode(json.dumps({"text": "great"}).encode()).decode(),
+        "PayloadBucket": PAYLOAD_BUCKET,
+        "PayloadKey": PAYLOAD_KEY,
         "ContentType": "application/json",
         "ExpectedStatus": "200",
         "BodyCheck": "json",
@@ -142,20 +143,29 @@ def test_a_right_answer_completes_the_test(aws):
     assert run(event()) == {"IsComplete": True}
 
 
-def test_a_wrong_body_fails_with_what_was_sent_and_what_came_back(aws):
+def test_a_wrong_body_fails_saying_how_it_differs_without_quoting_payload_or_answer(aws):
     deploy_endpoint()
     seed_answers(aws, (json.dumps({**POSITIVE, "label": "negative"}), "application/json"))
     message = failure(event())
     assert "Smoke test of endpoint 'sentiment' on config 'config-a' failed" in message
+    assert 'JSON body differs: $.label, expected "positive"' in message
+    assert f"sent application/json, {len(PAYLOAD)} bytes; got status 200 application/json, " in message
+    assert "negative" not in message and "great" not in message
+
+
+def test_a_test_that_reveals_answers_quotes_what_was_sent_and_what_came_back(aws):
+    deploy_endpoint()
+    seed_answers(aws, (json.dumps({**POSITIVE, "label": "negative"}), "application/json"))
+    message = failure(event(RevealAnswers="true"))
     assert 'JSON body differs: $.label is "negative", expected "positive"' in message
     assert 'sent application/json \'{"text": "great"}\'' in message
     assert "got status 200 application/json" in message
 
 
-def test_a_long_answer_is_truncated_in_the_message(aws):
+def test_a_long_revealed_answer_is_truncated_in_the_message(aws):
     deploy_endpoint()
     seed_answers(aws, ("x" * 10_000, "application/json"))
-    message = failure(event(BodyCheck="contains", BodyValue="positive"))
+    message = failure(event(BodyCheck="contains", BodyValue="positive", RevealAnswers="true"))
     assert "(10000 characters)" in message
     assert len(message) < 1000
 
@@ -192,7 +202,9 @@ def test_an_http_error_from_the_model_fails_with_its_status_and_message(aws, inv
     invoke_calls[1].append(ModelError(500, "model.json is missing"))
     message = failure(event())
     assert "status 500, expected 200" in message
-    assert "model.json is missing" in message
+    assert "model.json is missing" not in message
+    invoke_calls[1].append(ModelError(500, "model.json is missing"))
+    assert "model.json is missing" in failure(event(RevealAnswers="true"))
 
 
 def test_an_expected_error_status_passes(aws, invoke_calls):
@@ -281,7 +293,7 @@ def test_a_rollback_re_sending_old_properties_does_not_test(aws):
     stack_id = deploy_stack(status="UPDATE_ROLLBACK_IN_PROGRESS")
     request = event("Update", stack_id=stack_id, ExpectedEndpointConfigName="config-a")
     started = start(request)
-    assert started["SkipReason"] == "stack is UPDATE_ROLLBACK_IN_PROGRESS"
+    assert started["SkipReason"] == "stack status is UPDATE_ROLLBACK_IN_PROGRESS"
     assert handler.is_complete(started) == {"IsComplete": True}
 
 
@@ -328,10 +340,13 @@ def test_async_uploads_the_input_invokes_once_and_checks_the_output(aws):
     assert uploaded["ContentType"] == "application/json"
 
 
-def test_async_failure_file_fails_with_its_content(aws):
+def test_async_failure_file_fails_naming_it_and_quotes_it_when_revealed(aws):
     deploy_endpoint()
     seed_async(aws, "CUDA out of memory", is_failure=True)
     message = failure(async_event(), attempts=2)
+    assert "the asynchronous inference failed: see s3://" in message and "CUDA" not in message
+    seed_async(aws, "CUDA out of memory", is_failure=True)
+    message = failure(async_event(RevealAnswers="true"), attempts=2)
     assert "the asynchronous inference failed: 'CUDA out of memory'" in message
 
 

@@ -1,6 +1,5 @@
 """The smoke-test construct: one provider per stack, its properties, permissions, validation and cdk-nag."""
 
-import base64
 import json
 from pathlib import Path
 
@@ -67,7 +66,9 @@ def test_several_smoke_tests_share_one_provider(stack):
 
 def test_properties_carry_the_config_revision_and_wait_for_the_endpoint(stack):
     endpoint = realtime_endpoint(stack)
-    endpoint.add_smoke_test(payload=GREAT, expect=ExpectedResponse(body=BodyCheck.json_subset({"label": "positive"})))
+    test = endpoint.add_smoke_test(
+        payload=GREAT, expect=ExpectedResponse(body=BodyCheck.json_subset({"label": "positive"}))
+    )
     resource = only_smoke_test(stack)
     config_id = stack.get_logical_id(endpoint.endpoint_config.resource)
     endpoint_id = stack.get_logical_id(endpoint.resource)
@@ -77,7 +78,8 @@ def test_properties_carry_the_config_revision_and_wait_for_the_endpoint(stack):
         "EndpointName": endpoint.endpoint_name,
         "ExpectedEndpointConfigName": {"Fn::GetAtt": [stack.resolve(config_id), "EndpointConfigName"]},
         "Invocation": "sync",
-        "Body": base64.b64encode(b'{"text":"great"}').decode(),
+        "PayloadBucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"},
+        "PayloadKey": stack.resolve(test.payload_asset.s3_object_key),
         "ContentType": "application/json",
         "ExpectedStatus": "200",
         "BodyCheck": "json",
@@ -104,10 +106,27 @@ def test_the_config_revision_is_the_name_of_the_config_in_service_now(instance_t
 def test_the_payload_can_come_from_a_file(stack, tmp_path):
     sample = tmp_path / "request.csv"
     sample.write_bytes(b"5.1,3.5,1.4,0.2\n")
-    realtime_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_file(sample, "text/csv"))
+    test = realtime_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_file(sample, "text/csv"))
     properties = only_smoke_test(stack)["Properties"]
-    assert base64.b64decode(properties["Body"]) == b"5.1,3.5,1.4,0.2\n"
+    staged = Path(stack.node.root.outdir) / test.payload_asset.asset_path
+    assert staged.read_bytes() == b"5.1,3.5,1.4,0.2\n"
+    assert properties["PayloadKey"] == stack.resolve(test.payload_asset.s3_object_key)
     assert properties["ContentType"] == "text/csv"
+
+
+def test_the_payload_stays_out_of_the_template_and_the_handler_may_read_exactly_it(stack):
+    test = realtime_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_text("a very particular payload"))
+    assert "particular" not in json.dumps(template(stack).to_json())
+    reads = [s for s in handler_policy(stack) if s["Action"] == "s3:GetObject"]
+    assert json.dumps(reads) == json.dumps(
+        [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": stack.resolve(test.payload_asset.bucket.arn_for_objects(test.payload_asset.s3_object_key)),
+            }
+        ]
+    )
 
 
 def test_the_handler_may_invoke_and_describe_only_this_endpoint(stack):
@@ -230,7 +249,10 @@ def test_log_groups_keep_logs_one_month_and_the_state_machine_logs_all_events(st
             ["[HttpStatus] expect.status = 99: allowed: an integer HTTP status from 100 to 599"],
         ),
         ({"expect": ExpectedResponse(body=BodyCheck.matches("(unclosed"))}, ["a Python regular expression"]),
-        ({"payload": SmokeTestPayload.from_bytes(b"x" * 40_000)}, ["payload = '40000 bytes'", "at most 32768"]),
+        (
+            {"payload": SmokeTestPayload.from_bytes(b"x" * 6_291_457)},
+            ["payload = '6291457 bytes'", "at most 6291456 bytes (InvokeEndpoint's body limit"],
+        ),
     ],
 )
 def test_bad_options_are_synth_errors_that_name_the_fix(stack, options, fragments):
