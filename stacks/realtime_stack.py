@@ -45,6 +45,7 @@ class RealtimeEndpointStack(Stack):
                 model_data=model_data,
                 environment=variant.environment,
                 role=shared_role,
+                network_isolation=True,  # the sample server needs no network
             )
             shared_role = shared_role or model.execution_role
             variants.append(

@@ -237,6 +237,7 @@ class Endpoint(EndpointBase):
         self._name = endpoint_name or _default_name(self)
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)
+        endpoint_config.serve_endpoint(self._name)
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",

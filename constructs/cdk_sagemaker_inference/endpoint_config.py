@@ -162,6 +162,7 @@ class EndpointConfig(Resource):
         )
         problems.raise_if_any(self)
         self.kms_key = kms_key
+        self._endpoint_names: list[str] = []
         self._validated_add(list(production_variants))
         validation.warn_at_synth(self, self._soft_problems)
         self.resource = sagemaker.CfnEndpointConfig(
@@ -223,6 +224,15 @@ class EndpointConfig(Resource):
         )
         problems.raise_if_any(self)
         self._variants = candidate
+        for name in self._endpoint_names:
+            for variant in new:
+                variant.model.execution_role.serve_endpoint(name)
+
+    def serve_endpoint(self, endpoint_name: str) -> None:
+        """An endpoint serves this config: its models' roles may write that endpoint's logs (and only those)."""
+        self._endpoint_names.append(endpoint_name)
+        for variant in self._variants:
+            variant.model.execution_role.serve_endpoint(endpoint_name)
 
     def _soft_problems(self) -> list[validation.Warning]:
         found = []

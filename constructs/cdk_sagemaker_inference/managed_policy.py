@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import IResolvable, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
@@ -30,10 +30,12 @@ class ManagedPolicyStatements:
         """The statements as IAM JSON (values may hold tokens), in the order added."""
         return list(self._statements)
 
-    def allow(self, actions: list[str], resources: list[str], conditions: dict[str, Any] | None = None) -> None:
-        """Allow ``actions`` on ``resources``, under ``conditions`` if given."""
+    def allow(
+        self, actions: list[str], resources: list[str] | IResolvable, conditions: dict[str, Any] | None = None
+    ) -> None:
+        """Allow ``actions`` on ``resources`` (a list, or a token of one), under ``conditions`` if given."""
         statement: dict[str, Any] = {"Effect": "Allow", "Action": _one_or_list(actions)}
-        statement["Resource"] = _one_or_list(resources)
+        statement["Resource"] = _one_or_list(resources) if isinstance(resources, list) else resources
         if conditions:
             statement["Condition"] = conditions
         self._statements.append(statement)

@@ -19,6 +19,7 @@ from constructs import Construct
 from . import api_model, rules, validation
 from .endpoint import Endpoint, EndpointBase
 from .errors import Problems
+from .execution_role import via_s3
 from .nag import wildcard_findings
 from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
 
@@ -266,7 +267,11 @@ class EndpointSmokeTest(Construct):
                 conditions={"StringLike": {"s3:prefix": [f"{location.prefix}*"]}},
             )
             if location.bucket.encryption_key is not None:
-                policy.allow(["kms:Decrypt", "kms:GenerateDataKey"], [location.bucket.encryption_key.key_arn])
+                policy.allow(
+                    ["kms:Decrypt", "kms:GenerateDataKey"],
+                    [location.bucket.encryption_key.key_arn],
+                    conditions=via_s3(self),
+                )
         added = {"Statement": policy.statements[before:]}
         Validations.of(policy.policy).acknowledge(
             *(

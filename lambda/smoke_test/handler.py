@@ -47,7 +47,8 @@ def client_config(connect: float, read: float, attempts: int) -> Config:
 def worst_case_seconds(config: Config) -> float:
     """The longest one call with ``config`` can take: every attempt timing out, with the longest backoffs."""
     attempts = int(config.retries["total_max_attempts"])
-    return attempts * (config.connect_timeout + config.read_timeout) + (attempts - 1) * MAX_BACKOFF_SECONDS
+    per_attempt = float(config.connect_timeout) + float(config.read_timeout)
+    return attempts * per_attempt + (attempts - 1) * MAX_BACKOFF_SECONDS
 
 
 CONTROL_PLANE = client_config(connect=5, read=10, attempts=2)

@@ -3,11 +3,11 @@
 import json
 
 import pytest
-from aws_cdk import Token
+from aws_cdk import DefaultStackSynthesizer, Stack, Token
 from aws_cdk import aws_ecr as ecr
 
 from cdk_sagemaker_inference import ContainerImage, Model
-from tests.support import ROOT, expect_problems, only_resource
+from tests.support import ROOT, expect_problems, new_app, only_resource
 
 SAMPLE_SERVER = ROOT / "containers" / "sentiment-server"
 DLC_URI = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker"
@@ -67,6 +67,18 @@ def test_local_dockerfile_becomes_an_image_asset_the_role_can_pull(stack):
     assert "container-assets" in json.dumps(pull_resources(stack))
     assets = [child for child in stack.node.find_all() if child.node.id == "ImageAsset"]
     assert len(assets) == 1
+
+
+def test_an_asset_image_in_a_dedicated_repository_is_the_only_one_the_role_may_pull():
+    # The bootstrap's container-assets repository holds every image asset of the account and Region; a stack
+    # synthesizer naming a dedicated repository sends the image there, and the grant follows it.
+    stack = Stack(
+        new_app(), "Dedicated", synthesizer=DefaultStackSynthesizer(image_assets_repository_name="sentiment-images")
+    )
+    model_with(stack, ContainerImage.from_asset(str(SAMPLE_SERVER)))
+    [resource] = pull_resources(stack)
+    assert json.dumps(resource).endswith(':repository/sentiment-images"]]}')
+    assert "container-assets" not in json.dumps(image_of(stack))
 
 
 def test_local_dockerfile_must_exist(stack, tmp_path):

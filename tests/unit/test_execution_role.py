@@ -3,14 +3,15 @@
 import json
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Match
 from cdk_nag import AwsSolutionsChecks
 
-from cdk_sagemaker_inference import ExecutionRole
-from tests.support import ecr_model, new_app, only_resource, template
+from cdk_sagemaker_inference import Endpoint, EndpointConfig, ExecutionRole, ModelData
+from tests.support import ecr_model, new_app, only_resource, template, variant
 
 ISOLATED = [ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)]
 
@@ -20,12 +21,53 @@ def statements(stack):
     return stack.resolve(policy["Properties"]["PolicyDocument"]["Statement"])
 
 
-def test_role_trusts_sagemaker_only(stack):
+def test_role_trusts_sagemaker_only_on_behalf_of_this_account(stack):
     ExecutionRole(stack, "Role")
     trust = only_resource(stack, "AWS::IAM::Role")["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust == [
-        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
     ]
+
+
+def log_resources(stack):
+    [logs] = [s for s in statements(stack) if "logs:PutLogEvents" in s["Action"]]
+    return json.dumps(logs["Resource"])
+
+
+def test_logs_are_limited_to_the_log_groups_of_the_endpoints_served(stack):
+    shared = ecr_model(stack, "First")
+    second = ecr_model(stack, "Second", role=shared.execution_role)
+    config = EndpointConfig(stack, "Config", production_variants=[variant(shared, variant_name="A")])
+    Endpoint(stack, "Blue", endpoint_config=config, endpoint_name="sentiment-blue")
+    Endpoint(stack, "Green", endpoint_config=config, endpoint_name="sentiment-green")
+    config.add_production_variant(variant(second, variant_name="B"))  # a model added later is scoped too
+    rendered = log_resources(stack)
+    assert "Endpoints/*" not in rendered
+    for name in ("sentiment-blue", "sentiment-green"):
+        assert rendered.count(f"log-group:/aws/sagemaker/Endpoints/{name}") == 2  # the group and its streams
+    acknowledged = json.dumps([e.data for e in shared.execution_role.policy.node.metadata])
+    assert "Endpoints/sentiment-blue:log-stream:*" in acknowledged
+
+
+def test_an_endpoint_named_only_at_deploy_time_keeps_the_prefix(stack):
+    model = ecr_model(stack)
+    config = EndpointConfig(stack, "Config", production_variants=[variant(model)])
+    Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name=CfnParameter(stack, "Name").value_as_string)
+    assert log_resources(stack).count("log-group:/aws/sagemaker/Endpoints/*") == 2
+
+
+def test_kms_decrypt_is_granted_only_through_s3(stack):
+    key = kms.Key(stack, "Key")
+    ecr_model(stack, model_data=ModelData.from_s3_url("s3://b-1/m.tar.gz", kms_key=key))
+    [decrypt] = [s for s in statements(stack) if s["Action"] == "kms:Decrypt"]
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".amazonaws.com"]]}}
+    }
 
 
 def test_permissions_live_in_one_managed_policy_never_inline_or_full_access(stack):
