@@ -32,6 +32,8 @@ def wheel(tmp_path_factory):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    printed = result.stdout + result.stderr
+    assert "deprecated" not in printed.lower() and "would be ignored" not in printed, printed
     [built] = out.glob("cdk_sagemaker_inference-*.whl")
     return built
 

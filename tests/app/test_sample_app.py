@@ -154,15 +154,17 @@ def test_config_file_errors(tmp_path):
         load_config(tmp_path / "bad.json")
 
 
-def test_pinned_cdk_cli_synthesizes_the_sample_app_offline(tmp_path):
-    """`npx cdk synth` with the CLI from package-lock.json reads this aws-cdk-lib's cloud assembly."""
+def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_venv(tmp_path):
+    """`npx cdk synth` from the root, the venv not on PATH: cdk.json runs the project's venv python.
+
+    The CLI from package-lock.json reads this aws-cdk-lib's cloud assembly, and prints no notice.
+    """
     if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         pytest.fail("node_modules is missing: run `make setup` (make test does it)")
-    env = {
-        **os.environ,
-        "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}",
-        "CDK_DISABLE_CLI_TELEMETRY": "1",
-    }
+    venv_bin = os.path.dirname(sys.executable)
+    path = os.pathsep.join(entry for entry in os.environ["PATH"].split(os.pathsep) if entry != venv_bin)
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env |= {"PATH": path, "CDK_DISABLE_CLI_TELEMETRY": "1"}
     out = tmp_path / "cdk.out"
     result = subprocess.run(
         [shutil.which("npx") or "npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out)],
@@ -174,6 +176,16 @@ def test_pinned_cdk_cli_synthesizes_the_sample_app_offline(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (out / "SageMakerRealtimeSample.template.json").is_file()
+    assert "feature flags" not in result.stdout + result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+def test_cdk_json_carries_the_flags_cdk_init_of_this_cli_writes():
+    recommended = json.loads(
+        (ROOT / "node_modules/aws-cdk/lib/init-templates/.recommended-feature-flags.json").read_text()
+    )
+    assert {key: value for key, value in CDK_CONTEXT.items() if key != "cli-telemetry"} == recommended
+    assert json.loads((ROOT / "cdk.json").read_text())["app"] == ".venv/bin/python app.py"
 
 
 def test_every_sample_smoke_test_passes_against_the_sample_model_server(sample_app):
