@@ -72,11 +72,11 @@ class AppConfig:
 def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
     """Read and check the config file at ``path``; raise `ConfigError` naming the key and the fix."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file. Fix: pass -c config=<path to a JSON file>") from None
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"{path}: not valid JSON ({error}). Fix: correct the syntax") from None
+    except ValueError as error:  # JSONDecodeError, or a NaN / Infinity constant
+        raise ConfigError(f"{path}: not valid JSON ({error}). Fix: correct the syntax, use finite numbers") from None
     reader = _Reader(path)
     env = reader.section(raw, "env", required=False)
     return AppConfig(
@@ -85,6 +85,11 @@ def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
         tags={str(k): reader.string(v, f"tags.{k}") for k, v in reader.section(raw, "tags", required=False).items()},
         realtime=reader.realtime(reader.section(raw, "realtime", required=True)),
     )
+
+
+def _refuse_constant(name: str) -> None:
+    """NaN, Infinity and -Infinity are not JSON (Python's parser accepts them)."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class _Reader:

@@ -15,7 +15,7 @@ from handler import SmokeTest
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
-from stacks.app_config import DEFAULT_CONFIG, load_config
+from stacks.app_config import DEFAULT_CONFIG, ConfigError, load_config
 from stacks.sample_app import define_sample_app, nag_packs
 from tests.app.test_model_server import start_server
 from tests.support import ROOT, cfn_lint, new_app, normalized
@@ -135,8 +135,6 @@ def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
     ],
 )
 def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
-    from stacks.app_config import ConfigError
-
     path = write_config(tmp_path, edit)
     with pytest.raises(ConfigError) as caught:
         load_config(path)
@@ -145,13 +143,21 @@ def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
 
 
 def test_config_file_errors(tmp_path):
-    from stacks.app_config import ConfigError
-
     with pytest.raises(ConfigError, match=re.escape("no such config file. Fix: pass -c config=")):
         load_config(tmp_path / "missing.json")
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ConfigError, match="not valid JSON"):
         load_config(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_config_reader_refuses_nan_and_infinities(tmp_path, constant):
+    config = json.loads(DEFAULT_CONFIG.read_text())
+    text = json.dumps(config).replace('"weight": 0.9', f'"weight": {constant}')
+    assert constant in text
+    (tmp_path / "nan.json").write_text(text)
+    with pytest.raises(ConfigError, match=f"not valid JSON \\({re.escape(constant)} is not a JSON number"):
+        load_config(tmp_path / "nan.json")
 
 
 def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_venv(tmp_path):
