@@ -1,14 +1,15 @@
-"""One benchmark synth: N real-time endpoints built with this library or with bare L1 resources.
+"""One benchmark synth: N real-time endpoints built with this library, aws-cdk's sagemaker-alpha or bare L1.
 
-Usage: python bench_app.py {library,l1} N OUTDIR. Both shapes are alike: per endpoint an execution role
-with the same permissions, a model (ECR image + S3 model data), a one-variant config and an endpoint.
-The built-in CloudFormation schema check is off for both (see README, "Toolchain notes").
+Usage: python bench_app.py {library,alpha,l1,import} N OUTDIR. The shapes are alike: per endpoint an execution
+role, a model (ECR image + S3 model data), a one-variant config and an endpoint. The built-in CloudFormation
+schema check is off for all (see README, "Toolchain notes"). ``import`` only imports this library.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
@@ -45,6 +46,43 @@ def library_endpoint(stack: Stack, index: int) -> None:
     variant = ProductionVariant(model=model, instance_type=InstanceType.ML_M5_LARGE, initial_instance_count=2)
     config = EndpointConfig(stack, f"Config{index}", production_variants=[variant])
     Endpoint(stack, f"Endpoint{index}", endpoint_config=config)
+
+
+_ALPHA_SHARED: list[Any] = []
+
+
+def alpha_endpoint(stack: Stack, index: int) -> None:
+    import aws_cdk.aws_sagemaker_alpha as alpha
+    from aws_cdk import aws_ecr as ecr
+    from aws_cdk import aws_s3 as s3
+
+    if not _ALPHA_SHARED:  # one repository and bucket per stack, imported once (each process has one stack)
+        _ALPHA_SHARED.append(ecr.Repository.from_repository_arn(stack, "Repository", REPOSITORY_ARN))
+        _ALPHA_SHARED.append(s3.Bucket.from_bucket_name(stack, "Bucket", "bench-models"))
+    repository, bucket = _ALPHA_SHARED
+    model = alpha.Model(
+        stack,
+        f"Model{index}",
+        containers=[
+            alpha.ContainerDefinition(
+                image=alpha.ContainerImage.from_ecr_repository(repository, "1"),
+                model_data=alpha.ModelData.from_bucket(bucket, f"model-{index}/model.tar.gz"),
+            )
+        ],
+    )
+    config = alpha.EndpointConfig(
+        stack,
+        f"Config{index}",
+        instance_production_variants=[
+            alpha.InstanceProductionVariantProps(
+                model=model,
+                variant_name="AllTraffic",
+                instance_type=alpha.InstanceType.M5_LARGE,
+                initial_instance_count=2,
+            )
+        ],
+    )
+    alpha.Endpoint(stack, f"Endpoint{index}", endpoint_config=config)
 
 
 def l1_endpoint(stack: Stack, index: int) -> None:
@@ -106,7 +144,11 @@ def l1_endpoint(stack: Stack, index: int) -> None:
 
 def main() -> None:
     kind, count, outdir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    build = {"library": library_endpoint, "l1": l1_endpoint}[kind]
+    if kind == "import":
+        import cdk_sagemaker_inference  # noqa: F401 - the import is what is measured
+
+        return
+    build = {"library": library_endpoint, "alpha": alpha_endpoint, "l1": l1_endpoint}[kind]
     app = App(outdir=outdir, builtin_cloud_formation_validation=False)
     stack = Stack(app, "Bench")
     for index in range(count):

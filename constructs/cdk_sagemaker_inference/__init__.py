@@ -1,4 +1,10 @@
-"""AWS CDK v2 constructs for Amazon SageMaker inference."""
+"""AWS CDK v2 constructs for Amazon SageMaker inference.
+
+The smoke-test names load on first use: they bring aws-cdk-lib's Lambda, Step Functions and
+custom-resources modules (~0.3 s to import), which an app without smoke tests never needs.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from .container_image import ContainerImage, ContainerImageConfig
 from .endpoint import Endpoint, EndpointBase
@@ -8,15 +14,36 @@ from .execution_role import ExecutionRole
 from .instance_type import InstanceType
 from .model import Model
 from .model_data import ModelData, ModelDataConfig
-from .smoke_test import (
-    AsyncLocations,
-    BodyCheck,
-    EndpointSmokeTest,
-    ExpectedResponse,
-    S3Location,
-    SmokeTestPayload,
-)
-from .smoke_test_provider import SmokeTestProvider
+
+if TYPE_CHECKING:
+    from .smoke_test import (
+        AsyncLocations,
+        BodyCheck,
+        EndpointSmokeTest,
+        ExpectedResponse,
+        S3Location,
+        SmokeTestPayload,
+    )
+    from .smoke_test_provider import SmokeTestProvider
+
+_LAZY = {
+    **dict.fromkeys(
+        ["AsyncLocations", "BodyCheck", "EndpointSmokeTest", "ExpectedResponse", "S3Location", "SmokeTestPayload"],
+        "smoke_test",
+    ),
+    "SmokeTestProvider": "smoke_test_provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AsyncLocations",

@@ -14,7 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct, IConstruct
 
-from . import api_model, rules, validation
+from . import api_model, per_stack, rules, validation
 from .endpoint_config import EndpointConfig
 from .errors import Problems, ValidationError
 
@@ -188,12 +188,12 @@ class _ImportedEndpoint(EndpointBase):
     def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
         literal_arn = not validation.is_unresolved(arn)
         super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
+        self.stack_facts = per_stack.facts(scope)
         self._name = name
         self._arn = arn
         if literal_arn:  # metrics live in the endpoint's account and Region
             _, _, _, region, account, _ = arn.split(":", 5)
-            stack = Stack.of(self)
-            if (account, region) != (stack.account, stack.region):
+            if (account, region) != (self.stack_facts.account, self.stack_facts.region):
                 self._metric_environment = {"account": account, "region": region}
 
     @property
@@ -226,12 +226,15 @@ class Endpoint(EndpointBase):
         endpoint_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.stack_facts = per_stack.facts(scope)
         problems = Problems()
         validation.check_value(problems, "endpoint_name", endpoint_name, api_model.shape("EndpointName"), NAME_FIX)
         if validation.check_type(
             problems, "endpoint_config", endpoint_config, EndpointConfig, "EndpointConfig(scope, 'Config', ...)"
         ):
-            validation.check_same_environment(problems, "endpoint_config", self, endpoint_config)
+            validation.check_same_environment(
+                problems, "endpoint_config", self.stack_facts, endpoint_config.stack_facts, endpoint_config
+            )
         problems.raise_if_any(self)
         self.endpoint_config: EndpointConfig = endpoint_config
         self._name = endpoint_name or _default_name(self)
@@ -304,8 +307,8 @@ def _claim_name(endpoint: Endpoint, name: str) -> None:
     """No two endpoints of one app may take one literal name where their accounts and Regions may be the same."""
     if validation.is_unresolved(name):
         return
-    stack = Stack.of(endpoint)
-    place = tuple("*" if validation.is_unresolved(value) else value for value in (stack.account, stack.region))
+    facts = endpoint.stack_facts
+    place = tuple(facts.literal(name) or "*" for name in ("account", "region"))
     claimed = _NAMES.setdefault(endpoint.node.root, {})
     for (account, region, other_name), path in claimed.items():
         same_place = all(

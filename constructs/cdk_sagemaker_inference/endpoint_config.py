@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, rules, validation
+from . import api_model, per_stack, rules, validation
 from .errors import Problems
 from .instance_type import InstanceType
 from .model import Model
@@ -146,6 +146,7 @@ class EndpointConfig(Resource):
         kms_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.stack_facts = per_stack.facts(scope)
         self._variants: list[ProductionVariant] = []
         problems = Problems()
         if kms_key is not None:
@@ -164,7 +165,7 @@ class EndpointConfig(Resource):
         self.kms_key = kms_key
         self._endpoint_names: list[str] = []
         self._validated_add(list(production_variants))
-        validation.warn_at_synth(self, self._soft_problems)
+        per_stack.at_validation(self.stack_facts.stack, self._warn)
         self.resource = sagemaker.CfnEndpointConfig(
             self,
             "Resource",
@@ -215,7 +216,13 @@ class EndpointConfig(Resource):
         for index, variant in enumerate(candidate):
             variant.validate(problems, f"production_variants[{index}]")
             if isinstance(variant.model, Model):
-                validation.check_same_environment(problems, f"production_variants[{index}].model", self, variant.model)
+                validation.check_same_environment(
+                    problems,
+                    f"production_variants[{index}].model",
+                    self.stack_facts,
+                    variant.model.stack_facts,
+                    variant.model,
+                )
         validation.check_unique(
             problems,
             "production_variants[*].variant_name",
@@ -233,6 +240,10 @@ class EndpointConfig(Resource):
         self._endpoint_names.append(endpoint_name)
         for variant in self._variants:
             variant.model.execution_role.serve_endpoint(endpoint_name)
+
+    def _warn(self) -> None:
+        for rule, message in self._soft_problems():
+            validation.warn(self, rule, message)
 
     def _soft_problems(self) -> list[validation.Warning]:
         found = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import jsii
@@ -10,10 +11,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from . import validation
-from .lazy import lazy_any
+from . import per_stack, validation
 from .managed_policy import ManagedPolicyStatements
 from .nag import StackArn, stack_arn, wildcard_finding
+from .per_stack import StackFacts
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
@@ -40,9 +41,32 @@ LOG_PREFIX_REASON = (
 )
 
 
-def via_s3(scope: Construct) -> dict[str, Any]:
-    """A KMS condition: the key is used only by S3 on the caller's behalf, in this stack's Region."""
-    return {"StringEquals": {"kms:ViaService": f"s3.{Stack.of(scope).region}.amazonaws.com"}}
+SCOPED_LOG_REASON = (
+    "SageMaker names an endpoint's log streams after its variants and the instances that exist only at run time; "
+    "the grant is limited to the log groups of the endpoints this role serves"
+)
+FORCED_WILDCARD_REASON = (
+    "only actions without resource-level permissions get Resource *: cloudwatch:PutMetricData (a condition limits "
+    "it to SageMaker's namespaces), ecr:GetAuthorizationToken, and the network-interface actions for the ENIs "
+    "SageMaker creates at deploy time in a VPC"
+)
+
+
+_PRINCIPALS: weakref.WeakKeyDictionary[Stack, iam.ServicePrincipal] = weakref.WeakKeyDictionary()
+
+
+def _sagemaker_principal(facts: StackFacts) -> iam.ServicePrincipal:
+    """SageMaker acting for this stack's account (``aws:SourceAccount``); one object per stack, shared by its roles."""
+    if facts.stack not in _PRINCIPALS:
+        _PRINCIPALS[facts.stack] = iam.ServicePrincipal(
+            SAGEMAKER_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": facts.account}}
+        )
+    return _PRINCIPALS[facts.stack]
+
+
+def via_s3(facts: StackFacts) -> dict[str, Any]:
+    """A KMS condition: the key is used only by S3 on the caller's behalf, in the stack's Region."""
+    return {"StringEquals": {"kms:ViaService": f"s3.{facts.region}.amazonaws.com"}}
 
 
 @jsii.implements(iam.IGrantable)
@@ -69,60 +93,50 @@ class ExecutionRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole | None = None) -> None:
         super().__init__(scope, construct_id)
+        self.stack_facts = per_stack.facts(scope)
         self.role: iam.IRole = role or iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                SAGEMAKER_PRINCIPAL, conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-            ),
+            assumed_by=_sagemaker_principal(self.stack_facts),
             description="SageMaker execution role (cdk-sagemaker-inference)",
         )
         self._policy = ManagedPolicyStatements(self, "Policy", roles=[self.role.role_name])
         self.policy = self._policy.policy
         self._endpoint_log_groups: list[StackArn] = []
         self._any_endpoint = False  # an endpoint whose name is known only at deploy time
-        log_group = stack_arn(self, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
-        log_stream = log_group.with_suffix(":log-stream:*")
-        self._policy.allow(list(LOG_ACTIONS), lazy_any(self._log_resources))
+        self._unscoped_log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
+        self._policy.allow(list(LOG_ACTIONS), lambda: [arn.arn for arn in self._log_arns()])
         self._policy.allow(
             ["cloudwatch:PutMetricData"],
             ["*"],
             conditions={"StringLike": {"cloudwatch:namespace": list(SAGEMAKER_METRIC_NAMESPACES)}},
         )
-        self._unscoped_logs = (log_group, log_stream)
-        Validations.of(self.policy).acknowledge(
-            Acknowledgment(id=log_group.wildcard_finding, reason=LOG_PREFIX_REASON),
-            Acknowledgment(id=log_stream.wildcard_finding, reason=LOG_PREFIX_REASON),
-            Acknowledgment(
-                id=wildcard_finding("*"),
-                reason="only actions without resource-level permissions get Resource *: cloudwatch:PutMetricData "
-                "(a condition limits it to SageMaker's namespaces), ecr:GetAuthorizationToken, and the "
-                "network-interface actions for the ENIs SageMaker creates at deploy time in a VPC",
-            ),
-        )
+        per_stack.at_validation(self.stack_facts.stack, self._acknowledge)
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """Limit the log permissions to this endpoint's log group (and those of the others served)."""
         if validation.is_unresolved(endpoint_name):  # cdk-nag could not name the finding: keep the prefix
             self._any_endpoint = True
             return
-        log_group = stack_arn(self, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/{endpoint_name}")
-        if log_group in self._endpoint_log_groups:
-            return
-        self._endpoint_log_groups.append(log_group)
-        Validations.of(self.policy).acknowledge(
-            Acknowledgment(
-                id=log_group.with_suffix(":log-stream:*").wildcard_finding,
-                reason="SageMaker names an endpoint's log streams after its variants and the instances that exist "
-                "only at run time; the grant is limited to this endpoint's log group",
-            )
-        )
+        log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/{endpoint_name}")
+        if log_group not in self._endpoint_log_groups:
+            self._endpoint_log_groups.append(log_group)
 
-    def _log_resources(self) -> list[str]:
+    def _log_arns(self) -> list[StackArn]:
+        """The log groups the role may write (those of the endpoints served, else the prefix) and their streams."""
         groups = [] if self._any_endpoint else self._endpoint_log_groups
-        if not groups:
-            return [arn.arn for arn in self._unscoped_logs]
-        return [group.arn for group in groups] + [group.with_suffix(":log-stream:*").arn for group in groups]
+        groups = groups or [self._unscoped_log_group]
+        return groups + [group.with_suffix(":log-stream:*") for group in groups]
+
+    def _acknowledge(self) -> None:
+        """At synth, acknowledge the wildcards the policy holds then, each with why (one call for all)."""
+        scoped = bool(self._endpoint_log_groups) and not self._any_endpoint
+        log_reason = SCOPED_LOG_REASON if scoped else LOG_PREFIX_REASON
+        wildcard_logs = [arn for arn in self._log_arns() if "*" in arn.shown]
+        Validations.of(self.policy).acknowledge(
+            *(Acknowledgment(id=arn.wildcard_finding, reason=log_reason) for arn in wildcard_logs),
+            Acknowledgment(id=wildcard_finding("*"), reason=FORCED_WILDCARD_REASON),
+        )
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
@@ -150,7 +164,7 @@ class ExecutionRole(Construct):
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key through S3 only."""
         self._policy.allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
-            self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self))
+            self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self.stack_facts))
 
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, rules, validation
+from . import api_model, per_stack, rules, validation
 from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
@@ -56,6 +56,7 @@ class Model(Resource):
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.stack_facts = per_stack.facts(scope)
         self._validate_types(container, model_data, environment, role, network_isolation, vpc)
         self.environment = dict(environment or {})
         self.network_isolation = network_isolation
@@ -91,7 +92,7 @@ class Model(Resource):
             enable_network_isolation=network_isolation or None,
             vpc_config=self._vpc_config(),
         )
-        self.resource.node.add_dependency(self.execution_role.policy)
+        self.resource.add_resource_dependency(self.execution_role.policy)
         self.model_name: str = self.resource.attr_model_name
 
     @property

@@ -6,13 +6,13 @@ import abc
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import AssetHashType, Aws, Stack
+from aws_cdk import AssetHashType
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from . import rules, validation
+from . import per_stack, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .model_archive import list_entries, pack_directory
@@ -80,7 +80,7 @@ class _BucketModelData(ModelData):
         )
         validation.check_model_data_key(scope, problems, f"{prop}.key", self._key)
         if bucket_ok:
-            validation.check_same_region(problems, prop, self._bucket.env.region, Stack.of(scope).region)
+            validation.check_same_region(problems, prop, self._bucket.env.region, per_stack.facts(scope).region)
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
         role.grant_s3_object_read(self._bucket.arn_for_objects(self._key), self._bucket.encryption_key)
@@ -114,7 +114,7 @@ class _UrlModelData(ModelData):
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
         assert self._location is not None, "validate() first"
         bucket, key = self._location
-        role.grant_s3_object_read(f"arn:{Aws.PARTITION}:s3:::{bucket}/{key}", self._kms_key)
+        role.grant_s3_object_read(f"arn:{role.stack_facts.partition}:s3:::{bucket}/{key}", self._kms_key)
         return ModelDataConfig(url=self._url)
 
 

@@ -8,18 +8,15 @@ itself. Acknowledgments only match the exact ID, so `StackArn` keeps both forms 
 from __future__ import annotations
 
 import json
-import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnResource, Stack
-from constructs import IConstruct
 
-from .validation import is_unresolved
+from .per_stack import StackFacts
 
 IAM_WILDCARD_RULE = "AwsSolutions-IAM5"
 AWS_MANAGED_POLICY_RULE = "AwsSolutions-IAM4"
-PSEUDO_PARAMETERS = {"partition": "AWS::Partition", "region": "AWS::Region", "account": "AWS::AccountId"}
 
 
 @dataclass(frozen=True)
@@ -39,27 +36,11 @@ class StackArn:
         return StackArn(arn=self.arn + suffix, shown=self.shown + suffix)
 
 
-_STACK_VALUES: weakref.WeakKeyDictionary[Stack, tuple[dict[str, str], dict[str, str]]] = weakref.WeakKeyDictionary()
-
-
-def stack_arn(scope: IConstruct, service: str, resource: str) -> StackArn:
-    """``arn:<partition>:<service>:<region>:<account>:<resource>`` in the stack of ``scope``."""
-    values, shown = _stack_values(Stack.of(scope))
+def stack_arn(facts: StackFacts, service: str, resource: str) -> StackArn:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>`` in the stack ``facts`` describe."""
+    values = {"partition": facts.partition, "region": facts.region, "account": facts.account}
     pattern = f"arn:{{partition}}:{service}:{{region}}:{{account}}:{resource}"
-    return StackArn(arn=pattern.format(**values), shown=pattern.format(**shown))
-
-
-def _stack_values(stack: Stack) -> tuple[dict[str, str], dict[str, str]]:
-    """The stack's partition, Region and account, as tokens or literals and as cdk-nag shows them.
-
-    They never change once the stack exists, so each stack is asked once (calls into the CDK's Node.js
-    runtime cost ~0.5 ms each and a synth of many endpoints makes thousands).
-    """
-    if stack not in _STACK_VALUES:
-        values = {"partition": stack.partition, "region": stack.region, "account": stack.account}
-        shown = {name: f"<{PSEUDO_PARAMETERS[name]}>" if is_unresolved(v) else v for name, v in values.items()}
-        _STACK_VALUES[stack] = (values, shown)
-    return _STACK_VALUES[stack]
+    return StackArn(arn=pattern.format(**values), shown=pattern.format(**facts.shown))
 
 
 def wildcard_finding(shown_resource: str) -> str:

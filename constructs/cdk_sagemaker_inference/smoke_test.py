@@ -16,7 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from . import api_model, rules, validation
+from . import api_model, per_stack, rules, validation
 from .endpoint import Endpoint, EndpointBase
 from .errors import Problems
 from .execution_role import via_s3
@@ -270,7 +270,7 @@ class EndpointSmokeTest(Construct):
                 policy.allow(
                     ["kms:Decrypt", "kms:GenerateDataKey"],
                     [location.bucket.encryption_key.key_arn],
-                    conditions=via_s3(self),
+                    conditions=via_s3(per_stack.facts(self)),
                 )
         added = {"Statement": policy.statements[before:]}
         Validations.of(policy.policy).acknowledge(

@@ -13,20 +13,21 @@ import importlib
 import math
 import re
 import sys
-import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import botocore
-import jsii
-from aws_cdk import Annotations, Duration, Stack, Token
-from constructs import IConstruct, IValidation
+from aws_cdk import Annotations, Duration, Token
+from constructs import IConstruct
 
 from . import api_model, rules
 from .api_model import Constraint
 from .errors import Problems
 from .rules import Rule
+
+if TYPE_CHECKING:
+    from .per_stack import StackFacts
 
 WARNING_PREFIX = "cdk-sagemaker-inference"
 S3_MODEL_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)")
@@ -271,16 +272,23 @@ def check_same_region(problems: Problems, prop: str, bucket_region: str | None, 
         )
 
 
-def check_same_environment(problems: Problems, prop: str, here: IConstruct, there: IConstruct) -> None:
-    """``there`` (e.g. a config's model) is in the account and Region of ``here``, where both are literal."""
+def check_same_environment(
+    problems: Problems, prop: str, here: StackFacts, there: StackFacts, other: IConstruct
+) -> None:
+    """``there`` (e.g. the stack of ``other``, a config's model) has the account and Region of ``here``.
+
+    Only literal values are compared; one stack is trivially the same.
+    """
+    if here.stack is there.stack:
+        return
     for attribute in ("account", "region"):
-        ours, theirs = getattr(Stack.of(here), attribute), getattr(Stack.of(there), attribute)
-        if is_unresolved(ours) or is_unresolved(theirs) or ours == theirs:
+        ours, theirs = here.literal(attribute), there.literal(attribute)
+        if ours is None or theirs is None or ours == theirs:
             continue
         problems.add(
             rules.SAME_ENVIRONMENT,
             prop,
-            f"{there.node.path} in {attribute} {theirs}",
+            f"{other.node.path} in {attribute} {theirs}",
             f"a resource in this stack's {attribute}, {ours}",
             "define it in a stack of the same account and Region (SageMaker resources cannot refer across them)",
         )
@@ -343,30 +351,3 @@ def warn(scope: IConstruct, rule: Rule, message: str) -> None:
 
 
 Warning = tuple[Rule, str]
-
-
-def warn_at_synth(scope: IConstruct, produce: Callable[[], Iterable[Warning]]) -> None:
-    """Emit ``(rule, message)`` warnings on ``scope``, computed when the app synthesizes (after every ``add_*()``).
-
-    One validation per stack runs them all: each callback from the CDK's Node.js runtime costs ~1 ms.
-    """
-    stack = Stack.of(scope)
-    if stack not in _SYNTH_TIME_WARNINGS:
-        _SYNTH_TIME_WARNINGS[stack] = _SynthTimeWarnings()
-        stack.node.add_validation(_SYNTH_TIME_WARNINGS[stack])
-    _SYNTH_TIME_WARNINGS[stack].pending.append((scope, produce))
-
-
-@jsii.implements(IValidation)
-class _SynthTimeWarnings:
-    def __init__(self) -> None:
-        self.pending: list[tuple[IConstruct, Callable[[], Iterable[Warning]]]] = []
-
-    def validate(self) -> list[str]:
-        for scope, produce in self.pending:
-            for rule, message in produce():
-                warn(scope, rule, message)
-        return []
-
-
-_SYNTH_TIME_WARNINGS: weakref.WeakKeyDictionary[Stack, _SynthTimeWarnings] = weakref.WeakKeyDictionary()
