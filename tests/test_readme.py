@@ -1,12 +1,21 @@
-"""The README's Python examples run as written; a text block after one is its exact output."""
+"""The README's Python examples run as written; a text block after one is its exact output.
+
+A block whose first line is ``# test_<name>.py`` is a test file for the reader's own project: it is run
+by pytest in a fresh folder, twice (the first run writes its snapshots, the second must match them).
+"""
 
 import contextlib
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
 from tests.support import ROOT
+
+TEST_FILE = re.compile(r"# (test_\w+\.py)\n")
 
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.DOTALL)
 
@@ -15,7 +24,7 @@ def examples():
     blocks = BLOCK.findall((ROOT / "README.md").read_text())
     found = []
     for index, (language, code) in enumerate(blocks):
-        if language == "python":
+        if language == "python" and not TEST_FILE.match(code):
             following = blocks[index + 1] if index + 1 < len(blocks) else ("", "")
             found.append((code, following[1] if following[0] == "text" else None))
     return found
@@ -23,6 +32,28 @@ def examples():
 
 def test_the_readme_has_examples():
     assert len(examples()) >= 3
+
+
+def readme_test_files():
+    blocks = BLOCK.findall((ROOT / "README.md").read_text())
+    return [
+        (TEST_FILE.match(code)[1], code) for language, code in blocks if language == "python" and TEST_FILE.match(code)
+    ]
+
+
+@pytest.mark.parametrize(("name", "code"), readme_test_files(), ids=lambda value: str(value)[:30])
+def test_readme_test_file_passes_and_matches_its_own_snapshot(tmp_path, name, code):
+    (tmp_path / name).write_text(code)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name]
+    run = {"cwd": tmp_path, "env": dict(os.environ), "capture_output": True, "text": True, "timeout": 300}
+    first = subprocess.run([*command, "--snapshot-update"], **run)
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = subprocess.run(command, **run)
+    assert second.returncode == 0 and "1 snapshot passed" in second.stdout, second.stdout + second.stderr
+
+
+def test_the_readme_has_a_snapshot_test_example():
+    assert readme_test_files()
 
 
 @pytest.mark.parametrize(("code", "expected_output"), examples(), ids=lambda value: str(value)[:20])

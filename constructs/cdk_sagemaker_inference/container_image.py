@@ -7,14 +7,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aws_cdk import aws_ecr as ecr
-from aws_cdk import aws_ecr_assets as ecr_assets
 from constructs import Construct
 
 from . import api_model, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
+
+if TYPE_CHECKING:  # types only: each aws_cdk module costs import time
+    from aws_cdk import aws_ecr as ecr
+    from aws_cdk import aws_ecr_assets as ecr_assets
 
 ASSET_ID = "ImageAsset"
 ECR_IMAGE_URI = re.compile(
@@ -60,7 +63,9 @@ class ContainerImage(abc.ABC):
         :param file: the Dockerfile, relative to ``directory``. Default: ``Dockerfile``.
         :param platform: the platform to build for. Default: ``Platform.LINUX_AMD64``.
         """
-        return _AssetImage(Path(directory), dict(build_args or {}), file, platform or ecr_assets.Platform.LINUX_AMD64)
+        from aws_cdk.aws_ecr_assets import Platform
+
+        return _AssetImage(Path(directory), dict(build_args or {}), file, platform or Platform.LINUX_AMD64)
 
     @staticmethod
     def from_image_uri(image_uri: str) -> ContainerImage:
@@ -137,7 +142,9 @@ class _AssetImage(ContainerImage):
             )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
-        asset = ecr_assets.DockerImageAsset(
+        from aws_cdk.aws_ecr_assets import DockerImageAsset
+
+        asset = DockerImageAsset(
             scope,
             ASSET_ID,
             directory=str(self._directory),

@@ -8,22 +8,23 @@ from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
-from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 from constructs import Construct, IConstruct
 
 from . import api_model, per_stack, rules, validation
 from .endpoint_config import EndpointConfig
 from .errors import Problems, ValidationError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module costs import time
+    from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
+
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
-DEFAULT_PERIOD = Duration.minutes(1)
+DEFAULT_PERIOD_MINUTES = 1  # a Duration made at import would start the jsii runtime during the import
 NAME_FIX = "use letters, digits and hyphens (not at the start or end), from 1 to 63 characters"
 
 
@@ -50,7 +51,9 @@ class EndpointBase(Resource):
 
     @property
     def endpoint_ref(self) -> sagemaker_refs.EndpointReference:
-        return sagemaker_refs.EndpointReference(endpoint_arn=self.endpoint_arn)
+        from aws_cdk.interfaces.aws_sagemaker import EndpointReference
+
+        return EndpointReference(endpoint_arn=self.endpoint_arn)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to call InvokeEndpoint on this endpoint only."""
@@ -94,14 +97,16 @@ class EndpointBase(Resource):
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
         """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist."""
+        from aws_cdk.aws_cloudwatch import Metric
+
         self._check_variant("variant_name", variant_name)
-        return cloudwatch.Metric(
+        return Metric(
             namespace=namespace,
             metric_name=metric_name,
             dimensions_map={"EndpointName": self.endpoint_name, "VariantName": variant_name},
             statistic=statistic,
             unit=unit,
-            period=period or DEFAULT_PERIOD,
+            period=period or Duration.minutes(DEFAULT_PERIOD_MINUTES),
             account=self._metric_environment.get("account"),
             region=self._metric_environment.get("region"),
         )
@@ -171,15 +176,19 @@ class EndpointBase(Resource):
     def _latency_metric(
         self, name: str, variant_name: str, statistic: str, period: Duration | None
     ) -> cloudwatch.Metric:
-        return self.metric(name, variant_name, statistic=statistic, unit=cloudwatch.Unit.MICROSECONDS, period=period)
+        from aws_cdk.aws_cloudwatch import Unit
+
+        return self.metric(name, variant_name, statistic=statistic, unit=Unit.MICROSECONDS, period=period)
 
     def _instance_metric(self, name: str, variant_name: str, period: Duration | None) -> cloudwatch.Metric:
+        from aws_cdk.aws_cloudwatch import Unit
+
         return self.metric(
             name,
             variant_name,
             statistic="Average",
             namespace=INSTANCE_NAMESPACE,
-            unit=cloudwatch.Unit.PERCENT,
+            unit=Unit.PERCENT,
             period=period,
         )
 

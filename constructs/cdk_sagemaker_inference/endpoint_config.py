@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Resource
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -15,6 +15,9 @@ from . import api_model, per_stack, rules, validation
 from .errors import Problems
 from .instance_type import InstanceType
 from .model import Model
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
 
 VARIANT = "ProductionVariant"
 DEFAULT_VARIANT_NAME = "AllTraffic"

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsii
 from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from . import per_stack, validation
 from .managed_policy import ManagedPolicyStatements
 from .nag import StackArn, stack_arn, wildcard_finding
 from .per_stack import StackFacts
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"

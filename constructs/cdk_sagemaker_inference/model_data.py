@@ -5,17 +5,20 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aws_cdk import AssetHashType
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from . import per_stack, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .model_archive import list_entries, pack_directory
+
+if TYPE_CHECKING:  # types only: each aws_cdk module costs import time
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+    from aws_cdk import aws_s3_assets as s3_assets
 
 ASSET_ID = "ModelData"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -143,7 +146,9 @@ class _LocalArchive(ModelData):
                 )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
-        return _bind_asset(s3_assets.Asset(scope, ASSET_ID, path=str(self._path)), role)
+        from aws_cdk.aws_s3_assets import Asset
+
+        return _bind_asset(Asset(scope, ASSET_ID, path=str(self._path)), role)
 
 
 class _LocalDirectory(ModelData):
@@ -180,10 +185,10 @@ class _LocalDirectory(ModelData):
             )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        from aws_cdk.aws_s3_assets import Asset
+
         archive, digest = pack_directory(self._path)
-        asset = s3_assets.Asset(
-            scope, ASSET_ID, path=str(archive), asset_hash=digest, asset_hash_type=AssetHashType.CUSTOM
-        )
+        asset = Asset(scope, ASSET_ID, path=str(archive), asset_hash=digest, asset_hash_type=AssetHashType.CUSTOM)
         return _bind_asset(asset, role)
 
 
