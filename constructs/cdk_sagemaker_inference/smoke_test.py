@@ -190,6 +190,7 @@ class EndpointSmokeTest(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.reveal_answers = reveal_answers
+        self._body_check_bytes = 0
         self.endpoint = endpoint
         self.payload = payload
         self.expect = expect or ExpectedResponse()
@@ -202,8 +203,9 @@ class EndpointSmokeTest(Construct):
             "target_container_hostname": target_container_hostname,
         }
         self.targets = {option: value for option, value in targets.items() if value is not None}
-        self.provider = SmokeTestProvider.of(self)
         self._validate(accept)
+        self.provider = SmokeTestProvider.of(self)
+        self.provider.body_check_bytes += self._body_check_bytes
         self.payload_asset = s3_assets.Asset(self, "Payload", path=str(stage_payload(self.payload.body)))
         self._grant()
         self.resource = CustomResource(
@@ -363,16 +365,17 @@ class EndpointSmokeTest(Construct):
                     f"at most {MAX_BODY_CHECK_BYTES} bytes (the check is stored in the template)",
                     "check a smaller, characteristic part of the answer",
                 )
-            elif self.provider.template_bytes + size > MAX_STACK_BODY_CHECK_BYTES:
+            elif SmokeTestProvider.body_check_bytes_of(self) + size > MAX_STACK_BODY_CHECK_BYTES:
                 problems.add(
                     rules.SMOKE_TEST_SIZE,
                     "expect.body",
-                    f"{size} bytes, after {self.provider.template_bytes} bytes of this stack's other smoke tests",
+                    f"{size} bytes, after {SmokeTestProvider.body_check_bytes_of(self)} bytes of this stack's other "
+                    "smoke tests",
                     f"at most {MAX_STACK_BODY_CHECK_BYTES} bytes of body checks per stack (a template holds 1 MB)",
                     "check smaller parts of the answers, or spread the smoke tests over stacks",
                 )
             else:
-                self.provider.template_bytes += size
+                self._body_check_bytes = size
             if body.kind == "matches":
                 validation.check_regex(problems, "expect.body", body.value)
         if self.async_locations is None:

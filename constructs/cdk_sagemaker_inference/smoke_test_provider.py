@@ -70,7 +70,7 @@ class SmokeTestProvider(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.template_bytes = 0  # of the body checks of this stack's smoke tests
+        self.body_check_bytes = 0  # of this stack's smoke tests, which the template holds
         self.role = iam.Role(
             self,
             "HandlerRole",
@@ -107,6 +107,12 @@ class SmokeTestProvider(Construct):
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(PROVIDER_ID)
         return existing if isinstance(existing, SmokeTestProvider) else SmokeTestProvider(stack, PROVIDER_ID)
+
+    @staticmethod
+    def body_check_bytes_of(scope: Construct) -> int:
+        """The bytes of body checks the smoke tests of ``scope``'s stack hold so far (0 before the first)."""
+        existing = Stack.of(scope).node.try_find_child(PROVIDER_ID)
+        return existing.body_check_bytes if isinstance(existing, SmokeTestProvider) else 0
 
     @property
     def service_token(self) -> str:

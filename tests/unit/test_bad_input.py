@@ -348,6 +348,25 @@ def test_media_types_with_parameters_are_accepted(stack):
     )
 
 
+def test_the_body_checks_of_a_stack_are_bounded_together(stack):
+    endpoint = realtime_endpoint(stack)
+    payload = SmokeTestPayload.from_text("x")
+    check = ExpectedResponse(body=BodyCheck.contains("x" * 8000))
+    for _ in range(32):  # 256,000 bytes: under the stack's 256 KiB
+        endpoint.add_smoke_test(payload=payload, expect=check)
+    expect_problems(
+        lambda: endpoint.add_smoke_test(payload=payload, expect=check),
+        '[SmokeTestSize] expect.body = "8000 bytes, after 256000 bytes of this stack\'s other smoke tests"',
+        "spread the smoke tests over stacks",
+    )
+
+
+def test_a_refused_smoke_test_leaves_no_provider_behind(stack):
+    endpoint = realtime_endpoint(stack)
+    expect_problems(lambda: endpoint.add_smoke_test(payload="great"), "[WrongType] payload")
+    assert stack.node.try_find_child("SageMakerSmokeTestProvider") is None
+
+
 def test_add_smoke_test_twice_needs_no_ids(stack):
     endpoint = realtime_endpoint(stack)
     payload = SmokeTestPayload.from_json({"text": "great"})
