@@ -317,7 +317,7 @@ def _claim_name(endpoint: Endpoint, name: str) -> None:
     if validation.is_unresolved(name):
         return
     facts = endpoint.stack_facts
-    place = tuple(facts.literal(name) or "*" for name in ("account", "region"))
+    place = tuple(facts.literal(attribute) or "*" for attribute in ("account", "region"))
     claimed = _NAMES.setdefault(endpoint.node.root, {})
     for (account, region, other_name), path in claimed.items():
         same_place = all(
