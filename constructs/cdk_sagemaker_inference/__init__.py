@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from .container_image import ContainerImage, ContainerImageConfig
 from .endpoint import Endpoint, EndpointBase
-from .endpoint_config import EndpointConfig, InvocationFeatures, ProductionVariant
+from .endpoint_config import EndpointConfig, InvocationFeatures
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .instance_type import InstanceType
 from .model import Model
 from .model_data import ModelData, ModelDataConfig
+from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:
     from .smoke_test import (
@@ -64,7 +65,9 @@ __all__ = [
     "Problem",
     "ProductionVariant",
     "S3Location",
+    "ServerlessProductionVariant",
     "SmokeTestPayload",
     "SmokeTestProvider",
     "ValidationError",
+    "Variant",
 ]

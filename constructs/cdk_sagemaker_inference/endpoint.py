@@ -219,11 +219,13 @@ class Endpoint(EndpointBase):
 
     The endpoint updates in place when its config changes. Its name is known at synth time: a
     deterministic, valid name derived from the construct path unless you give one, so alarms and
-    policies can name it without waiting for the resource.
+    policies can name it without waiting for the resource. A live endpoint cannot switch between
+    instance and serverless variants: the default name carries the kind, so such a change replaces the
+    endpoint (a new name); with an explicit ``endpoint_name``, give it a new name for such a change.
 
     :param endpoint_config: the config to serve.
     :param endpoint_name: the name; letters, digits and hyphens, at most 63 characters.
-        Default: - ``<stack>-<path>-<hash>``, at most 63 characters.
+        Default: - ``<stack>-<path>-<hash>`` (``-serverless`` appended for serverless), at most 63 characters.
     """
 
     def __init__(
@@ -336,12 +338,18 @@ def _claim_name(endpoint: Endpoint, name: str) -> None:
     claimed[(place[0], place[1], name.lower())] = endpoint.node.path
 
 
+# A live endpoint cannot switch between instance and serverless variants (UpdateEndpoint refuses it), so
+# the default name carries the kind: changing it renames the endpoint, which CloudFormation replaces.
+KIND_SUFFIX = {"instance": "", "serverless": "-serverless"}
+
+
 def _default_name(endpoint: Endpoint) -> str:
-    """``<stack>-<path>-<hash>``: unique per construct path, stable across synths, valid for SageMaker."""
+    """``<stack>-<path>-<hash>[-serverless]``: unique per construct path and variant kind, stable across synths."""
     rule = api_model.shape("EndpointName")
+    suffix = KIND_SUFFIX[endpoint.endpoint_config.kind]
     name = Names.unique_resource_name(
-        endpoint, max_length=int(rule.max or 63), separator="-", allowed_special_characters="-"
+        endpoint, max_length=int(rule.max or 63) - len(suffix), separator="-", allowed_special_characters="-"
     )
-    name = re.sub(r"^-+|-+$", "", name)
+    name = re.sub(r"^-+|-+$", "", name) + suffix
     assert rule.pattern and re.fullmatch(rule.pattern, name), name
     return name

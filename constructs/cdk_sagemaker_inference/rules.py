@@ -111,6 +111,37 @@ UNIQUE_ENDPOINT_NAME = _rule(
 )
 KNOWN_VARIANT = _rule("KnownVariant", "a metric or a smoke-test target names a variant the endpoint has", LIBRARY)
 ENDPOINT_IMPORT = _rule("EndpointImport", "an imported endpoint is given by a valid name, ARN, or both", LIBRARY)
+# Variant kinds and what they refuse (see compatibility.py).
+SERVERLESS_MEMORY_STEP = _rule(
+    "ServerlessMemoryStep",
+    "serverless memory is 1024 to 6144 MB in steps of 1024",
+    guide("Serverless Inference: How it works", 6196),
+)
+PROVISIONED_CONCURRENCY = _rule(
+    "ProvisionedConcurrency",
+    "serverless provisioned concurrency is at most the variant's max concurrency",
+    guide("Serverless Inference: Serverless endpoint operations", 6207),
+)
+SERVERLESS_SINGLE_VARIANT = _rule(
+    "ServerlessSingleVariant",
+    "a config with a serverless variant has no other variant (serverless: one variant per endpoint)",
+    guide("Serverless Inference: Getting started", 6198),
+)
+SERVERLESS_NO_VPC = _rule(
+    "ServerlessNoVpc",
+    "a serverless variant's model has no VPC configuration",
+    guide("Serverless Inference: Getting started", 6198),
+)
+SERVERLESS_NO_NETWORK_ISOLATION = _rule(
+    "ServerlessNoNetworkIsolation",
+    "a serverless variant's model has no network isolation",
+    guide("Serverless Inference: Getting started", 6198),
+)
+SERVERLESS_NO_ASYNC = _rule(
+    "ServerlessNoAsync",
+    "asynchronous inference runs on instance variants, not serverless ones",
+    guide("Asynchronous inference: How Do I Get Started?", 6234),
+)
 # Smoke tests.
 SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
 SMOKE_TEST_SIZE = _rule(
@@ -182,6 +213,9 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds"): "container startup timeout",
     ("sagemaker", "ProductionVariantInferenceAmiVersion"): "inference AMI version: one of the listed values",
     ("sagemaker", "ProductionVariantInstanceType"): "instance type: one of the hosting instance types",
+    ("sagemaker", "ServerlessMemorySizeInMB"): "serverless memory in MB: 1024 to 6144",
+    ("sagemaker", "ServerlessMaxConcurrency"): "serverless max concurrency: 1 to 200",
+    ("sagemaker", "ServerlessProvisionedConcurrency"): "serverless provisioned concurrency: 1 to 200",
     ("sagemaker", "EndpointName"): "endpoint name: pattern and length",
     ("sagemaker", "EndpointArn"): "endpoint ARN: pattern and length",
     ("sagemaker-runtime", "Header"): "smoke-test content type and accept header: length, ASCII",

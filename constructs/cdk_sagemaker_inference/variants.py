@@ -1,0 +1,237 @@
+"""Production variants: what every kind shares, and one class per kind (instances, serverless).
+
+A variant validates its own fields, renders its CloudFormation property, says how an endpoint serving it
+is invoked and which CloudWatch metrics SageMaker publishes for it. Rules between a variant and the rest
+of its config (what a kind refuses) live in `compatibility`, one table keyed by rule ID.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from aws_cdk import Duration
+from aws_cdk import aws_sagemaker as sagemaker
+
+from . import api_model, rules, validation
+from .errors import Problems
+from .instance_type import InstanceType
+from .model import Model
+
+VARIANT = "ProductionVariant"
+SERVERLESS = "ProductionVariantServerlessConfig"
+DEFAULT_VARIANT_NAME = "AllTraffic"
+LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
+MEMORY_STEP_MB = 1024
+
+# Metrics SageMaker publishes per variant (namespace AWS/SageMaker unless /aws/sagemaker/Endpoints below).
+INVOCATION_METRICS = frozenset(
+    {"Invocations", "InvocationsPerInstance", "ModelLatency", "OverheadLatency", "Invocation4XXErrors",
+     "Invocation5XXErrors", "ConcurrentRequestsPerModel"}
+)  # fmt: skip
+INSTANCE_METRICS = frozenset({"CPUUtilization", "MemoryUtilization", "DiskUtilization", "GPUUtilization",
+                              "GPUMemoryUtilization"})  # fmt: skip
+SERVERLESS_METRICS = frozenset(
+    {"Invocations", "ModelLatency", "OverheadLatency", "Invocation4XXErrors", "Invocation5XXErrors",
+     "ModelSetupTime", "MemoryUtilization", "ServerlessConcurrentExecutionsUtilization",
+     "ServerlessProvisionedConcurrencyExecutions", "ServerlessProvisionedConcurrencyUtilization",
+     "ServerlessProvisionedConcurrencyInvocations", "ServerlessProvisionedConcurrencySpilloverInvocations"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant(abc.ABC):
+    """What every production variant has: a model, a name unique in its config, and a share of the traffic.
+
+    :param model: the model the variant serves.
+    :param variant_name: unique within the endpoint. Default: ``AllTraffic``.
+    :param initial_variant_weight: relative traffic weight; 0 sends the variant no traffic. Default: 1.0.
+    """
+
+    model: Model
+    variant_name: str = DEFAULT_VARIANT_NAME
+    initial_variant_weight: float = 1.0
+
+    kind: ClassVar[str]
+    """``instance`` or ``serverless``: an endpoint cannot switch a live variant between kinds."""
+    published_metrics: ClassVar[frozenset[str]]
+    """The metric names SageMaker publishes for a variant of this kind (synchronous invocation)."""
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        """Add this variant's own problems, with property names under ``prop``."""
+        validation.check_type(problems, f"{prop}.model", self.model, Model, "a cdk_sagemaker_inference.Model")
+        self._check_members(
+            problems,
+            prop,
+            VARIANT,
+            {
+                "variant_name": ("VariantName", self.variant_name, "use letters, digits and hyphens, at most 63"),
+                "initial_variant_weight": ("InitialVariantWeight", self.initial_variant_weight, "use a weight >= 0"),
+            },
+        )
+        self._validate_kind(problems, prop)
+
+    @abc.abstractmethod
+    def _validate_kind(self, problems: Problems, prop: str) -> None:
+        """The checks of this kind's own fields."""
+
+    @abc.abstractmethod
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        """The CloudFormation property; call after `validate` found no problem."""
+
+    @staticmethod
+    def _check_members(
+        problems: Problems, prop: str, structure: str, members: dict[str, tuple[str, object, str]]
+    ) -> None:
+        """Each ``field: (API member, value, fix)`` against the API model's limits of ``structure``."""
+        for field, (member, value, fix) in members.items():
+            validation.check_value(problems, f"{prop}.{field}", value, api_model.member(structure, member), fix)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionVariant(Variant):
+    """A real-time variant on a fleet of instances.
+
+    :param instance_type: the instance type, e.g. ``InstanceType.ML_M5_LARGE``.
+    :param initial_instance_count: instances at creation. Default: 1.
+    :param volume_size_in_gb: the ML storage (EBS) volume per instance, in GB. Default: - SageMaker's.
+    :param model_data_download_timeout: time to download and extract the model. Default: - SageMaker's.
+    :param container_startup_health_check_timeout: time for the container to pass /ping.
+        Default: - SageMaker's.
+    :param inference_ami_version: the AMI (GPU driver and CUDA) version. Default: - SageMaker's.
+    """
+
+    instance_type: InstanceType
+    initial_instance_count: int = 1
+    volume_size_in_gb: int | None = None
+    model_data_download_timeout: Duration | None = None
+    container_startup_health_check_timeout: Duration | None = None
+    inference_ami_version: str | None = None
+
+    kind: ClassVar[str] = "instance"
+    published_metrics: ClassVar[frozenset[str]] = INVOCATION_METRICS | INSTANCE_METRICS
+
+    def _validate_kind(self, problems: Problems, prop: str) -> None:
+        if validation.check_type(
+            problems, f"{prop}.instance_type", self.instance_type, InstanceType, "InstanceType.of('ml.m5.large')"
+        ):
+            validation.check_instance_type(problems, f"{prop}.instance_type", self.instance_type.name)
+        download = f"{prop}.model_data_download_timeout"
+        startup = f"{prop}.container_startup_health_check_timeout"
+        self._check_members(
+            problems,
+            prop,
+            VARIANT,
+            {
+                "initial_instance_count": ("InitialInstanceCount", self.initial_instance_count, "start with 1 or more"),
+                "volume_size_in_gb": ("VolumeSizeInGB", self.volume_size_in_gb, "choose a size in range"),
+                "model_data_download_timeout": (
+                    "ModelDataDownloadTimeoutInSeconds",
+                    validation.seconds_of(problems, download, self.model_data_download_timeout),
+                    "choose a Duration in range",
+                ),
+                "container_startup_health_check_timeout": (
+                    "ContainerStartupHealthCheckTimeoutInSeconds",
+                    validation.seconds_of(problems, startup, self.container_startup_health_check_timeout),
+                    "choose a Duration in range",
+                ),
+                "inference_ami_version": ("InferenceAmiVersion", self.inference_ami_version, "pick a listed version"),
+            },
+        )
+
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=self.variant_name,
+            model_name=self.model.model_name,
+            instance_type=self.instance_type.name,
+            initial_instance_count=self.initial_instance_count,
+            initial_variant_weight=self.initial_variant_weight,
+            volume_size_in_gb=self.volume_size_in_gb,
+            model_data_download_timeout_in_seconds=_seconds(self.model_data_download_timeout),
+            container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
+            inference_ami_version=self.inference_ami_version,
+        )
+
+    @property
+    def has_local_storage(self) -> bool:
+        """The type has local NVMe storage and no EBS volume: the d families and g5 the guide names (not exhaustive)."""
+        return bool(LOCAL_STORAGE_TYPE.match(self.instance_type.name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerlessProductionVariant(Variant):
+    """A serverless variant: SageMaker runs the model on demand, with no instances to manage.
+
+    Serverless has no GPU, no VPC, no network isolation, one variant per endpoint and no EBS volume; the
+    config's ``kms_key`` encrypts SageMaker's copy of the image. See `compatibility` for every exclusion.
+
+    :param memory_size_in_mb: memory per concurrent execution, 1024 to 6144 in steps of 1024 (vCPUs scale
+        with it); at least the model's size. Default: 2048.
+    :param max_concurrency: concurrent executions before calls are throttled, 1 to 200. Default: 20.
+    :param provisioned_concurrency: executions kept warm (no cold start), at most ``max_concurrency``.
+        Default: - none (on demand).
+    """
+
+    memory_size_in_mb: int = 2048
+    max_concurrency: int = 20
+    provisioned_concurrency: int | None = None
+
+    kind: ClassVar[str] = "serverless"
+    published_metrics: ClassVar[frozenset[str]] = SERVERLESS_METRICS
+
+    def _validate_kind(self, problems: Problems, prop: str) -> None:
+        limits = Problems()
+        self._check_members(
+            limits,
+            prop,
+            SERVERLESS,
+            {
+                "memory_size_in_mb": ("MemorySizeInMB", self.memory_size_in_mb, "choose 1024 to 6144"),
+                "max_concurrency": ("MaxConcurrency", self.max_concurrency, "choose 1 to 200"),
+                "provisioned_concurrency": (
+                    "ProvisionedConcurrency",
+                    self.provisioned_concurrency,
+                    "choose 1 to max_concurrency",
+                ),
+            },
+        )
+        problems.items.extend(limits.items)
+        if limits.items:  # the relations below need numbers in range
+            return
+        memory, maximum, provisioned = self.memory_size_in_mb, self.max_concurrency, self.provisioned_concurrency
+        if not validation.is_unresolved(memory) and memory % MEMORY_STEP_MB:
+            problems.add(
+                rules.SERVERLESS_MEMORY_STEP,
+                f"{prop}.memory_size_in_mb",
+                memory,
+                f"a multiple of {MEMORY_STEP_MB}: 1024, 2048, 3072, 4096, 5120 or 6144",
+                f"round to {max(MEMORY_STEP_MB, round(memory / MEMORY_STEP_MB) * MEMORY_STEP_MB)}",
+            )
+        known = provisioned is not None and not any(validation.is_unresolved(v) for v in (provisioned, maximum))
+        if known and provisioned > maximum:  # type: ignore[operator]  # both ints: checked above
+            problems.add(
+                rules.PROVISIONED_CONCURRENCY,
+                f"{prop}.provisioned_concurrency",
+                provisioned,
+                f"at most max_concurrency ({maximum})",
+                "lower provisioned_concurrency or raise max_concurrency",
+            )
+
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            variant_name=self.variant_name,
+            model_name=self.model.model_name,
+            initial_variant_weight=self.initial_variant_weight,
+            serverless_config=sagemaker.CfnEndpointConfig.ServerlessConfigProperty(
+                memory_size_in_mb=self.memory_size_in_mb,
+                max_concurrency=self.max_concurrency,
+                provisioned_concurrency=self.provisioned_concurrency,
+            ),
+        )
+
+
+def _seconds(duration: Duration | None) -> float | None:
+    """Whole seconds, or the token of a Duration known only at deploy time (validated before)."""
+    return validation.seconds_of(Problems(), "", duration)
