@@ -6,14 +6,16 @@ custom-resources modules (~0.3 s to import), which an app without smoke tests ne
 
 from typing import TYPE_CHECKING, Any
 
+from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
-from .endpoint import Endpoint, EndpointBase
+from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, InvocationFeatures
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .instance_type import InstanceType
 from .model import Model
 from .model_data import ModelData, ModelDataConfig
+from .s3_location import S3Location
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:
@@ -22,14 +24,13 @@ if TYPE_CHECKING:
         BodyCheck,
         EndpointSmokeTest,
         ExpectedResponse,
-        S3Location,
         SmokeTestPayload,
     )
     from .smoke_test_provider import SmokeTestProvider
 
 _LAZY = {
     **dict.fromkeys(
-        ["AsyncLocations", "BodyCheck", "EndpointSmokeTest", "ExpectedResponse", "S3Location", "SmokeTestPayload"],
+        ["AsyncLocations", "BodyCheck", "EndpointSmokeTest", "ExpectedResponse", "SmokeTestPayload"],
         "smoke_test",
     ),
     "SmokeTestProvider": "smoke_test_provider",
@@ -47,6 +48,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AsyncInference",
     "AsyncLocations",
     "BodyCheck",
     "ContainerImage",
@@ -55,6 +57,7 @@ __all__ = [
     "EndpointBase",
     "EndpointConfig",
     "EndpointSmokeTest",
+    "EndpointVariant",
     "ExecutionRole",
     "ExpectedResponse",
     "InstanceType",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jsii
@@ -12,12 +13,14 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct
 
-from . import api_model, per_stack, rules, validation
+from . import api_model, async_inference, per_stack, rules, validation
 from .endpoint_config import EndpointConfig
 from .errors import Problems, ValidationError
+from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module costs import time
     from aws_cdk import aws_cloudwatch as cloudwatch
+    from aws_cdk.aws_cloudwatch import Metric
     from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
@@ -99,7 +102,7 @@ class EndpointBase(Resource):
         """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist."""
         from aws_cdk.aws_cloudwatch import Metric
 
-        self._check_variant("variant_name", variant_name)
+        self._check_variant("variant_name", variant_name, metric_name)
         return Metric(
             namespace=namespace,
             metric_name=metric_name,
@@ -111,20 +114,84 @@ class EndpointBase(Resource):
             region=self._metric_environment.get("region"),
         )
 
-    def _check_variant(self, prop: str, variant_name: str) -> None:
-        """A literal variant name is one of the config's (an imported endpoint's variants are unknown)."""
+    def find_variant(self, variant_name: str) -> EndpointVariant:
+        """One variant of this endpoint, with its metrics; its name must be one of the config's."""
+        self._check_variant("variant_name", variant_name)
+        return EndpointVariant(self, variant_name)
+
+    def metric_approximate_backlog_size(self, *, per_instance: bool = False, period: Duration | None = None) -> Metric:
+        """Requests queued at an asynchronous endpoint (``per_instance``: divided by its instances): Average, a count.
+
+        Dimension EndpointName only. Target tracking on the per-instance form scales an asynchronous endpoint.
+        """
+        name = "ApproximateBacklogSizePerInstance" if per_instance else "ApproximateBacklogSize"
+        return self._async_endpoint_metric(name, "Average", period)
+
+    def metric_approximate_age_of_oldest_request(self, *, period: Duration | None = None) -> Metric:
+        """Age of the oldest queued request of an asynchronous endpoint: Maximum, seconds."""
+        return self._async_endpoint_metric("ApproximateAgeOfOldestRequest", "Maximum", period, unit="SECONDS")
+
+    def metric_has_backlog_without_capacity(self, *, period: Duration | None = None) -> Metric:
+        """1 while requests queue at an asynchronous endpoint scaled to zero instances, else 0: Average (its only
+        statistic). An alarm on it above 0 (e.g. >= 1 for 2 of 2 minutes) scales out from zero."""
+        return self._async_endpoint_metric("HasBacklogWithoutCapacity", "Average", period)
+
+    def _async_endpoint_metric(
+        self, name: str, statistic: str, period: Duration | None, unit: str | None = None
+    ) -> Metric:
+        from aws_cdk.aws_cloudwatch import Metric, Unit
+
+        config = self.endpoint_config
+        if config is not None and config.async_inference is None:
+            problems = Problems()
+            problems.add(
+                rules.PUBLISHED_METRIC,
+                "metric",
+                name,
+                "an asynchronous endpoint's metric, on an endpoint whose config has async_inference",
+                "give the config AsyncInference(...), or use the variant metrics",
+            )
+            problems.raise_if_any(self)
+        return Metric(
+            namespace=INVOCATION_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"EndpointName": self.endpoint_name},
+            statistic=statistic,
+            unit=getattr(Unit, unit) if unit else None,
+            period=period or Duration.minutes(DEFAULT_PERIOD_MINUTES),
+            account=self._metric_environment.get("account"),
+            region=self._metric_environment.get("region"),
+        )
+
+    def _check_variant(self, prop: str, variant_name: str, metric_name: str | None = None) -> None:
+        """A literal variant name is one of the config's, and SageMaker publishes ``metric_name`` for it.
+
+        An imported endpoint's variants and kind are unknown: nothing is checked.
+        """
         problems = Problems()
-        if validation.check_type(problems, prop, variant_name, str, "the variant's name, e.g. 'AllTraffic'"):
-            config = self.endpoint_config
-            names = [variant.variant_name for variant in config.production_variants] if config else []
-            if config is not None and not validation.is_unresolved(variant_name) and variant_name not in names:
+        config = self.endpoint_config
+        typed = validation.check_type(problems, prop, variant_name, str, "the variant's name, e.g. 'AllTraffic'")
+        if typed and config is not None and not validation.is_unresolved(variant_name):
+            variants = {variant.variant_name: variant for variant in config.production_variants}
+            if variant_name not in variants:
                 problems.add(
                     rules.KNOWN_VARIANT,
                     prop,
                     variant_name,
-                    f"one of this endpoint's variants: {names}",
+                    f"one of this endpoint's variants: {list(variants)}",
                     "name one of them, or add the variant to the config first",
                 )
+            elif metric_name is not None and metric_name in KNOWN_METRICS:
+                published = published_metrics(config, variants[variant_name])
+                if metric_name not in published:
+                    kind = "asynchronous" if config.async_inference else variants[variant_name].kind
+                    problems.add(
+                        rules.PUBLISHED_METRIC,
+                        "metric",
+                        metric_name,
+                        f"a metric SageMaker publishes for a {kind} variant: {', '.join(sorted(published))}",
+                        "pick one it publishes; an alarm or scaling policy on the other would never see data",
+                    )
         problems.raise_if_any(self)
 
     def metric_invocations(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
@@ -191,6 +258,48 @@ class EndpointBase(Resource):
             unit=Unit.PERCENT,
             period=period,
         )
+
+
+@dataclass(frozen=True)
+class EndpointVariant:
+    """One variant of an endpoint (`EndpointBase.find_variant`): its metrics, with the variant's dimensions."""
+
+    endpoint: EndpointBase
+    variant_name: str
+
+    def metric(self, metric_name: str, **options: Any) -> Metric:
+        """Any metric of this variant; ``options`` as `EndpointBase.metric` takes them (statistic, unit, ...)."""
+        return self.endpoint.metric(metric_name, self.variant_name, **options)
+
+    def metric_invocations(self, *, period: Duration | None = None) -> Metric:
+        """See `EndpointBase.metric_invocations`."""
+        return self.endpoint.metric_invocations(self.variant_name, period=period)
+
+    def metric_model_latency(self, *, statistic: str = "Average", period: Duration | None = None) -> Metric:
+        """See `EndpointBase.metric_model_latency` (microseconds)."""
+        return self.endpoint.metric_model_latency(self.variant_name, statistic=statistic, period=period)
+
+    def metric_invocation_5xx_errors(self, *, statistic: str = "Sum", period: Duration | None = None) -> Metric:
+        """See `EndpointBase.metric_invocation_5xx_errors`."""
+        return self.endpoint.metric_invocation_5xx_errors(self.variant_name, statistic=statistic, period=period)
+
+    def metric_invocation_4xx_errors(self, *, statistic: str = "Sum", period: Duration | None = None) -> Metric:
+        """See `EndpointBase.metric_invocation_4xx_errors`."""
+        return self.endpoint.metric_invocation_4xx_errors(self.variant_name, statistic=statistic, period=period)
+
+
+def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str]:
+    """What SageMaker publishes for ``variant`` of ``config``: its kind's, less what async endpoints lack."""
+    if config.async_inference is None:
+        return variant.published_metrics
+    return (variant.published_metrics - async_inference.UNPUBLISHED_METRICS) | async_inference.VARIANT_METRICS
+
+
+KNOWN_METRICS = (
+    ProductionVariant.published_metrics
+    | ServerlessProductionVariant.published_metrics
+    | async_inference.VARIANT_METRICS
+)
 
 
 class _ImportedEndpoint(EndpointBase):

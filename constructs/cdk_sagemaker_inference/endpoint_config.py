@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aws_cdk import Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, compatibility, per_stack, rules, validation
+from .async_inference import AsyncInference, BoundAsyncInference
 from .errors import Problems
 from .model import Model
 from .variants import ProductionVariant, Variant
@@ -45,9 +46,9 @@ class EndpointConfig(Resource):
     :param production_variants: the variants (`ProductionVariant`, `ServerlessProductionVariant`); at least one.
     :param kms_key: encrypts the instances' ML storage volumes; for a serverless variant, SageMaker's copy
         of the image (the key policy must let the execution role use it). Default: - an AWS-managed key.
+    :param async_inference: serve asynchronous requests only (InvokeEndpointAsync): results and failures in
+        S3, optional SNS topics; ``async_inference`` then holds its locations. Default: - synchronous.
     """
-
-    async_inference: Any = None  # set by the asynchronous-inference option
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class EndpointConfig(Resource):
         *,
         production_variants: Sequence[Variant],
         kms_key: kms.IKey | None = None,
+        async_inference: AsyncInference | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
@@ -73,7 +75,12 @@ class EndpointConfig(Resource):
         validation.check_type(
             problems, "production_variants", production_variants, (list, tuple), "[ProductionVariant(...)]"
         )
+        if async_inference is not None and validation.check_type(
+            problems, "async_inference", async_inference, AsyncInference, "AsyncInference(output=...)"
+        ):
+            async_inference.validate(problems, "async_inference")
         problems.raise_if_any(self)
+        self.async_inference: BoundAsyncInference | None = async_inference.bind(self) if async_inference else None
         self.kms_key = kms_key
         self._endpoint_names: list[str] = []
         self._validated_add(list(production_variants))
@@ -83,6 +90,7 @@ class EndpointConfig(Resource):
             "Resource",
             production_variants=[variant.render() for variant in self._variants],
             kms_key_id=kms_key.key_arn if kms_key else None,
+            async_inference_config=self.async_inference.render() if self.async_inference else None,
         )
         self.endpoint_config_name: str = self.resource.attr_endpoint_config_name
 
@@ -152,9 +160,12 @@ class EndpointConfig(Resource):
             self._variants = before
         problems.raise_if_any(self)
         self._variants = candidate
-        for name in self._endpoint_names:
-            for variant in new:
-                variant.model.execution_role.serve_endpoint(name)
+        for variant in new:
+            role = variant.model.execution_role
+            for name in self._endpoint_names:
+                role.serve_endpoint(name)
+            if self.async_inference is not None:
+                self.async_inference.grant(role)
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """An endpoint serves this config: its models' roles may write that endpoint's logs (and only those)."""

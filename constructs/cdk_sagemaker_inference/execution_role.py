@@ -12,11 +12,14 @@ from constructs import Construct
 
 from . import per_stack, validation
 from .managed_policy import ManagedPolicyStatements
-from .nag import StackArn, stack_arn, wildcard_finding
+from .nag import StackArn, stack_arn, wildcard_finding, wildcard_findings
 from .per_stack import StackFacts
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_sns as sns
+
+    from .s3_location import S3Location
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
@@ -46,6 +49,10 @@ LOG_PREFIX_REASON = (
 SCOPED_LOG_REASON = (
     "SageMaker names an endpoint's log streams after its variants and the instances that exist only at run time; "
     "the grant is limited to the log groups of the endpoints this role serves"
+)
+PREFIX_REASON = (
+    "SageMaker names asynchronous requests' results and failures itself (and the smoke test its requests) under "
+    "these prefixes; the grant is limited to the prefix"
 )
 FORCED_WILDCARD_REASON = (
     "only actions without resource-level permissions get Resource *: cloudwatch:PutMetricData (a condition limits "
@@ -105,6 +112,7 @@ class ExecutionRole(Construct):
         self._policy = ManagedPolicyStatements(self, "Policy", roles=[self.role.role_name])
         self.policy = self._policy.policy
         self._endpoint_log_groups: list[StackArn] = []
+        self._wildcard_grants: list[str] = []  # object prefixes SageMaker names objects under
         self._any_endpoint = False  # an endpoint whose name is known only at deploy time
         self._unscoped_log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
         self._policy.allow(list(LOG_ACTIONS), lambda: [arn.arn for arn in self._log_arns()])
@@ -135,9 +143,12 @@ class ExecutionRole(Construct):
         scoped = bool(self._endpoint_log_groups) and not self._any_endpoint
         log_reason = SCOPED_LOG_REASON if scoped else LOG_PREFIX_REASON
         wildcard_logs = [arn for arn in self._log_arns() if "*" in arn.shown]
+        document = {"Statement": [{"Resource": self._wildcard_grants}]}
+        prefixes = wildcard_findings(self.policy, document) if self._wildcard_grants else []
         Validations.of(self.policy).acknowledge(
             *(Acknowledgment(id=arn.wildcard_finding, reason=log_reason) for arn in wildcard_logs),
             Acknowledgment(id=wildcard_finding("*"), reason=FORCED_WILDCARD_REASON),
+            *(Acknowledgment(id=finding, reason=PREFIX_REASON) for finding in prefixes),
         )
 
     @property
@@ -167,6 +178,34 @@ class ExecutionRole(Construct):
         self._policy.allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
             self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self.stack_facts))
+
+    def grant_s3_prefix_write(self, location: S3Location, kms_key: kms.IKey | None = None) -> None:
+        """Write objects under ``location`` (asynchronous results SageMaker names), encrypting through S3 only."""
+        self._policy.allow(["s3:PutObject", "s3:AbortMultipartUpload"], [location.objects_arn])
+        self._wildcard_grants.append(location.objects_arn)
+        for key in (kms_key, location.bucket.encryption_key):
+            if key is not None:
+                self._policy.allow(
+                    ["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn], conditions=via_s3(self.stack_facts)
+                )
+
+    def grant_s3_prefix_read(self, location: S3Location) -> None:
+        """Read objects under ``location`` (asynchronous requests), decrypting through S3 only."""
+        self._policy.allow(["s3:GetObject"], [location.objects_arn])
+        self._wildcard_grants.append(location.objects_arn)
+        if location.bucket.encryption_key is not None:
+            self._policy.allow(
+                ["kms:Decrypt"], [location.bucket.encryption_key.key_arn], conditions=via_s3(self.stack_facts)
+            )
+
+    def grant_topic_publish(self, topic: sns.ITopic) -> None:
+        """Publish to one SNS topic (asynchronous notifications), with its key if it is encrypted."""
+        self._policy.allow(["sns:Publish"], [topic.topic_arn])
+        if topic.master_key is not None:
+            conditions = {"StringEquals": {"kms:ViaService": f"sns.{self.stack_facts.region}.amazonaws.com"}}
+            self._policy.allow(
+                ["kms:GenerateDataKey", "kms:Decrypt"], [topic.master_key.key_arn], conditions=conditions
+            )
 
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""

@@ -71,7 +71,9 @@ LITERAL_MODEL_DATA_URL = _rule(
     LIBRARY,
 )
 NO_WILDCARD_KEY = _rule(
-    "NoWildcardKey", "a model-data key holds no * or ? (IAM would read it as a wildcard and widen the grant)", LIBRARY
+    "NoWildcardKey",
+    "an S3 key or prefix (model data, asynchronous locations) holds no * or ? (IAM would read it as a wildcard)",
+    LIBRARY,
 )
 MODEL_DATA_REGION = _rule(
     "ModelDataRegion",
@@ -141,6 +143,12 @@ SERVERLESS_NO_ASYNC = _rule(
     "ServerlessNoAsync",
     "asynchronous inference runs on instance variants, not serverless ones",
     guide("Asynchronous inference: How Do I Get Started?", 6234),
+)
+PUBLISHED_METRIC = _rule(
+    "PublishedMetric",
+    "a metric is one SageMaker publishes for the endpoint's kind (e.g. async has no Invocations; serverless no "
+    "CPUUtilization)",
+    guide("Asynchronous inference: Alarms and logs", 6248),
 )
 # Smoke tests.
 SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
@@ -216,6 +224,8 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "ServerlessMemorySizeInMB"): "serverless memory in MB: 1024 to 6144",
     ("sagemaker", "ServerlessMaxConcurrency"): "serverless max concurrency: 1 to 200",
     ("sagemaker", "ServerlessProvisionedConcurrency"): "serverless provisioned concurrency: 1 to 200",
+    ("sagemaker", "DestinationS3Uri"): "asynchronous output and failure locations: s3:// URI length",
+    ("sagemaker", "MaxConcurrentInvocationsPerInstance"): "asynchronous requests per instance: 1 to 1000",
     ("sagemaker", "EndpointName"): "endpoint name: pattern and length",
     ("sagemaker", "EndpointArn"): "endpoint ARN: pattern and length",
     ("sagemaker-runtime", "Header"): "smoke-test content type and accept header: length, ASCII",

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
-from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
@@ -21,6 +20,7 @@ from .endpoint import Endpoint, EndpointBase
 from .errors import Problems
 from .execution_role import via_s3
 from .nag import wildcard_findings
+from .s3_location import S3Location, check_location
 from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
 
 RESOURCE_TYPE = "Custom::SageMakerEndpointSmokeTest"
@@ -29,6 +29,7 @@ JSON_TYPE = "application/json"
 TEXT_TYPE = "text/plain"
 # Body checks travel in the template (1 MB in all) and in the framework's Step Functions input (256 KiB).
 MAX_BODY_CHECK_BYTES = 8 * 1024
+DEFAULT_ASYNC_INPUT_PREFIX = "smoke-test-inputs/"
 MAX_STACK_BODY_CHECK_BYTES = 256 * 1024
 MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?")
 DEFAULT_TIMEOUT = Duration.minutes(10)
@@ -117,29 +118,22 @@ class ExpectedResponse:
     body: BodyCheck | None = None
 
 
-@dataclass(frozen=True)
-class S3Location:
-    """A bucket and a key prefix in it (``""`` for the whole bucket)."""
-
-    bucket: s3.IBucket
-    prefix: str = ""
-
-    @property
-    def objects_arn(self) -> str:
-        return self.bucket.arn_for_objects(f"{self.prefix}*")
-
-
 @dataclass(frozen=True, kw_only=True)
 class AsyncLocations:
     """Where an asynchronous smoke test puts its input and finds the result.
 
-    :param input: where the payload is uploaded, under ``<prefix><request id>/``.
-    :param output: the endpoint's S3OutputPath; needed to check the answer. Default: - only the acceptance
-        of the invocation is checked.
-    :param failure: the endpoint's S3FailurePath. Default: - failures are seen only as a missing output.
+    For an asynchronous endpoint this library defines, every location defaults from its config: only the
+    input prefix is the test's own (and the served models' roles are granted read on it).
+
+    :param input: where the payload is uploaded, under ``<prefix><request id>/``. Default: - for an endpoint
+        defined here, the config's results bucket, prefix ``smoke-test-inputs/``; required for an import.
+    :param output: the endpoint's S3OutputPath; needed to check the answer. Default: - the config's output
+        for an endpoint defined here, else only the acceptance of the invocation is checked.
+    :param failure: the endpoint's S3FailurePath. Default: - the config's failure location for an endpoint
+        defined here, else failures are seen only as a missing output.
     """
 
-    input: S3Location
+    input: S3Location | None = None
     output: S3Location | None = None
     failure: S3Location | None = None
 
@@ -241,7 +235,7 @@ class EndpointSmokeTest(Construct):
         }
         for option, value in self.targets.items():
             properties[_parameter(option)] = value
-        if self.async_locations:
+        if self.async_locations and self.async_locations.input:
             properties["AsyncInputBucket"] = self.async_locations.input.bucket.bucket_name
             properties["AsyncInputPrefix"] = self.async_locations.input.prefix
         return {key: value for key, value in properties.items() if value is not None}
@@ -257,8 +251,12 @@ class EndpointSmokeTest(Construct):
             return
         before = len(policy.statements)
         locations = self.async_locations
+        assert locations.input is not None, "validated"
         reads = [location for location in (locations.output, locations.failure) if location is not None]
         policy.allow(["s3:PutObject", "s3:GetObject"], [locations.input.objects_arn])
+        config = self.endpoint.endpoint_config
+        for variant in config.production_variants if config is not None else ():
+            variant.model.execution_role.grant_s3_prefix_read(locations.input)  # SageMaker reads the request
         for location in reads:
             policy.allow(["s3:GetObject"], [location.objects_arn])
         for location in [locations.input, *reads]:
@@ -290,6 +288,15 @@ class EndpointSmokeTest(Construct):
         problems = Problems()
         if not self._validate_types(problems, accept):
             problems.raise_if_any(self)
+        self.async_locations = self._locations_from_config(self.async_locations)
+        if self.async_locations is not None and self.async_locations.input is None:
+            problems.add(
+                rules.ASYNC_SMOKE_TEST,
+                "async_locations.input",
+                None,
+                "an input location for an asynchronous test of an imported endpoint",
+                "give AsyncLocations(input=S3Location(bucket, 'smoke/')), a prefix the endpoint's role may read",
+            )
         seconds = validation.seconds_of(problems, "timeout", self.timeout)
         low, high = MIN_TIMEOUT.to_seconds(), MAX_TEST_TIMEOUT.to_seconds()
         if seconds is not None and not validation.is_unresolved(seconds) and not low <= seconds <= high:
@@ -317,6 +324,19 @@ class EndpointSmokeTest(Construct):
         self._validate_targets(problems)
         problems.raise_if_any(self)
 
+    def _locations_from_config(self, given: AsyncLocations | None) -> AsyncLocations | None:
+        """The test's locations: those given, completed from an asynchronous config defined here."""
+        config = self.endpoint.endpoint_config
+        bound = config.async_inference if config is not None else None
+        if bound is None:
+            return given
+        given = given or AsyncLocations()
+        return AsyncLocations(
+            input=given.input or S3Location(bound.output.bucket, DEFAULT_ASYNC_INPUT_PREFIX),
+            output=given.output or bound.output,
+            failure=given.failure or bound.failure,
+        )
+
     def _validate_types(self, problems: Problems, accept: object) -> bool:
         """Wrong types first: the other checks read the options' fields."""
         checks = [
@@ -330,12 +350,17 @@ class EndpointSmokeTest(Construct):
         ]
         if accept is not None:
             checks.append(validation.check_type(problems, "accept", accept, str, "accept='application/json'"))
-        if self.async_locations is not None:
+        locations = self.async_locations
+        if locations is not None:
             checks.append(
                 validation.check_type(
-                    problems, "async_locations", self.async_locations, AsyncLocations, "AsyncLocations(input=...)"
+                    problems, "async_locations", locations, AsyncLocations, "AsyncLocations(input=...)"
                 )
             )
+            if isinstance(locations, AsyncLocations):
+                for name in ("input", "output", "failure"):
+                    if getattr(locations, name) is not None:
+                        checks.append(check_location(problems, f"async_locations.{name}", getattr(locations, name)))
         for option, value in self.targets.items():
             checks.append(validation.check_type(problems, option, value, str, f"{option}='name'"))
         if isinstance(self.expect, ExpectedResponse) and self.expect.body is not None:
