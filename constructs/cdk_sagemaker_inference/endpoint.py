@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import jsii
 from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
@@ -74,20 +74,23 @@ class EndpointBase(Resource):
     ) -> EndpointSmokeTest:
         """Invoke this endpoint during every deploy that changes it; a wrong answer fails the deploy.
 
+        The test is defined beside the endpoint (in its scope), not inside it: whatever depends on the
+        endpoint does not wait for the test, and a test may wait for things that depend on the endpoint.
         ``options`` are `EndpointSmokeTest`'s other arguments (targets, ``async_locations``, ``timeout``).
-        Default ``construct_id``: ``SmokeTest``, then ``SmokeTest2``, ``SmokeTest3``, ...
+        Default ``construct_id``: ``<endpoint id>SmokeTest``, then ``<endpoint id>SmokeTest2``, ...
         """
         from .smoke_test import EndpointSmokeTest  # the smoke test module imports this one
 
+        scope = cast(Construct, self.node.scope)  # an endpoint always has one
         if construct_id is None:
+            base = f"{self.node.id}SmokeTest"
+            taken = {child.node.id for child in scope.node.children}
             construct_id = next(
                 name
-                for name in (
-                    f"SmokeTest{index if index > 1 else ''}" for index in range(1, len(self.node.children) + 2)
-                )
-                if self.node.try_find_child(name) is None
+                for name in (f"{base}{index if index > 1 else ''}" for index in range(1, len(taken) + 2))
+                if name not in taken
             )
-        return EndpointSmokeTest(self, construct_id, endpoint=self, payload=payload, expect=expect, **options)
+        return EndpointSmokeTest(scope, construct_id, endpoint=self, payload=payload, expect=expect, **options)
 
     def metric(
         self,

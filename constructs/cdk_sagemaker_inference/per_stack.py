@@ -56,8 +56,11 @@ def facts(scope: IConstruct) -> StackFacts:
     return _FACTS[stack]
 
 
-def at_validation(stack: Stack, callback: Callable[[], None]) -> None:
-    """Run ``callback`` when the app synthesizes, before templates are written (warnings, acknowledgments)."""
+def at_validation(stack: Stack, callback: Callable[[], list[str] | None]) -> None:
+    """Run ``callback`` when the app synthesizes, before templates are written (warnings, acknowledgments).
+
+    A callback may return error messages: synth then fails with every message of the stack.
+    """
     if stack not in _HOOKS:
         _HOOKS[stack] = _StackValidation()
         stack.node.add_validation(_HOOKS[stack])
@@ -67,12 +70,10 @@ def at_validation(stack: Stack, callback: Callable[[], None]) -> None:
 @jsii.implements(IValidation)
 class _StackValidation:
     def __init__(self) -> None:
-        self.callbacks: list[Callable[[], None]] = []
+        self.callbacks: list[Callable[[], list[str] | None]] = []
 
     def validate(self) -> list[str]:
-        for callback in self.callbacks:
-            callback()
-        return []
+        return [error for callback in self.callbacks for error in callback() or []]
 
 
 _HOOKS: weakref.WeakKeyDictionary[Stack, _StackValidation] = weakref.WeakKeyDictionary()

@@ -17,7 +17,7 @@ from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
 from .endpoint import Endpoint, EndpointBase
-from .errors import Problems
+from .errors import Problems, ValidationError
 from .execution_role import via_s3
 from .nag import wildcard_findings
 from .s3_location import S3Location, check_location
@@ -449,6 +449,14 @@ class EndpointSmokeTest(Construct):
                 "only for an endpoint whose config has asynchronous inference",
                 "drop async_locations: this endpoint answers InvokeEndpoint",
             )
+        per_stack.at_validation(per_stack.facts(self).stack, self._validate_against_variants)
+
+    def _validate_against_variants(self) -> list[str]:
+        """At synth, after every ``add_*()``: the targets fit the config's variants as they are then."""
+        config = self.endpoint.endpoint_config
+        assert config is not None
+        problems = Problems()
+        features = config.invocation_features
         for option, (flag, kind) in TARGET_OPTIONS.items():
             if option in self.targets and not getattr(features, flag):
                 problems.add(
@@ -464,6 +472,7 @@ class EndpointSmokeTest(Construct):
             problems.add(
                 rules.KNOWN_VARIANT, "target_variant", variant, f"one of the endpoint's variants: {names}", "name one"
             )
+        return [str(ValidationError(self.node.path, problems.items))] if problems.items else []
 
 
 def _whole_seconds(duration: Duration) -> str:

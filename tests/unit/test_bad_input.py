@@ -311,9 +311,7 @@ def test_an_imported_endpoint_in_the_stacks_own_environment_has_plain_metrics():
 )
 def test_bad_smoke_test_options_are_problems(stack, options, fragment):
     options.setdefault("payload", SmokeTestPayload.from_json({"text": "great"}))
-    expect_problems(
-        lambda: realtime_endpoint(stack).add_smoke_test(**options), "TestStack/Endpoint/SmokeTest", fragment
-    )
+    expect_problems(lambda: realtime_endpoint(stack).add_smoke_test(**options), "TestStack/EndpointSmokeTest", fragment)
 
 
 @pytest.mark.parametrize(
@@ -371,7 +369,7 @@ def test_add_smoke_test_twice_needs_no_ids(stack):
     endpoint = realtime_endpoint(stack)
     payload = SmokeTestPayload.from_json({"text": "great"})
     ids = [endpoint.add_smoke_test(payload=payload).node.id for _ in range(3)]
-    assert ids == ["SmokeTest", "SmokeTest2", "SmokeTest3"]
+    assert ids == ["EndpointSmokeTest", "EndpointSmokeTest2", "EndpointSmokeTest3"]
 
 
 # Every message names a rule the project documents.

@@ -1,5 +1,8 @@
 """Property: any input through the public API ends in a clean synth or a ValidationError, never another exception.
 
+Checks that wait for every ``add_*()`` (a smoke test's targets against the variants) run when the app
+synthesizes; the CDK then reports our message (path, rule, property, value, fix) in its validation error.
+
 Hypothesis draws every argument from well-formed values, wrong types, NaN and infinities, huge and fractional
 numbers, Durations (fractional, token, in other units), tokens, wildcards and arbitrary text. A clean synth
 renders a template; an error names the construct path and, per problem, the rule, property, value, allowed
@@ -224,6 +227,15 @@ def assert_names_path_property_value_and_fix(error: ValidationError) -> None:
     assert lines[-1] == "  (each [ID] is a rule in docs/rules.md of cdk-sagemaker-inference)"
 
 
+def assert_synth_error_names_path_property_value_and_fix(message: str) -> None:
+    assert "Validation failed with the following errors" in message, message
+    problems = [line.strip() for line in message.splitlines() if line.strip().startswith("- [")]
+    assert problems, message
+    for problem in problems:
+        assert PROBLEM_LINE.fullmatch(f"  {problem}"), problem
+    assert re.search(r"\[Fuzz\] Fuzz/\S+: \d+ invalid propert", message), message
+
+
 @settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(CASES)
 def test_every_input_ends_in_a_clean_synth_or_a_validation_error(case):
@@ -233,7 +245,10 @@ def test_every_input_ends_in_a_clean_synth_or_a_validation_error(case):
     except ValidationError as error:
         assert_names_path_property_value_and_fix(error)
         return
-    Template.from_stack(stack)  # a clean synth: the template renders
+    try:
+        Template.from_stack(stack)  # a clean synth: the template renders
+    except RuntimeError as error:  # checks made at synth (after every add_*) report through the CDK's validation
+        assert_synth_error_names_path_property_value_and_fix(str(error))
 
 
 def test_the_cdk_runtime_survives_the_property_test():

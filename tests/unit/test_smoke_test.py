@@ -7,6 +7,7 @@ import pytest
 from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from cdk_sagemaker_inference import (
@@ -240,10 +241,6 @@ def test_log_groups_keep_logs_one_month_and_the_state_machine_logs_all_events(st
         ({"timeout": Duration.seconds(30)}, ["timeout = '30 seconds'", "whole seconds from 60 to 2700"]),
         ({"timeout": Duration.hours(2)}, ["timeout = '7200 seconds'", "Fix: give e.g. Duration.minutes(10)"]),
         ({"timeout": Duration.millis(90_500)}, ["timeout = '90.5 seconds'"]),
-        ({"target_model": "a.tar.gz"}, ["target_model = 'a.tar.gz': allowed: only on a multi-model endpoint"]),
-        ({"inference_component_name": "ic"}, ["only on an inference-component endpoint"]),
-        ({"target_container_hostname": "c1"}, ["only on a Direct multi-container endpoint"]),
-        ({"target_variant": "Shadow"}, ["target_variant = 'Shadow'", "one of the endpoint's variants: ['AllTraffic']"]),
         ({"target_variant": "-bad-"}, ["target_variant = '-bad-'", "TargetVariantHeader of sagemaker-runtime"]),
         ({"accept": "text/\u00e9"}, ["accept = 'text/\u00e9'", "Header of sagemaker-runtime"]),
         (
@@ -260,7 +257,25 @@ def test_log_groups_keep_logs_one_month_and_the_state_machine_logs_all_events(st
 def test_bad_options_are_synth_errors_that_name_the_fix(stack, options, fragments):
     endpoint = realtime_endpoint(stack)
     options.setdefault("payload", GREAT)
-    expect_problems(lambda: endpoint.add_smoke_test(**options), "TestStack/Endpoint/SmokeTest", "Fix:", *fragments)
+    expect_problems(lambda: endpoint.add_smoke_test(**options), "TestStack/EndpointSmokeTest", "Fix:", *fragments)
+
+
+@pytest.mark.parametrize(
+    ("options", "fragments"),
+    [
+        ({"target_model": "a.tar.gz"}, ["target_model = 'a.tar.gz': allowed: only on a multi-model endpoint"]),
+        ({"inference_component_name": "ic"}, ["only on an inference-component endpoint"]),
+        ({"target_container_hostname": "c1"}, ["only on a Direct multi-container endpoint"]),
+        ({"target_variant": "Shadow"}, ["target_variant = 'Shadow'", "one of the endpoint's variants: ['AllTraffic']"]),
+    ],
+)
+def test_options_that_do_not_fit_the_variants_fail_the_synth_naming_the_fix(stack, options, fragments):
+    # Checked when the app synthesizes, after every add_*(): the variants may still grow until then.
+    realtime_endpoint(stack).add_smoke_test(payload=GREAT, **options)
+    with pytest.raises(RuntimeError) as caught:
+        template(stack)
+    for fragment in ["TestStack/EndpointSmokeTest: 1 invalid property", "Fix:", *fragments]:
+        assert fragment in str(caught.value)
 
 
 def test_a_negative_timeout_is_refused_before_the_construct_sees_it():
@@ -306,9 +321,34 @@ def test_tokens_are_not_validated(stack):
     assert stack.resolve(only_smoke_test(stack)["Properties"]["TargetVariant"]) == {"Ref": "Variant"}
 
 
-def test_a_variant_added_later_cannot_be_targeted_before_it_exists(stack):
+def test_a_variant_added_after_the_smoke_test_can_be_targeted(stack):
     model = ecr_model(stack)
     config = EndpointConfig(stack, "Config", production_variants=[variant(model)])
     endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    test = endpoint.add_smoke_test(payload=GREAT, target_variant="Late")
     config.add_production_variant(variant(model, variant_name="Late"))
-    assert endpoint.add_smoke_test(payload=GREAT, target_variant="Late").targets == {"target_variant": "Late"}
+    assert test.targets == {"target_variant": "Late"}
+    assert only_smoke_test(stack)["Properties"]["TargetVariant"] == "Late"  # synthesizes
+
+
+def test_the_test_sits_beside_the_endpoint_so_dependents_do_not_wait_for_it(stack):
+    endpoint = realtime_endpoint(stack)
+    test = endpoint.add_smoke_test(payload=GREAT)
+    assert test.node.scope is endpoint.node.scope
+    dependent = sns.Topic(stack, "Dependent")
+    dependent.node.add_dependency(endpoint)
+    depends_on = only_resource(stack, "AWS::SNS::Topic").get("DependsOn", [])
+    assert stack.resolve(endpoint.resource.logical_id) in depends_on
+    assert stack.resolve(test.resource.node.default_child.logical_id) not in depends_on
+
+
+def test_a_test_may_wait_for_what_depends_on_the_endpoint_without_a_cycle(stack):
+    endpoint = realtime_endpoint(stack)
+    alarm = endpoint.metric_invocation_5xx_errors("AllTraffic").create_alarm(
+        stack, "Errors", threshold=1, evaluation_periods=1
+    )
+    alarm.node.add_dependency(endpoint)
+    test = endpoint.add_smoke_test(payload=GREAT)
+    test.node.add_dependency(alarm)
+    resource = only_smoke_test(stack)  # synthesizes: CloudFormation would refuse a cycle
+    assert stack.resolve(alarm.node.default_child.logical_id) in resource["DependsOn"]
