@@ -61,6 +61,41 @@ FORCED_WILDCARD_REASON = (
 )
 
 
+_SHARED: weakref.WeakKeyDictionary[Stack, list[tuple[iam.IRole, ExecutionRole]]] = weakref.WeakKeyDictionary()
+
+
+@jsii.implements(iam.IPrincipal)
+class _PolicyPrincipal:
+    """``role`` as a principal whose grants are added to ``policy`` (never to an inline policy)."""
+
+    def __init__(self, role: iam.IRole, policy: ManagedPolicyStatements) -> None:
+        self._role = role
+        self._policy = policy
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        return self
+
+    @property
+    def assume_role_action(self) -> str:
+        return self._role.assume_role_action
+
+    @property
+    def policy_fragment(self) -> iam.PrincipalPolicyFragment:
+        return self._role.policy_fragment
+
+    @property
+    def principal_account(self) -> str | None:
+        return self._role.principal_account
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
+
+    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+        self._policy.add(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self._policy.policy)
+
+
 _PRINCIPALS: weakref.WeakKeyDictionary[Stack, iam.ServicePrincipal] = weakref.WeakKeyDictionary()
 
 
@@ -93,8 +128,9 @@ class ExecutionRole(Construct):
 
     ``policy`` is the ``AWS::IAM::ManagedPolicy`` (see `ManagedPolicyStatements`).
 
-    Grants through `grant_principal` (e.g. ``bucket.grant_read(execution_role)``) land in the role's
-    default inline policy; prefer `add_to_policy`.
+    Grants through `grant_principal` (e.g. ``bucket.grant_read(model)`` or
+    ``bucket.grant_read(execution_role)``) land in the managed policy, which every model of the role waits
+    for. (Grants to ``execution_role.role`` itself land in the role's own inline policy.)
 
     :param role: an existing role to use instead; the managed policy is attached to it.
         Default: - a role is defined.
@@ -122,6 +158,7 @@ class ExecutionRole(Construct):
             conditions={"StringLike": {"cloudwatch:namespace": list(SAGEMAKER_METRIC_NAMESPACES)}},
         )
         per_stack.at_validation(self.stack_facts.stack, self._acknowledge)
+        self._principal = _PolicyPrincipal(self.role, self._policy)
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """Limit the log permissions to this endpoint's log group (and those of the others served)."""
@@ -153,7 +190,23 @@ class ExecutionRole(Construct):
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
-        return self.role.grant_principal
+        """The role, with grants landing in this managed policy (which the models wait for)."""
+        return self._principal
+
+    @staticmethod
+    def shared(scope: Construct, role: iam.IRole) -> ExecutionRole:
+        """The `ExecutionRole` of ``role`` in ``scope``'s stack, defined under ``scope`` on first use.
+
+        Models that share one IAM role share one managed policy (IAM attaches at most 10 by default).
+        """
+        stack = per_stack.facts(scope).stack
+        known = _SHARED.setdefault(stack, [])
+        for candidate, execution_role in known:
+            if candidate is role:
+                return execution_role
+        execution_role = ExecutionRole(scope, "ExecutionRole", role=role)
+        known.append((role, execution_role))
+        return execution_role
 
     @property
     def role_arn(self) -> str:

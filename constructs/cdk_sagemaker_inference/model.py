@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+import jsii
 from aws_cdk import Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load i
 MIN_RECOMMENDED_SUBNETS = 2
 
 
+@jsii.implements(iam.IGrantable)
 class Model(Resource):
     """A SageMaker model (``AWS::SageMaker::Model``) with a single container.
 
@@ -33,8 +35,8 @@ class Model(Resource):
     :param model_data: the model artifacts, extracted to ``/opt/ml/model``. Default: - none.
     :param environment: container environment variables. Default: - none.
     :param role: the execution role: an `ExecutionRole` (e.g. another model's ``execution_role``, to share
-        one role and policy), or any IAM role, to which a managed policy with what the model needs is
-        attached. Default: - a least-privilege `ExecutionRole` is defined.
+        one role and policy), or any IAM role, to which one managed policy with what its models need is
+        attached (models given the same role share it). Default: - a least-privilege `ExecutionRole`.
     :param network_isolation: block all network access from the container. Default: False.
     :param vpc: run the container in this VPC. Default: - no VPC.
     :param vpc_subnets: the subnets to use in ``vpc``. Default: - the VPC's private subnets.
@@ -64,9 +66,12 @@ class Model(Resource):
         self.subnet_ids: list[str] = _select_subnets(vpc, vpc_subnets).subnet_ids if vpc else []
         self._validate(container, model_data, vpc, vpc_subnets, security_groups)
 
-        self.execution_role = (
-            role if isinstance(role, ExecutionRole) else ExecutionRole(self, "ExecutionRole", role=role)
-        )
+        if isinstance(role, ExecutionRole):
+            self.execution_role = role
+        elif role is not None:  # models sharing one IAM role share one managed policy
+            self.execution_role = ExecutionRole.shared(self, role)
+        else:
+            self.execution_role = ExecutionRole(self, "ExecutionRole")
         self.role: iam.IRole = self.execution_role.role
         self.security_groups: list[ec2.ISecurityGroup] = []
         if vpc is not None:
@@ -94,6 +99,12 @@ class Model(Resource):
         )
         self.resource.add_resource_dependency(self.execution_role.policy)
         self.model_name: str = self.resource.attr_model_name
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The execution role: grants (``bucket.grant_read(model)``) land in its managed policy, which the model
+        waits for."""
+        return self.execution_role.grant_principal
 
     @property
     def model_arn(self) -> str:

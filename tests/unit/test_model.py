@@ -1,9 +1,12 @@
 """The Model: container, data, environment, network, role wiring and day-2 safety."""
 
+import json
+
 import pytest
 from aws_cdk import Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import ExecutionRole
@@ -140,3 +143,26 @@ def test_model_name_and_arn_reference_the_resource(stack):
     logical_id = stack.get_logical_id(model.resource)
     assert stack.resolve(model.model_arn) == {"Ref": logical_id}
     assert stack.resolve(model.model_name) == {"Fn::GetAtt": [logical_id, "ModelName"]}
+
+
+def test_models_sharing_one_iam_role_share_one_managed_policy(stack):
+    role = iam.Role.from_role_arn(stack, "Shared", "arn:aws:iam::123456789012:role/ml-team")
+    models = [ecr_model(stack, f"Model{index}", role=role) for index in range(12)]  # IAM attaches 10 by default
+    policies = template(stack).find_resources("AWS::IAM::ManagedPolicy")
+    assert len(policies) == 1
+    [(policy_id, policy)] = policies.items()
+    assert policy["Properties"]["Roles"] == ["ml-team"]
+    assert {model.execution_role for model in models} == {models[0].execution_role}
+    for resource in template(stack).find_resources("AWS::SageMaker::Model").values():
+        assert policy_id in resource["DependsOn"]
+
+
+def test_grants_through_a_model_land_in_its_managed_policy_which_the_model_waits_for(stack):
+    model = ecr_model(stack)
+    bucket = s3.Bucket(stack, "Features")
+    bucket.grant_read(model)
+    found = template(stack)
+    found.resource_count_is("AWS::IAM::Policy", 0)  # nothing inline
+    [policy] = found.find_resources("AWS::IAM::ManagedPolicy").values()
+    statements = json.dumps(policy["Properties"]["PolicyDocument"]["Statement"])
+    assert "s3:GetObject*" in statements and stack.resolve(bucket.node.default_child.logical_id) in statements
