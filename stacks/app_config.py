@@ -17,9 +17,21 @@ Format (JSON; paths are relative to the config file):
       "payload": {"text": "great"},                         JSON the model server accepts
       "expect": {"label": "positive"}                       a subset the JSON answer must hold
     }
+  },
+  "serverless": {                                           optional: a serverless endpoint of the same model
+    "stackName": "SageMakerServerlessSample",
+    "memorySizeInMB": 2048, "maxConcurrency": 5,
+    "smokeTest": {...}                                      as above
+  },
+  "async": {                                                optional: an asynchronous endpoint of the same model
+    "stackName": "SageMakerAsyncSample",
+    "instanceType": "ml.m5.large", "instanceCount": 1, "maxConcurrentInvocationsPerInstance": 4,
+    "smokeTest": {...}                                      as above; results land in a bucket the stack defines
   }
 }
 ```
+
+The serverless and async stacks reuse ``realtime``'s image and model directories.
 """
 
 from __future__ import annotations
@@ -62,11 +74,30 @@ class RealtimeSettings:
 
 
 @dataclass(frozen=True)
+class ServerlessSettings:
+    stack_name: str
+    memory_size_in_mb: int
+    max_concurrency: int
+    smoke_test: SmokeTestSettings
+
+
+@dataclass(frozen=True)
+class AsyncSettings:
+    stack_name: str
+    instance_type: str
+    instance_count: int
+    max_concurrent_invocations_per_instance: int
+    smoke_test: SmokeTestSettings
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
     tags: dict[str, str]
     realtime: RealtimeSettings
+    serverless: ServerlessSettings | None
+    asynchronous: AsyncSettings | None
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
@@ -84,6 +115,8 @@ def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
         region=reader.optional_str(env, "env.region"),
         tags={str(k): reader.string(v, f"tags.{k}") for k, v in reader.section(raw, "tags", required=False).items()},
         realtime=reader.realtime(reader.section(raw, "realtime", required=True)),
+        serverless=reader.serverless(reader.section(raw, "serverless", required=False)),
+        asynchronous=reader.asynchronous(reader.section(raw, "async", required=False)),
     )
 
 
@@ -150,6 +183,31 @@ class _Reader:
             encrypt_volumes=encrypt,
             variants=tuple(self.variant(v, f"realtime.variants[{i}]") for i, v in enumerate(variants)),
             smoke_test=self.smoke_test(raw, "realtime.smokeTest"),
+        )
+
+    def serverless(self, raw: dict[str, Any]) -> ServerlessSettings | None:
+        if not raw:
+            return None
+        return ServerlessSettings(
+            stack_name=self.string(raw.get("stackName"), "serverless.stackName"),
+            memory_size_in_mb=self.number(raw.get("memorySizeInMB", 2048), "serverless.memorySizeInMB", integer=True),
+            max_concurrency=self.number(raw.get("maxConcurrency", 5), "serverless.maxConcurrency", integer=True),
+            smoke_test=self.smoke_test(raw, "serverless.smokeTest"),
+        )
+
+    def asynchronous(self, raw: dict[str, Any]) -> AsyncSettings | None:
+        if not raw:
+            return None
+        return AsyncSettings(
+            stack_name=self.string(raw.get("stackName"), "async.stackName"),
+            instance_type=self.string(raw.get("instanceType"), "async.instanceType"),
+            instance_count=self.number(raw.get("instanceCount", 1), "async.instanceCount", integer=True),
+            max_concurrent_invocations_per_instance=self.number(
+                raw.get("maxConcurrentInvocationsPerInstance", 4),
+                "async.maxConcurrentInvocationsPerInstance",
+                integer=True,
+            ),
+            smoke_test=self.smoke_test(raw, "async.smokeTest"),
         )
 
     def smoke_test(self, parent: dict[str, Any], key: str) -> SmokeTestSettings:

@@ -8,20 +8,10 @@ from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from cdk_sagemaker_inference import (
-    BodyCheck,
-    ContainerImage,
-    Endpoint,
-    EndpointConfig,
-    ExpectedResponse,
-    InstanceType,
-    Model,
-    ModelData,
-    ProductionVariant,
-    SmokeTestPayload,
-)
+from cdk_sagemaker_inference import Endpoint, EndpointConfig, InstanceType, ProductionVariant
 
 from .app_config import RealtimeSettings
+from .sample_parts import add_json_smoke_test, sentiment_model
 
 
 class RealtimeEndpointStack(Stack):
@@ -33,16 +23,14 @@ class RealtimeEndpointStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        image = ContainerImage.from_asset(str(settings.image_directory))
-        model_data = ModelData.from_local_directory(str(settings.model_directory))
         variants = []
         shared_role = None
         for variant in settings.variants:
-            model = Model(
+            model = sentiment_model(
                 self,
                 f"{variant.name}Model",
-                container=image,
-                model_data=model_data,
+                image_directory=settings.image_directory,
+                model_directory=settings.model_directory,
                 environment=variant.environment,
                 role=shared_role,
                 network_isolation=True,  # the sample server needs no network
@@ -70,12 +58,7 @@ class RealtimeEndpointStack(Stack):
         config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=volume_key)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         for variant in settings.variants:
-            self.endpoint.add_smoke_test(
-                f"{variant.name}SmokeTest",
-                payload=SmokeTestPayload.from_json(settings.smoke_test.payload),
-                expect=ExpectedResponse(
-                    content_type="application/json", body=BodyCheck.json_subset(settings.smoke_test.expect)
-                ),
-                target_variant=variant.name,
+            add_json_smoke_test(
+                self.endpoint, settings.smoke_test, f"{variant.name}SmokeTest", target_variant=variant.name
             )
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

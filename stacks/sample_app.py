@@ -6,7 +6,9 @@ from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from .app_config import AppConfig
+from .async_stack import AsyncEndpointStack
 from .realtime_stack import RealtimeEndpointStack
+from .serverless_stack import ServerlessEndpointStack
 
 
 def nag_packs(app: App) -> list[AwsSolutionsChecks | HIPAASecurityChecks | NIST80053R5Checks]:
@@ -18,6 +20,22 @@ def define_sample_app(app: App, config: AppConfig) -> list[Stack]:
     """Define the sample stacks in ``app``; synth fails on any unacknowledged cdk-nag finding."""
     env = Environment(account=config.account, region=config.region)
     stacks: list[Stack] = [RealtimeEndpointStack(app, config.realtime.stack_name, settings=config.realtime, env=env)]
+    if config.serverless is not None:
+        stacks.append(
+            ServerlessEndpointStack(
+                app, config.serverless.stack_name, model_settings=config.realtime, settings=config.serverless, env=env
+            )
+        )
+    if config.asynchronous is not None:
+        stacks.append(
+            AsyncEndpointStack(
+                app,
+                config.asynchronous.stack_name,
+                model_settings=config.realtime,
+                settings=config.asynchronous,
+                env=env,
+            )
+        )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Validations.of(app).add_plugins(*nag_packs(app))

@@ -1,0 +1,72 @@
+"""Sample stack: the sentiment model on an asynchronous endpoint: requests queue, results land in S3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnOutput, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from cdk_sagemaker_inference import AsyncInference, Endpoint, EndpointConfig, InstanceType, ProductionVariant
+
+from .app_config import AsyncSettings, RealtimeSettings
+from .sample_parts import add_json_smoke_test, sentiment_model
+
+
+class AsyncEndpointStack(Stack):
+    """The realtime sample's image and model behind InvokeEndpointAsync; the stack defines the results bucket
+    (retained on deletion) and the smoke test uploads its request next to the results and reads the answer."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_settings: RealtimeSettings,
+        settings: AsyncSettings,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        model = sentiment_model(
+            self,
+            "Model",
+            image_directory=model_settings.image_directory,
+            model_directory=model_settings.model_directory,
+            network_isolation=True,  # the sample server needs no network; SageMaker moves requests and results
+        )
+        variant = ProductionVariant(
+            model=model,
+            instance_type=InstanceType.of(settings.instance_type),
+            initial_instance_count=settings.instance_count,
+        )
+        volume_key = kms.Key(
+            self,
+            "VolumeKey",
+            description="Encrypts the async sample endpoint's ML storage volumes",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        config = EndpointConfig(
+            self,
+            "EndpointConfig",
+            production_variants=[variant],
+            kms_key=volume_key,
+            async_inference=AsyncInference(
+                max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance
+            ),
+        )
+        if settings.instance_count < 2:
+            Validations.of(config).acknowledge(
+                Acknowledgment(
+                    id="cdk-sagemaker-inference:SingleInstance",
+                    reason="a sample: queued requests wait for one instance; production async endpoints scale on "
+                    "their backlog",
+                )
+            )
+        self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
+        add_json_smoke_test(self.endpoint, settings.smoke_test)
+        assert config.async_inference is not None
+        CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
+        CfnOutput(self, "ResultsLocation", value=config.async_inference.output.url)

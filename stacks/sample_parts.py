@@ -1,0 +1,46 @@
+"""What the sample stacks share: the sentiment model and its JSON smoke test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from constructs import Construct
+
+from cdk_sagemaker_inference import (
+    BodyCheck,
+    ContainerImage,
+    EndpointBase,
+    EndpointSmokeTest,
+    ExpectedResponse,
+    Model,
+    ModelData,
+    SmokeTestPayload,
+)
+
+from .app_config import SmokeTestSettings
+
+
+def sentiment_model(
+    scope: Construct, construct_id: str, *, image_directory: Path, model_directory: Path, **options: Any
+) -> Model:
+    """The sample server image and the lexicon model; ``options`` as `Model` takes them."""
+    return Model(
+        scope,
+        construct_id,
+        container=ContainerImage.from_asset(str(image_directory)),
+        model_data=ModelData.from_local_directory(str(model_directory)),
+        **options,
+    )
+
+
+def add_json_smoke_test(
+    endpoint: EndpointBase, settings: SmokeTestSettings, construct_id: str | None = None, **options: Any
+) -> EndpointSmokeTest:
+    """Send the configured JSON; the answer must be JSON holding the expected subset."""
+    return endpoint.add_smoke_test(
+        construct_id,
+        payload=SmokeTestPayload.from_json(settings.payload),
+        expect=ExpectedResponse(content_type="application/json", body=BodyCheck.json_subset(settings.expect)),
+        **options,
+    )

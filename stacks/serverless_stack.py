@@ -1,0 +1,57 @@
+"""Sample stack: the sentiment model on a serverless endpoint, smoke-tested at each deploy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
+from constructs import Construct
+
+from cdk_sagemaker_inference import Endpoint, EndpointConfig, ServerlessProductionVariant
+
+from .app_config import RealtimeSettings, ServerlessSettings
+from .sample_parts import add_json_smoke_test, sentiment_model
+
+# cdk-nag's HIPAA and NIST packs want a KmsKeyId on every endpoint config; on a serverless one it would only
+# choose the key of SageMaker's escrowed copy of the image, which SageMaker already encrypts with its own key.
+IMAGE_COPY_KEY_REASON = (
+    "a serverless endpoint config's KMS key would only encrypt SageMaker's escrowed copy of the container image, "
+    "which SageMaker encrypts with a SageMaker-owned key; there is no ML storage volume to encrypt"
+)
+
+
+class ServerlessEndpointStack(Stack):
+    """The realtime sample's image and model, served on demand (no instances), without network isolation
+    (serverless refuses it)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_settings: RealtimeSettings,
+        settings: ServerlessSettings,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        model = sentiment_model(
+            self,
+            "Model",
+            image_directory=model_settings.image_directory,
+            model_directory=model_settings.model_directory,
+        )
+        variant = ServerlessProductionVariant(
+            model=model, memory_size_in_mb=settings.memory_size_in_mb, max_concurrency=settings.max_concurrency
+        )
+        config = EndpointConfig(self, "EndpointConfig", production_variants=[variant])
+        Validations.of(config.resource).acknowledge(
+            *(
+                Acknowledgment(
+                    id=f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=IMAGE_COPY_KEY_REASON
+                )
+                for pack in ("HIPAA.Security", "NIST.800.53.R5")
+            )
+        )
+        self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
+        add_json_smoke_test(self.endpoint, settings.smoke_test)
+        CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
