@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Duration, RemovalPolicy, Stack, Validations
-from aws_cdk import aws_kms as kms
+from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
 from constructs import Construct
 
 from cdk_sagemaker_inference import AsyncInference, Endpoint, EndpointConfig, InstanceType, ProductionVariant
 
 from .app_config import AsyncSettings, RealtimeSettings
-from .sample_parts import add_json_smoke_test, sentiment_model
+from .sample_parts import add_json_smoke_test, sentiment_model, volume_key
 
 
 class AsyncEndpointStack(Stack):
@@ -40,19 +39,11 @@ class AsyncEndpointStack(Stack):
             instance_type=InstanceType.of(settings.instance_type),
             initial_instance_count=settings.instance_count,
         )
-        volume_key = kms.Key(
-            self,
-            "VolumeKey",
-            description="Encrypts the async sample endpoint's ML storage volumes",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
-        )
         config = EndpointConfig(
             self,
             "EndpointConfig",
             production_variants=[variant],
-            kms_key=volume_key,
+            kms_key=volume_key(self, "Encrypts the async sample endpoint's ML storage volumes"),
             async_inference=AsyncInference(
                 max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance
             ),

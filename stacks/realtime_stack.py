@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_kms as kms
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cdk_sagemaker_inference import Endpoint, EndpointConfig, InstanceType, ProductionVariant
 
 from .app_config import RealtimeSettings
-from .sample_parts import add_json_smoke_test, sentiment_model
+from .sample_parts import add_json_smoke_test, sentiment_model, volume_key
 
 
 class RealtimeEndpointStack(Stack):
@@ -45,17 +44,10 @@ class RealtimeEndpointStack(Stack):
                     initial_variant_weight=variant.weight,
                 )
             )
-        volume_key = None
-        if settings.encrypt_volumes:
-            volume_key = kms.Key(
-                self,
-                "VolumeKey",
-                description="Encrypts the sample endpoint's ML storage volumes",
-                enable_key_rotation=True,
-                removal_policy=RemovalPolicy.DESTROY,
-                pending_window=Duration.days(7),
-            )
-        config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=volume_key)
+        key = (
+            volume_key(self, "Encrypts the sample endpoint's ML storage volumes") if settings.encrypt_volumes else None
+        )
+        config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=key)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         for variant in settings.variants:
             add_json_smoke_test(

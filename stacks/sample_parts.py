@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from cdk_sagemaker_inference import (
@@ -31,6 +33,18 @@ def sentiment_model(
         container=ContainerImage.from_asset(str(image_directory)),
         model_data=ModelData.from_local_directory(str(model_directory)),
         **options,
+    )
+
+
+def volume_key(scope: Construct, description: str) -> kms.Key:
+    """A rotated key for ML storage volumes; a sample's, so it goes with the stack (after 7 days)."""
+    return kms.Key(
+        scope,
+        "VolumeKey",
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=RemovalPolicy.DESTROY,
+        pending_window=Duration.days(7),
     )
 
 

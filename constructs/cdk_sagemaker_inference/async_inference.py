@@ -32,10 +32,6 @@ DEFAULT_FAILURE_PREFIX = "failures/"
 BUCKET_ID = "AsyncResults"
 # Published for instance variants, but not when the endpoint is asynchronous.
 UNPUBLISHED_METRICS = frozenset({"Invocations", "InvocationsPerInstance", "OverheadLatency"})
-ENDPOINT_METRICS = frozenset(  # dimension EndpointName only
-    {"ApproximateBacklogSize", "ApproximateBacklogSizePerInstance", "ApproximateAgeOfOldestRequest",
-     "HasBacklogWithoutCapacity"}
-)  # fmt: skip
 VARIANT_METRICS = frozenset(
     {"RequestDownloadFailures", "ResponseUploadFailures", "NotificationFailures", "ExpiredRequests",
      "InvocationFailures", "RequestDownloadLatency", "ResponseUploadLatency", "InvocationsProcesssed",

@@ -19,7 +19,6 @@ from typing import IO, cast
 
 ARCHIVE_NAME = "model.tar.gz"
 GZIP_LEVEL = 6
-CHUNK_BYTES = 1024 * 1024
 
 
 def list_entries(directory: Path) -> list[Path]:
