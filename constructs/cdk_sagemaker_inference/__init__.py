@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
-from .endpoint_config import EndpointConfig, InvocationFeatures
+from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig, InvocationFeatures
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .instance_type import InstanceType
-from .model import Model
+from .model import IModel, Model, ModelBase
 from .model_data import ModelData, ModelDataConfig
 from .s3_location import S3Location
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
@@ -56,13 +56,17 @@ __all__ = [
     "Endpoint",
     "EndpointBase",
     "EndpointConfig",
+    "EndpointConfigBase",
     "EndpointSmokeTest",
     "EndpointVariant",
     "ExecutionRole",
     "ExpectedResponse",
+    "IEndpointConfig",
+    "IModel",
     "InstanceType",
     "InvocationFeatures",
     "Model",
+    "ModelBase",
     "ModelData",
     "ModelDataConfig",
     "Problem",

@@ -14,7 +14,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct
 
 from . import api_model, async_inference, per_stack, rules, validation
-from .endpoint_config import EndpointConfig
+from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .errors import Problems, ValidationError
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
@@ -335,7 +335,8 @@ class Endpoint(EndpointBase):
     instance and serverless variants: the default name carries the kind, so such a change replaces the
     endpoint (a new name); with an explicit ``endpoint_name``, give it a new name for such a change.
 
-    :param endpoint_config: the config to serve.
+    :param endpoint_config: the config to serve: an `EndpointConfig`, or an imported one (then nothing is
+        checked against its variants, and ``endpoint_config`` is None; ``served_config`` holds it).
     :param endpoint_name: the name; letters, digits and hyphens, at most 63 characters.
         Default: - ``<stack>-<path>-<hash>`` (``-serverless`` appended for serverless), at most 63 characters.
     """
@@ -345,7 +346,7 @@ class Endpoint(EndpointBase):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint_config: EndpointConfig,
+        endpoint_config: IEndpointConfig,
         endpoint_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -353,13 +354,19 @@ class Endpoint(EndpointBase):
         problems = Problems()
         validation.check_value(problems, "endpoint_name", endpoint_name, api_model.shape("EndpointName"), NAME_FIX)
         if validation.check_type(
-            problems, "endpoint_config", endpoint_config, EndpointConfig, "EndpointConfig(scope, 'Config', ...)"
+            problems,
+            "endpoint_config",
+            endpoint_config,
+            EndpointConfigBase,
+            "EndpointConfig(scope, 'Config', ...)",
+            expected_name="EndpointConfig",
         ):
             validation.check_same_environment(
                 problems, "endpoint_config", self.stack_facts, endpoint_config.stack_facts, endpoint_config
             )
         problems.raise_if_any(self)
-        self.endpoint_config: EndpointConfig = endpoint_config
+        self.served_config = endpoint_config
+        self.endpoint_config = endpoint_config if isinstance(endpoint_config, EndpointConfig) else None
         self._name = endpoint_name or _default_name(self)
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)
@@ -458,7 +465,7 @@ KIND_SUFFIX = {"instance": "", "serverless": "-serverless"}
 def _default_name(endpoint: Endpoint) -> str:
     """``<stack>-<path>-<hash>[-serverless]``: unique per construct path and variant kind, stable across synths."""
     rule = api_model.shape("EndpointName")
-    suffix = KIND_SUFFIX[endpoint.endpoint_config.kind]
+    suffix = KIND_SUFFIX[endpoint.served_config.kind]
     name = Names.unique_resource_name(
         endpoint, max_length=int(rule.max or 63) - len(suffix), separator="-", allowed_special_characters="-"
     )

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Resource
+from aws_cdk import ArnFormat, Resource, Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, compatibility, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
-from .errors import Problems
-from .model import Model
+from .errors import Problems, ValidationError
+from .model import ModelBase
 from .variants import ProductionVariant, Variant
 
 if TYPE_CHECKING:
@@ -36,7 +36,54 @@ class InvocationFeatures:
     direct_containers: bool = False
 
 
-class EndpointConfig(Resource):
+class EndpointConfigBase(Resource):
+    """What every endpoint config offers, defined here or imported (`IEndpointConfig`): name and ARN.
+
+    An imported config's variants are unknown: an endpoint serving it checks no metric or smoke-test
+    target against them, and its models' roles must already hold what the endpoint needs.
+    """
+
+    stack_facts: per_stack.StackFacts
+
+    @property
+    def kind(self) -> str:
+        """The variants' kind; an imported config is taken for instances (an endpoint's default name says it)."""
+        return "instance"
+
+    @property
+    def endpoint_config_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def endpoint_config_arn(self) -> str:
+        raise NotImplementedError
+
+    def serve_endpoint(self, endpoint_name: str) -> None:
+        """An endpoint serves this config (a defined config scopes its models' logs to it)."""
+
+
+IEndpointConfig = EndpointConfigBase
+"""An endpoint config: one this library defines (`EndpointConfig`) or one imported."""
+
+
+class _ImportedEndpointConfig(EndpointConfigBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        literal_arn = not validation.is_unresolved(arn)
+        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
+        self.stack_facts = per_stack.facts(scope)
+        self._name = name
+        self._arn = arn
+
+    @property
+    def endpoint_config_name(self) -> str:
+        return self._name
+
+    @property
+    def endpoint_config_arn(self) -> str:
+        return self._arn
+
+
+class EndpointConfig(EndpointConfigBase):
     """An endpoint config (``AWS::SageMaker::EndpointConfig``) of 1 to 10 production variants.
 
     It has no physical name: every property is create-only, so any change creates a new config that
@@ -92,7 +139,36 @@ class EndpointConfig(Resource):
             kms_key_id=kms_key.key_arn if kms_key else None,
             async_inference_config=self.async_inference.render() if self.async_inference else None,
         )
-        self.endpoint_config_name: str = self.resource.attr_endpoint_config_name
+        self._endpoint_config_name: str = self.resource.attr_endpoint_config_name
+
+    @property
+    def endpoint_config_name(self) -> str:
+        return self._endpoint_config_name
+
+    @staticmethod
+    def from_endpoint_config_name(scope: Construct, construct_id: str, name: str) -> IEndpointConfig:
+        """An existing endpoint config in this stack's account and Region, by name."""
+        problems = Problems()
+        validation.check_value(problems, "name", name, api_model.shape("EndpointConfigName"), "copy the config's name")
+        if problems.items:
+            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
+        stack = Stack.of(scope)
+        arn = stack.format_arn(service="sagemaker", resource="endpoint-config", resource_name=name)
+        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+
+    @staticmethod
+    def from_endpoint_config_arn(scope: Construct, construct_id: str, arn: str) -> IEndpointConfig:
+        """An existing endpoint config, by ARN (in this stack's account and Region, as an endpoint needs)."""
+        problems = Problems()
+        validation.check_value(problems, "arn", arn, api_model.shape("EndpointConfigArn"), "copy the config's ARN")
+        if problems.items:
+            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
+        name = (
+            str(Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
+            if validation.is_unresolved(arn)
+            else arn.split(":endpoint-config/", 1)[1]
+        )
+        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
 
     @property
     def endpoint_config_arn(self) -> str:
@@ -140,7 +216,7 @@ class EndpointConfig(Resource):
         )
         for index, variant in enumerate(candidate):
             variant.validate(problems, f"production_variants[{index}]")
-            if isinstance(variant.model, Model):
+            if isinstance(variant.model, ModelBase):
                 validation.check_same_environment(
                     problems,
                     f"production_variants[{index}].model",
@@ -162,6 +238,8 @@ class EndpointConfig(Resource):
         self._variants = candidate
         for variant in new:
             role = variant.model.execution_role
+            if role is None:  # an imported model: its role is not ours to extend
+                continue
             for name in self._endpoint_names:
                 role.serve_endpoint(name)
             if self.async_inference is not None:
@@ -171,7 +249,8 @@ class EndpointConfig(Resource):
         """An endpoint serves this config: its models' roles may write that endpoint's logs (and only those)."""
         self._endpoint_names.append(endpoint_name)
         for variant in self._variants:
-            variant.model.execution_role.serve_endpoint(endpoint_name)
+            if variant.model.execution_role is not None:
+                variant.model.execution_role.serve_endpoint(endpoint_name)
 
     def _warn(self) -> None:
         for rule, message in self._soft_problems():
@@ -206,7 +285,11 @@ class EndpointConfig(Resource):
                         "such types: drop them or choose an EBS-backed type",
                     )
                 )
-        networks = {(variant.model.network_isolation, tuple(variant.model.subnet_ids)) for variant in self._variants}
+        networks = {
+            (variant.model.network_isolation, tuple(variant.model.subnet_ids))
+            for variant in self._variants
+            if variant.model.execution_role is not None  # imported models: unknown, not compared
+        }
         if len(networks) > 1:
             found.append(
                 (

@@ -6,16 +6,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import jsii
-from aws_cdk import Resource
+from aws_cdk import ArnFormat, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
 from .container_image import ContainerImage
-from .errors import Problems
+from .errors import Problems, ValidationError
 from .execution_role import ExecutionRole
 from .model_data import ModelData
+from .per_stack import StackFacts
 
 if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load it, at run time
     from aws_cdk import aws_ec2 as ec2
@@ -23,8 +24,53 @@ if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load i
 MIN_RECOMMENDED_SUBNETS = 2
 
 
+class ModelBase(Resource):
+    """What every model offers, defined here or imported (`IModel`): its name and ARN.
+
+    An imported model's role, VPC and network isolation are unknown: the rules that compare them with
+    an endpoint's other models are skipped, and its role must already hold what its endpoints need.
+    """
+
+    stack_facts: StackFacts
+    execution_role: ExecutionRole | None = None
+    """The role this library manages for the model; None for an imported one."""
+    network_isolation: bool | None = None
+    vpc: ec2.IVpc | None = None
+    subnet_ids: list[str] = []  # noqa: RUF012 - read-only default of an imported model
+
+    @property
+    def model_name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def model_arn(self) -> str:
+        raise NotImplementedError
+
+
+IModel = ModelBase
+"""A SageMaker model: one this library defines (`Model`) or one imported (`Model.from_model_name`)."""
+
+
+class _ImportedModel(ModelBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        literal_arn = not validation.is_unresolved(arn)
+        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
+        self.stack_facts = per_stack.facts(scope)
+        self._name = name
+        self._arn = arn
+
+    @property
+    def model_name(self) -> str:
+        return self._name
+
+    @property
+    def model_arn(self) -> str:
+        return self._arn
+
+
 @jsii.implements(iam.IGrantable)
-class Model(Resource):
+class Model(ModelBase):
+    execution_role: ExecutionRole
     """A SageMaker model (``AWS::SageMaker::Model``) with a single container.
 
     It has no physical name: every property is create-only, so CloudFormation replaces the model on
@@ -98,7 +144,40 @@ class Model(Resource):
             vpc_config=self._vpc_config(),
         )
         self.resource.add_resource_dependency(self.execution_role.policy)
-        self.model_name: str = self.resource.attr_model_name
+        self._model_name: str = self.resource.attr_model_name
+
+    @property
+    def model_name(self) -> str:
+        return self._model_name
+
+    @staticmethod
+    def from_model_name(scope: Construct, construct_id: str, model_name: str) -> IModel:
+        """An existing model in this stack's account and Region, by name."""
+        return Model._imported(scope, construct_id, model_name, None)
+
+    @staticmethod
+    def from_model_arn(scope: Construct, construct_id: str, model_arn: str) -> IModel:
+        """An existing model, by ARN (in this stack's account and Region, as an endpoint config needs)."""
+        return Model._imported(scope, construct_id, None, model_arn)
+
+    @staticmethod
+    def _imported(scope: Construct, construct_id: str, name: str | None, arn: str | None) -> IModel:
+        problems = Problems()
+        validation.check_value(problems, "model_name", name, api_model.shape("ModelName"), "copy the model's name")
+        validation.check_value(problems, "model_arn", arn, api_model.shape("ModelArn"), "copy the model's ARN")
+        if problems.items:
+            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
+        stack = Stack.of(scope)
+        if arn is None:
+            assert name is not None
+            arn = stack.format_arn(service="sagemaker", resource="model", resource_name=name)
+        if name is None:
+            name = (
+                str(stack.split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
+                if validation.is_unresolved(arn)
+                else arn.split(":model/", 1)[1]
+            )
+        return _ImportedModel(scope, construct_id, name=name, arn=arn)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:

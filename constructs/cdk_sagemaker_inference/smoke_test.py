@@ -256,7 +256,8 @@ class EndpointSmokeTest(Construct):
         policy.allow(["s3:PutObject", "s3:GetObject"], [locations.input.objects_arn])
         config = self.endpoint.endpoint_config
         for variant in config.production_variants if config is not None else ():
-            variant.model.execution_role.grant_s3_prefix_read(locations.input)  # SageMaker reads the request
+            if variant.model.execution_role is not None:  # SageMaker reads the request with the model's role
+                variant.model.execution_role.grant_s3_prefix_read(locations.input)
         for location in reads:
             policy.allow(["s3:GetObject"], [location.objects_arn])
         for location in [locations.input, *reads]:

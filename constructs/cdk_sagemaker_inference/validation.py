@@ -73,15 +73,26 @@ def is_unresolved(value: object) -> bool:
     return False
 
 
-def check_type(problems: Problems, prop: str, value: object, expected: type | tuple[type, ...], write: str) -> bool:
+def check_type(
+    problems: Problems,
+    prop: str,
+    value: object,
+    expected: type | tuple[type, ...],
+    write: str,
+    *,
+    expected_name: str | None = None,
+) -> bool:
     """``value`` is an instance of ``expected`` (bool never passes for a number); else a `WRONG_TYPE` problem.
 
-    ``write`` says what to write instead, e.g. ``InstanceType.of('ml.m5.large')``. Returns whether it passed.
+    ``write`` says what to write instead, e.g. ``InstanceType.of('ml.m5.large')``; ``expected_name`` names
+    the type in the message (Default: its class name). Returns whether it passed.
     """
     numbers_wanted = expected in (int, float) or (isinstance(expected, tuple) and int in expected)
     if isinstance(value, expected) and not (numbers_wanted and isinstance(value, bool)):
         return True
-    names = expected.__name__ if isinstance(expected, type) else " or ".join(kind.__name__ for kind in expected)
+    names = expected_name or (
+        expected.__name__ if isinstance(expected, type) else " or ".join(kind.__name__ for kind in expected)
+    )
     problems.add(rules.WRONG_TYPE, prop, value, f"a {names}, not a {type(value).__name__}", f"write {write}")
     return False
 

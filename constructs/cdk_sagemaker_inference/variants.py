@@ -18,7 +18,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from . import api_model, rules, validation
 from .errors import Problems
 from .instance_type import InstanceType
-from .model import Model
+from .model import IModel, ModelBase
 
 VARIANT = "ProductionVariant"
 SERVERLESS = "ProductionVariantServerlessConfig"
@@ -45,12 +45,13 @@ SERVERLESS_METRICS = frozenset(
 class Variant(abc.ABC):
     """What every production variant has: a model, a name unique in its config, and a share of the traffic.
 
-    :param model: the model the variant serves.
+    :param model: the model the variant serves: a `Model`, or an imported `IModel` (whose role must already
+        hold what the endpoint needs).
     :param variant_name: unique within the endpoint. Default: ``AllTraffic``.
     :param initial_variant_weight: relative traffic weight; 0 sends the variant no traffic. Default: 1.0.
     """
 
-    model: Model
+    model: IModel
     variant_name: str = DEFAULT_VARIANT_NAME
     initial_variant_weight: float = 1.0
 
@@ -61,7 +62,14 @@ class Variant(abc.ABC):
 
     def validate(self, problems: Problems, prop: str) -> None:
         """Add this variant's own problems, with property names under ``prop``."""
-        validation.check_type(problems, f"{prop}.model", self.model, Model, "a cdk_sagemaker_inference.Model")
+        validation.check_type(
+            problems,
+            f"{prop}.model",
+            self.model,
+            ModelBase,
+            "a cdk_sagemaker_inference.Model or Model.from_model_name",
+            expected_name="Model",
+        )
         self._check_members(
             problems,
             prop,
