@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
-from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig, InvocationFeatures
+from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .instance_type import InstanceType
 from .model import IModel, Model, ModelBase
 from .model_data import ModelData, ModelDataConfig
 from .s3_location import S3Location
-from .variants import ProductionVariant, ServerlessProductionVariant, Variant
+from .variants import InvocationFeatures, ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:
     from .smoke_test import (

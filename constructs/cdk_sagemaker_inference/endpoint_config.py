@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aws_cdk import ArnFormat, Resource, Stack
@@ -14,26 +13,10 @@ from . import api_model, compatibility, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
 from .errors import Problems, ValidationError
 from .model import ModelBase
-from .variants import ProductionVariant, Variant
+from .variants import InvocationFeatures, ProductionVariant, Variant
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
-
-
-@dataclass(frozen=True)
-class InvocationFeatures:
-    """How an endpoint serving a config is invoked; a smoke test checks its options against these.
-
-    :param asynchronous: only InvokeEndpointAsync (the config has AsyncInferenceConfig).
-    :param multi_model: calls name a ``TargetModel``.
-    :param inference_components: calls name an ``InferenceComponentName``.
-    :param direct_containers: calls name a ``TargetContainerHostname`` (multi-container, Direct mode).
-    """
-
-    asynchronous: bool = False
-    multi_model: bool = False
-    inference_components: bool = False
-    direct_containers: bool = False
 
 
 class EndpointConfigBase(Resource):
@@ -185,8 +168,15 @@ class EndpointConfig(EndpointConfigBase):
 
     @property
     def invocation_features(self) -> InvocationFeatures:
-        """From the config: asynchronous when it has asynchronous inference; the variants add theirs later."""
-        return InvocationFeatures(asynchronous=self.async_inference is not None)
+        """The variants' features, and asynchronous when the config has asynchronous inference."""
+        features = [variant.invocation_features for variant in self._variants]
+        return InvocationFeatures(
+            asynchronous=self.async_inference is not None,
+            **{
+                name: any(getattr(feature, name) for feature in features)
+                for name in ("multi_model", "inference_components", "direct_containers")
+            },
+        )
 
     def add_production_variant(self, variant: Variant) -> None:
         """Add a variant; raises `ValidationError` if it breaks a rule, leaving the config unchanged."""

@@ -41,6 +41,22 @@ SERVERLESS_METRICS = frozenset(
 )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class InvocationFeatures:
+    """How an endpoint serving a config is invoked; a smoke test checks its options against these.
+
+    :param asynchronous: only InvokeEndpointAsync (the config has AsyncInferenceConfig).
+    :param multi_model: calls name a ``TargetModel``.
+    :param inference_components: calls name an ``InferenceComponentName``.
+    :param direct_containers: calls name a ``TargetContainerHostname`` (multi-container, Direct mode).
+    """
+
+    asynchronous: bool = False
+    multi_model: bool = False
+    inference_components: bool = False
+    direct_containers: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class Variant(abc.ABC):
     """What every production variant has: a model, a name unique in its config, and a share of the traffic.
@@ -88,6 +104,12 @@ class Variant(abc.ABC):
     @abc.abstractmethod
     def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
         """The CloudFormation property; call after `validate` found no problem."""
+
+    @property
+    def invocation_features(self) -> InvocationFeatures:
+        """How calls reach this variant: plain InvokeEndpoint for today's kinds (multi-model and inference
+        components will name their targets)."""
+        return InvocationFeatures()
 
     @staticmethod
     def _check_members(
