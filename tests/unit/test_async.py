@@ -202,3 +202,11 @@ def test_an_async_stack_with_a_smoke_test_is_cdk_nag_and_cfn_lint_clean(stack):
         found = [(v.rule_name, r.construct_path) for v in report.violations for r in v.violating_resources]
         assert [f for f in found if "KMSKeyConfigured" not in f[0]] == [], pack.name
     assert cfn_lint(assembly_template, regions=["us-east-1"]) == []
+
+
+def test_a_variant_name_known_only_at_deploy_time_is_not_checked(stack):
+    config = EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack))])
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    name = CfnParameter(stack, "Variant").value_as_string
+    assert stack.resolve(endpoint.metric_cpu_utilization(name).dimensions)["VariantName"] == {"Ref": "Variant"}
+    assert stack.resolve(endpoint.find_variant(name).variant_name) == {"Ref": "Variant"}
