@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import jsii
-from aws_cdk import ArnFormat, Duration, Names, Resource, Stack
+from aws_cdk import Duration, Names, Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct
 
 from . import api_model, async_inference, per_stack, rules, validation
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
-from .errors import Problems, ValidationError
+from .errors import Problems
+from .imported import Identity, ImportedResource, identity
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module costs import time
@@ -305,25 +306,21 @@ KNOWN_METRICS = (
 )
 
 
-class _ImportedEndpoint(EndpointBase):
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
-        literal_arn = not validation.is_unresolved(arn)
-        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
-        self.stack_facts = per_stack.facts(scope)
-        self._name = name
-        self._arn = arn
-        if literal_arn:  # metrics live in the endpoint's account and Region
-            _, _, _, region, account, _ = arn.split(":", 5)
+class _ImportedEndpoint(ImportedResource, EndpointBase):
+    def __init__(self, scope: Construct, construct_id: str, *, identity: Identity) -> None:
+        super().__init__(scope, construct_id, identity=identity)
+        if not validation.is_unresolved(identity.arn):  # metrics live in the endpoint's account and Region
+            _, _, _, region, account, _ = identity.arn.split(":", 5)
             if (account, region) != (self.stack_facts.account, self.stack_facts.region):
                 self._metric_environment = {"account": account, "region": region}
 
     @property
     def endpoint_name(self) -> str:
-        return self._name
+        return self.identity.name
 
     @property
     def endpoint_arn(self) -> str:
-        return self._arn
+        return self.identity.arn
 
 
 class Endpoint(EndpointBase):
@@ -408,26 +405,10 @@ class Endpoint(EndpointBase):
 
         SageMaker ARNs hold the name in lower case; a literal name is lower-cased when the ARN is built.
         """
-        problems = Problems()
-        if endpoint_name is None and endpoint_arn is None:
-            problems.add(rules.ENDPOINT_IMPORT, "endpoint_name", None, "a name, an ARN, or both", "give one of them")
-        validation.check_value(problems, "endpoint_name", endpoint_name, api_model.shape("EndpointName"), NAME_FIX)
-        validation.check_value(
-            problems, "endpoint_arn", endpoint_arn, api_model.shape("EndpointArn"), "copy the ARN from the console"
+        found = identity(
+            scope, construct_id, resource="endpoint", name=endpoint_name, arn=endpoint_arn, shape="Endpoint"
         )
-        if problems.items:
-            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
-        stack = Stack.of(scope)
-        if endpoint_arn is None:
-            assert endpoint_name is not None
-            resource_name = endpoint_name if validation.is_unresolved(endpoint_name) else endpoint_name.lower()
-            endpoint_arn = stack.format_arn(service="sagemaker", resource="endpoint", resource_name=resource_name)
-        if endpoint_name is None:
-            if validation.is_unresolved(endpoint_arn):
-                endpoint_name = str(stack.split_arn(endpoint_arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
-            else:
-                endpoint_name = endpoint_arn.split(":endpoint/", 1)[1]
-        return _ImportedEndpoint(scope, construct_id, name=endpoint_name, arn=endpoint_arn)
+        return _ImportedEndpoint(scope, construct_id, identity=found)
 
 
 _NAMES: weakref.WeakKeyDictionary[IConstruct, dict[tuple[str, str, str], str]] = weakref.WeakKeyDictionary()

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import ArnFormat, Resource, Stack
+from aws_cdk import Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, compatibility, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
-from .errors import Problems, ValidationError
+from .errors import Problems
+from .imported import ImportedResource, identity
 from .model import ModelBase
 from .variants import InvocationFeatures, ProductionVariant, Variant
 
@@ -49,21 +50,14 @@ IEndpointConfig = EndpointConfigBase
 """An endpoint config: one this library defines (`EndpointConfig`) or one imported."""
 
 
-class _ImportedEndpointConfig(EndpointConfigBase):
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
-        literal_arn = not validation.is_unresolved(arn)
-        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
-        self.stack_facts = per_stack.facts(scope)
-        self._name = name
-        self._arn = arn
-
+class _ImportedEndpointConfig(ImportedResource, EndpointConfigBase):
     @property
     def endpoint_config_name(self) -> str:
-        return self._name
+        return self.identity.name
 
     @property
     def endpoint_config_arn(self) -> str:
-        return self._arn
+        return self.identity.arn
 
 
 class EndpointConfig(EndpointConfigBase):
@@ -131,27 +125,14 @@ class EndpointConfig(EndpointConfigBase):
     @staticmethod
     def from_endpoint_config_name(scope: Construct, construct_id: str, name: str) -> IEndpointConfig:
         """An existing endpoint config in this stack's account and Region, by name."""
-        problems = Problems()
-        validation.check_value(problems, "name", name, api_model.shape("EndpointConfigName"), "copy the config's name")
-        if problems.items:
-            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
-        stack = Stack.of(scope)
-        arn = stack.format_arn(service="sagemaker", resource="endpoint-config", resource_name=name)
-        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+        found = identity(scope, construct_id, resource="endpoint-config", name=name, arn=None, shape="EndpointConfig")
+        return _ImportedEndpointConfig(scope, construct_id, identity=found)
 
     @staticmethod
     def from_endpoint_config_arn(scope: Construct, construct_id: str, arn: str) -> IEndpointConfig:
         """An existing endpoint config, by ARN (in this stack's account and Region, as an endpoint needs)."""
-        problems = Problems()
-        validation.check_value(problems, "arn", arn, api_model.shape("EndpointConfigArn"), "copy the config's ARN")
-        if problems.items:
-            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
-        name = (
-            str(Stack.of(scope).split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
-            if validation.is_unresolved(arn)
-            else arn.split(":endpoint-config/", 1)[1]
-        )
-        return _ImportedEndpointConfig(scope, construct_id, name=name, arn=arn)
+        found = identity(scope, construct_id, resource="endpoint-config", name=None, arn=arn, shape="EndpointConfig")
+        return _ImportedEndpointConfig(scope, construct_id, identity=found)
 
     @property
     def endpoint_config_arn(self) -> str:

@@ -6,15 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import jsii
-from aws_cdk import ArnFormat, Resource, Stack
+from aws_cdk import Resource
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
 from .container_image import ContainerImage
-from .errors import Problems, ValidationError
+from .errors import Problems
 from .execution_role import ExecutionRole
+from .imported import ImportedResource, identity
 from .model_data import ModelData
 from .per_stack import StackFacts
 
@@ -51,21 +52,14 @@ IModel = ModelBase
 """A SageMaker model: one this library defines (`Model`) or one imported (`Model.from_model_name`)."""
 
 
-class _ImportedModel(ModelBase):
-    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
-        literal_arn = not validation.is_unresolved(arn)
-        super().__init__(scope, construct_id, environment_from_arn=arn if literal_arn else None)
-        self.stack_facts = per_stack.facts(scope)
-        self._name = name
-        self._arn = arn
-
+class _ImportedModel(ImportedResource, ModelBase):
     @property
     def model_name(self) -> str:
-        return self._name
+        return self.identity.name
 
     @property
     def model_arn(self) -> str:
-        return self._arn
+        return self.identity.arn
 
 
 @jsii.implements(iam.IGrantable)
@@ -153,31 +147,14 @@ class Model(ModelBase):
     @staticmethod
     def from_model_name(scope: Construct, construct_id: str, model_name: str) -> IModel:
         """An existing model in this stack's account and Region, by name."""
-        return Model._imported(scope, construct_id, model_name, None)
+        found = identity(scope, construct_id, resource="model", name=model_name, arn=None, shape="Model")
+        return _ImportedModel(scope, construct_id, identity=found)
 
     @staticmethod
     def from_model_arn(scope: Construct, construct_id: str, model_arn: str) -> IModel:
         """An existing model, by ARN (in this stack's account and Region, as an endpoint config needs)."""
-        return Model._imported(scope, construct_id, None, model_arn)
-
-    @staticmethod
-    def _imported(scope: Construct, construct_id: str, name: str | None, arn: str | None) -> IModel:
-        problems = Problems()
-        validation.check_value(problems, "model_name", name, api_model.shape("ModelName"), "copy the model's name")
-        validation.check_value(problems, "model_arn", arn, api_model.shape("ModelArn"), "copy the model's ARN")
-        if problems.items:
-            raise ValidationError(f"{scope.node.path}/{construct_id}", problems.items)
-        stack = Stack.of(scope)
-        if arn is None:
-            assert name is not None
-            arn = stack.format_arn(service="sagemaker", resource="model", resource_name=name)
-        if name is None:
-            name = (
-                str(stack.split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)
-                if validation.is_unresolved(arn)
-                else arn.split(":model/", 1)[1]
-            )
-        return _ImportedModel(scope, construct_id, name=name, arn=arn)
+        found = identity(scope, construct_id, resource="model", name=None, arn=model_arn, shape="Model")
+        return _ImportedModel(scope, construct_id, identity=found)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:

@@ -112,7 +112,9 @@ UNIQUE_ENDPOINT_NAME = _rule(
     guide("Deploy models", 6014),
 )
 KNOWN_VARIANT = _rule("KnownVariant", "a metric or a smoke-test target names a variant the endpoint has", LIBRARY)
-ENDPOINT_IMPORT = _rule("EndpointImport", "an imported endpoint is given by a valid name, ARN, or both", LIBRARY)
+IMPORT = _rule(
+    "Import", "an imported endpoint, model or endpoint config is given by a valid name, ARN, or both", LIBRARY
+)
 # Variant kinds and what they refuse (see compatibility.py).
 SERVERLESS_MEMORY_STEP = _rule(
     "ServerlessMemoryStep",

@@ -143,5 +143,5 @@ def test_from_endpoint_attributes_needs_name_or_arn(stack):
     expect_problems(
         lambda: Endpoint.from_endpoint_attributes(stack, "Neither"),
         "TestStack/Neither",
-        "[EndpointImport] endpoint_name = None: allowed: a name, an ARN, or both",
+        "[Import] name = None: allowed: a name, an ARN, or both",
     )
