@@ -35,6 +35,9 @@ JAVA_REGEX = {
 }
 
 
+MAX_LISTED_VALUES = 8  # an enum this small is quoted in full; a longer one (instance types) by its size
+
+
 @dataclass(frozen=True)
 class Constraint:
     """The limits of one API shape. ``min``/``max`` bound a number, a string's length or a list's size."""
@@ -50,6 +53,8 @@ class Constraint:
     def describe(self) -> str:
         """A short human text of the limits, e.g. ``an integer from 60 to 3600``."""
         if self.enum is not None:
+            if len(self.enum) <= MAX_LISTED_VALUES:
+                return f"one of {', '.join(self.enum)} ({self.source})"
             return f"one of {len(self.enum)} values of {self.source}"
         parts: list[str] = []
         if self.is_number:

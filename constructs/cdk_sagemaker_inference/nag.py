@@ -8,10 +8,13 @@ itself. Acknowledgments only match the exact ID, so `StackArn` keeps both forms 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
 
 from .per_stack import StackFacts
 
@@ -54,19 +57,26 @@ def managed_policy_finding(shown_policy_arn: str) -> str:
 
 
 def shown(resolved: Any) -> str:
-    """A resolved template value as cdk-nag prints it: ``{"Fn::GetAtt": [id, "Arn"]}`` -> ``<id.Arn>``."""
+    """A resolved template value as cdk-nag prints it (its ``flattenCfnReference``): ``{"Fn::GetAtt": [id, "Arn"]}``
+    -> ``<id.Arn>``, ``${AWS::Region}`` in a string or ``Fn::Sub`` -> ``<AWS::Region>``."""
+    if resolved is None:
+        return ""
     if isinstance(resolved, str):
-        return resolved
-    if isinstance(resolved, dict) and len(resolved) == 1:
-        [(function, argument)] = resolved.items()
-        if function == "Ref":
-            return f"<{argument}>"
-        if function == "Fn::GetAtt":
-            return f"<{'.'.join(argument)}>"
-        if function == "Fn::Join":
-            separator, parts = argument
+        return resolved.replace("${", "<").replace("}", ">")
+    if isinstance(resolved, dict):
+        if "Fn::Join" in resolved:
+            separator, parts = resolved["Fn::Join"]
             return str(separator).join(shown(part) for part in parts)
-    raise ValueError(f"cdk-nag's rendering of {resolved!r} is not known")
+        if "Fn::Sub" in resolved:
+            return shown(resolved["Fn::Sub"])
+        if "Fn::GetAtt" in resolved:
+            resource, attribute = resolved["Fn::GetAtt"]
+            return f"<{shown(resource)}.{shown(attribute)}>"
+        if "Fn::ImportValue" in resolved:
+            return shown(resolved["Fn::ImportValue"])
+        if "Ref" in resolved:
+            return f"<{shown(resolved['Ref'])}>"
+    return json.dumps(resolved, separators=(",", ":"))
 
 
 def wildcard_findings(policy: CfnResource, document: Any) -> list[str]:
@@ -81,5 +91,44 @@ def wildcard_findings(policy: CfnResource, document: Any) -> list[str]:
     return sorted({wildcard_finding(shown(resource)) for resource in resources})
 
 
+def action_wildcard_findings(policy: CfnResource, document: Any) -> list[str]:
+    """cdk-nag's IAM5 finding IDs for the wildcard actions (``s3:GetObject*``) of ``document``."""
+    resolved = Stack.of(policy).resolve(document)
+    actions = [action for statement in resolved["Statement"] for action in _as_list(statement.get("Action", []))]
+    return sorted({f"{IAM_WILDCARD_RULE}[Action::{action}]" for action in actions if "*" in action})
+
+
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def acknowledge_findings(
+    scope: IConstruct, rules_by_type: Mapping[str, Sequence[str]], reasons: Mapping[str, str]
+) -> None:
+    """Acknowledge, resource by resource under ``scope``, the findings that do not apply.
+
+    ``rules_by_type`` lists the finding IDs per CloudFormation type; wildcard (IAM5) and managed-policy
+    (IAM4) findings are named after the resources they hold, so their IDs are read from the resolved
+    template values. ``reasons`` is keyed by finding ID, rule ID (``AwsSolutions-IAM5``) or the rule
+    without its pack (``LambdaDLQ``), most specific first. Call it once the policies hold all statements.
+    """
+    stack = Stack.of(scope)
+    for child in scope.node.find_all():
+        if not isinstance(child, CfnResource):
+            continue
+        findings = list(rules_by_type.get(child.cfn_resource_type, []))
+        if isinstance(child, iam.CfnPolicy):
+            findings += wildcard_findings(child, child.policy_document)
+            findings += action_wildcard_findings(child, child.policy_document)
+        if isinstance(child, iam.CfnRole):
+            managed = stack.resolve(child.managed_policy_arns) or []
+            findings += [managed_policy_finding(shown(arn)) for arn in managed]
+        if findings:
+            Validations.of(child).acknowledge(
+                *(Acknowledgment(id=finding, reason=_reason(reasons, finding)) for finding in findings)
+            )
+
+
+def _reason(reasons: Mapping[str, str], finding: str) -> str:
+    rule = finding.split("[")[0]
+    return reasons.get(finding) or reasons.get(rule) or reasons[rule.split("-", 1)[1]]

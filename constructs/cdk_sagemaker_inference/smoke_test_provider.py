@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnResource, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -12,7 +12,7 @@ from constructs import Construct
 
 from .handler_assets import handler_code
 from .managed_policy import ManagedPolicyStatements
-from .nag import managed_policy_finding, shown, wildcard_findings
+from .nag import acknowledge_findings
 
 PROVIDER_ID = "SageMakerSmokeTestProvider"
 QUERY_INTERVAL = Duration.seconds(10)
@@ -99,7 +99,7 @@ class SmokeTestProvider(Construct):
                 destination=self.framework_log_group, level=sfn.LogLevel.ALL, include_execution_data=False
             ),
         )
-        _acknowledge_findings(self)
+        acknowledge_findings(self, RULES_BY_TYPE, REASONS)
 
     @staticmethod
     def of(scope: Construct) -> SmokeTestProvider:
@@ -139,30 +139,3 @@ class SmokeTestProvider(Construct):
 
 def _log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
     return logs.LogGroup(scope, construct_id, retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
-
-
-def _acknowledge_findings(provider: SmokeTestProvider) -> None:
-    """Acknowledge, resource by resource, the findings that do not apply (see `REASONS`).
-
-    Wildcard and managed-policy findings are named after the resources they hold, so their IDs are read
-    from the resolved template values rather than written down.
-    """
-    stack = Stack.of(provider)
-    for child in provider.node.find_all():
-        if not isinstance(child, CfnResource):
-            continue
-        findings = list(RULES_BY_TYPE.get(child.cfn_resource_type, []))
-        if isinstance(child, iam.CfnPolicy):
-            findings += wildcard_findings(child, child.policy_document)
-        if isinstance(child, iam.CfnRole):
-            managed = stack.resolve(child.managed_policy_arns) or []
-            findings += [managed_policy_finding(shown(arn)) for arn in managed]
-        if findings:
-            Validations.of(child).acknowledge(
-                *(Acknowledgment(id=finding, reason=_reason(finding)) for finding in findings)
-            )
-
-
-def _reason(finding: str) -> str:
-    rule = finding.split("[")[0]
-    return REASONS.get(finding) or REASONS.get(rule) or REASONS[rule.split("-", 1)[1]]
