@@ -91,3 +91,22 @@ def cfn_lint(template_json: dict[str, Any], regions: list[str]) -> list[str]:
     """cfn-lint's findings on a synthesized template (every rule but W3005), as text."""
     config = ManualArgs(regions=regions, ignore_checks=[CDK_OWN_REDUNDANT_DEPENDS_ON])
     return [str(match) for match in lint(json.dumps(template_json), config=config)]
+
+
+def nag_findings(stack: Stack) -> list[tuple[str, str]]:
+    """(rule, construct path) of every unacknowledged finding of the three packs the sample app runs."""
+    from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+
+    template(stack)  # cdk-nag reads acknowledgments made at synth
+    findings = []
+    for pack in (AwsSolutionsChecks(stack), HIPAASecurityChecks(stack), NIST80053R5Checks(stack)):
+        report = pack.validate_scope(stack)
+        findings += [(v.rule_name, r.construct_path) for v in report.violations for r in v.violating_resources]
+    return findings
+
+
+def synth_errors(stack: Stack) -> str:
+    """The message of the error synth raises for problems found at validation (after every ``add_*()``)."""
+    with pytest.raises(RuntimeError) as caught:
+        template(stack)
+    return str(caught.value)

@@ -8,15 +8,27 @@ from typing import TYPE_CHECKING, Any
 
 from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
+from .data_capture import DataCapture
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
+from .inference_component import ComputeRequirements, InferenceComponent
 from .instance_type import InstanceType
-from .model import IModel, Model, ModelBase
+from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
 from .model_data import ModelData, ModelDataConfig
+from .multi_model_data import MultiModelData
 from .s3_location import S3Location
-from .variants import InvocationFeatures, ProductionVariant, ServerlessProductionVariant, Variant
+from .variants import (
+    InferenceComponentHostVariant,
+    InstanceVariant,
+    InvocationFeatures,
+    ManagedInstanceScaling,
+    ProductionVariant,
+    RoutingStrategy,
+    ServerlessProductionVariant,
+    Variant,
+)
 
 if TYPE_CHECKING:
     from .smoke_test import (
@@ -51,8 +63,10 @@ __all__ = [
     "AsyncInference",
     "AsyncLocations",
     "BodyCheck",
+    "ComputeRequirements",
     "ContainerImage",
     "ContainerImageConfig",
+    "DataCapture",
     "Endpoint",
     "EndpointBase",
     "EndpointConfig",
@@ -63,14 +77,22 @@ __all__ = [
     "ExpectedResponse",
     "IEndpointConfig",
     "IModel",
+    "InferenceComponent",
+    "InferenceComponentHostVariant",
+    "InferenceExecutionMode",
     "InstanceType",
+    "InstanceVariant",
     "InvocationFeatures",
+    "ManagedInstanceScaling",
     "Model",
     "ModelBase",
+    "ModelContainer",
     "ModelData",
     "ModelDataConfig",
+    "MultiModelData",
     "Problem",
     "ProductionVariant",
+    "RoutingStrategy",
     "S3Location",
     "ServerlessProductionVariant",
     "SmokeTestPayload",

@@ -1,19 +1,22 @@
 """What a variant kind refuses of the rest of its config: one table, keyed by rule ID, checked by the config.
 
 Each entry names both features in its message and the guide's page through its rule (``docs/rules.md``).
-A later kind (multi-model, inference components) adds its rows here, not checks in its constructs.
+Features of the variants' models (multi-model, several containers, uncompressed data) and of the config
+(asynchronous inference, a shadow variant, data capture, inference components) meet here, not in the constructs.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import rules
 from .errors import Problems
+from .model import ModelBase
 from .rules import Rule
-from .variants import ServerlessProductionVariant, Variant
+from .variants import InferenceComponentHostVariant, InstanceVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:
     from .endpoint_config import EndpointConfig
@@ -24,12 +27,39 @@ class Exclusion:
     """``offends(config, variant)`` is true where the variant's kind refuses something of the config."""
 
     rule: Rule
-    kind: type[Variant]
+    kind: type[Variant] | tuple[type[Variant], ...]
     offends: Callable[[EndpointConfig, Variant], bool]
     prop: str  # under the variant's property path, or "" for the variant itself
     shown: Callable[[EndpointConfig, Variant], object]
     allowed: str
     fix: str
+
+
+# GPU types with more than one GPU (the guide allows single-GPU types for GPU multi-model endpoints).
+MULTI_GPU_TYPE = re.compile(
+    r"ml\.(p2\.(8|16)xlarge|p3\.(8|16)xlarge|p3dn\.|p4d|p4de|p5|p6|[gp]\d+[a-z]*\.(12|24|48)xlarge)"
+)
+
+
+def _models(variant: Variant) -> list[ModelBase]:
+    """The variant's models this library knows the insides of (an imported model's are unknown)."""
+    return [model for model in variant.models if isinstance(model, ModelBase)]
+
+
+def _any_model(variant: Variant, feature: str) -> bool:
+    return any(getattr(model, feature) for model in _models(variant))
+
+
+def _several_containers(variant: Variant) -> bool:
+    return any(model.container_count > 1 for model in _models(variant))
+
+
+def _multi_gpu(variant: Variant) -> bool:
+    return isinstance(variant, InstanceVariant) and bool(MULTI_GPU_TYPE.match(variant.instance_type.name))
+
+
+def _has_shadow(config: EndpointConfig) -> bool:
+    return bool(config.shadow_production_variants)
 
 
 EXCLUSIONS = (
@@ -45,7 +75,7 @@ EXCLUSIONS = (
     Exclusion(
         rules.SERVERLESS_NO_VPC,
         ServerlessProductionVariant,
-        lambda config, variant: variant.model.vpc is not None,
+        lambda config, variant: any(model.vpc is not None for model in variant.models),
         ".model.vpc",
         lambda config, variant: "a VPC",
         "serverless without VPC configuration: serverless refuses a model in a VPC",
@@ -54,7 +84,7 @@ EXCLUSIONS = (
     Exclusion(
         rules.SERVERLESS_NO_NETWORK_ISOLATION,
         ServerlessProductionVariant,
-        lambda config, variant: bool(variant.model.network_isolation),
+        lambda config, variant: any(model.network_isolation for model in variant.models),
         ".model.network_isolation",
         lambda config, variant: True,
         "serverless without network isolation: serverless refuses network isolation",
@@ -69,24 +99,158 @@ EXCLUSIONS = (
         "asynchronous inference on instance variants only: serverless refuses AsyncInferenceConfig",
         "drop async_inference, or serve the model from a ProductionVariant",
     ),
+    Exclusion(
+        rules.SERVERLESS_NO_MULTI_MODEL,
+        ServerlessProductionVariant,
+        lambda config, variant: _any_model(variant, "is_multi_model"),
+        ".model",
+        lambda config, variant: "a multi-model model",
+        "serverless with a single-model container: serverless refuses multi-model endpoints",
+        "serve the multi-model model from a ProductionVariant",
+    ),
+    Exclusion(
+        rules.SERVERLESS_SINGLE_CONTAINER,
+        ServerlessProductionVariant,
+        lambda config, variant: _several_containers(variant),
+        ".model",
+        lambda config, variant: f"a model of {variant.models[0].container_count} containers",
+        "serverless with one container: serverless refuses serial pipelines and multi-container models",
+        "serve the pipeline from a ProductionVariant",
+    ),
+    Exclusion(
+        rules.UNCOMPRESSED_DATA,
+        ServerlessProductionVariant,
+        lambda config, variant: _any_model(variant, "uncompressed_data"),
+        ".model",
+        lambda config, variant: "uncompressed model data (ModelDataSource)",
+        "serverless with compressed model data: serverless refuses ModelDataSource",
+        "use ModelData.from_bucket / from_local_directory (a .tar.gz), or a ProductionVariant",
+    ),
+    Exclusion(
+        rules.UNCOMPRESSED_DATA,
+        Variant,
+        lambda config, variant: _any_model(variant, "uncompressed_data") and _any_model(variant, "is_multi_model"),
+        ".model",
+        lambda config, variant: "multi-model and uncompressed model data in one model",
+        "uncompressed model data (ModelDataSource) not on a multi-model endpoint",
+        "give the pipeline's other containers .tar.gz model data",
+    ),
+    Exclusion(
+        rules.MULTI_MODEL_GPU,
+        InstanceVariant,
+        lambda config, variant: _any_model(variant, "is_multi_model") and _multi_gpu(variant),
+        ".instance_type",
+        lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
+        "a single-GPU instance type for a multi-model endpoint on GPU (e.g. ml.g5.xlarge, ml.g4dn.2xlarge)",
+        "choose a single-GPU type, or a CPU type",
+    ),
+    Exclusion(
+        rules.INFERENCE_COMPONENT_HOST,
+        (ServerlessProductionVariant, InstanceVariant),
+        lambda config, variant: (
+            config.hosts_inference_components and not isinstance(variant, InferenceComponentHostVariant)
+        ),
+        "",
+        lambda config, variant: f"{type(variant).__name__} beside an InferenceComponentHostVariant",
+        "only InferenceComponentHostVariant in a config that hosts inference components: their variants have no model",
+        "serve the model as an InferenceComponent, or from an endpoint of its own",
+    ),
+    Exclusion(
+        rules.INFERENCE_COMPONENT_HOST,
+        InferenceComponentHostVariant,
+        lambda config, variant: _has_shadow(config),
+        "",
+        lambda config, variant: "inference components with shadow_production_variants",
+        "no shadow variant on an endpoint that hosts inference components",
+        "drop shadow_production_variants",
+    ),
+    Exclusion(
+        rules.SHADOW_UNSUPPORTED,
+        Variant,
+        lambda config, variant: variant in config.shadow_production_variants and config.async_inference is not None,
+        "",
+        lambda config, variant: "a shadow variant with async_inference",
+        "shadow variants on real-time endpoints only: asynchronous endpoints refuse shadow tests",
+        "drop shadow_production_variants or async_inference",
+    ),
+    Exclusion(
+        rules.SHADOW_UNSUPPORTED,
+        Variant,
+        lambda config, variant: _has_shadow(config) and _any_model(variant, "is_multi_model"),
+        ".model",
+        lambda config, variant: "a multi-model model with a shadow variant",
+        "shadow variants with single-model containers: multi-model endpoints refuse shadow tests",
+        "drop shadow_production_variants, or test the models on single-model endpoints",
+    ),
+    Exclusion(
+        rules.SHADOW_UNSUPPORTED,
+        Variant,
+        lambda config, variant: _has_shadow(config) and _several_containers(variant),
+        ".model",
+        lambda config, variant: "a multi-container model with a shadow variant",
+        "shadow variants with single-container models: multi-container endpoints refuse shadow tests",
+        "drop shadow_production_variants",
+    ),
+    Exclusion(
+        rules.SHADOW_UNSUPPORTED,
+        InstanceVariant,
+        lambda config, variant: _has_shadow(config) and variant.instance_type.name.startswith("ml.inf1."),  # type: ignore[attr-defined]
+        ".instance_type",
+        lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
+        "shadow variants on instance types other than Inf1: Inf1 endpoints refuse shadow tests",
+        "choose another instance type, or drop shadow_production_variants",
+    ),
+    Exclusion(
+        rules.DATA_CAPTURE,
+        ServerlessProductionVariant,
+        lambda config, variant: config.data_capture is not None,
+        "",
+        lambda config, variant: "serverless with data_capture",
+        "data capture on instance endpoints: serverless refuses DataCaptureConfig",
+        "drop data_capture, or serve the model from a ProductionVariant",
+    ),
+    Exclusion(
+        rules.DATA_CAPTURE,
+        Variant,
+        lambda config, variant: config.data_capture is not None and _any_model(variant, "is_multi_model"),
+        ".model",
+        lambda config, variant: "a multi-model model with data_capture",
+        "data capture for single-model endpoints: the guide marks it not applicable to multi-model endpoints",
+        "drop data_capture",
+    ),
+    Exclusion(
+        rules.DATA_CAPTURE,
+        Variant,
+        lambda config, variant: config.data_capture is not None and _several_containers(variant),
+        ".model",
+        lambda config, variant: "a multi-container model with data_capture",
+        "data capture for single-container models: the guide marks it not applicable to pipelines and "
+        "multi-container endpoints",
+        "drop data_capture",
+    ),
 )
 
 
 def check(problems: Problems, config: EndpointConfig) -> None:
-    """Add a problem for every exclusion a variant of ``config`` offends."""
-    for index, variant, exclusion in _applicable(config):
+    """Add a problem for every exclusion a variant of ``config`` (production or shadow) offends."""
+    for prop, variant, exclusion in _applicable(config):
         if exclusion.offends(config, variant):
             problems.add(
                 exclusion.rule,
-                f"production_variants[{index}]{exclusion.prop}",
+                f"{prop}{exclusion.prop}",
                 exclusion.shown(config, variant),
                 exclusion.allowed,
                 exclusion.fix,
             )
 
 
-def _applicable(config: EndpointConfig) -> Iterator[tuple[int, Variant, Exclusion]]:
-    for index, variant in enumerate(config.production_variants):
+def _applicable(config: EndpointConfig) -> Iterator[tuple[str, Variant, Exclusion]]:
+    named = [(f"production_variants[{index}]", variant) for index, variant in enumerate(config.production_variants)]
+    named += [
+        (f"shadow_production_variants[{index}]", variant)
+        for index, variant in enumerate(config.shadow_production_variants)
+    ]
+    for prop, variant in named:
         for exclusion in EXCLUSIONS:
             if isinstance(variant, exclusion.kind):
-                yield index, variant, exclusion
+                yield prop, variant, exclusion

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module cos
     from aws_cdk.aws_cloudwatch import Metric
     from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 
+    from .inference_component import InferenceComponent
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
@@ -176,7 +177,7 @@ class EndpointBase(Resource):
         config = self.endpoint_config
         typed = validation.check_type(problems, prop, variant_name, str, "the variant's name, e.g. 'AllTraffic'")
         if typed and config is not None and not validation.is_unresolved(variant_name):
-            variants = {variant.variant_name: variant for variant in config.production_variants}
+            variants = {variant.variant_name: variant for variant in config.all_variants}
             if variant_name not in variants:
                 problems.add(
                     rules.KNOWN_VARIANT,
@@ -364,6 +365,8 @@ class Endpoint(EndpointBase):
         problems.raise_if_any(self)
         self.served_config = endpoint_config
         self.endpoint_config = endpoint_config if isinstance(endpoint_config, EndpointConfig) else None
+        self.inference_components: list[InferenceComponent] = []
+        """The `InferenceComponent` s placed on this endpoint, in creation order."""
         self._name = endpoint_name or _default_name(self)
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)

@@ -1,23 +1,34 @@
-"""Endpoint configs: 1 to 10 production variants of one kind (instances or serverless)."""
+"""Endpoint configs: 1 to 10 production variants of one kind (instances, inference-component hosts or
+serverless), an optional shadow variant, asynchronous inference and data capture."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aws_cdk import Resource
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, compatibility, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
+from .data_capture import DataCapture
 from .errors import Problems
+from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
 from .model import ModelBase
-from .variants import InvocationFeatures, ProductionVariant, Variant
+from .variants import InferenceComponentHostVariant, InstanceVariant, InvocationFeatures, ProductionVariant, Variant
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
+
+GPU_TYPE = re.compile(r"ml\.[gp]\d")
+SINGLE_GPU_MULTI_MODEL_TYPES = frozenset(
+    {"ml.p2.xlarge", "ml.p3.2xlarge", *(f"ml.{family}.{size}xlarge" for family in ("g4dn", "g5")
+                                        for size in ("", "2", "4", "8", "16"))}
+)  # fmt: skip
 
 
 class EndpointConfigBase(Resource):
@@ -72,6 +83,15 @@ class EndpointConfig(EndpointConfigBase):
         of the image (the key policy must let the execution role use it). Default: - an AWS-managed key.
     :param async_inference: serve asynchronous requests only (InvokeEndpointAsync): results and failures in
         S3, optional SNS topics; ``async_inference`` then holds its locations. Default: - synchronous.
+    :param shadow_production_variants: one `ProductionVariant` that gets a copy of the production variant's
+        requests (its weight relative to the production weight is the sampled share); its answers are logged,
+        not returned. Default: - none.
+    :param data_capture: capture requests and answers to S3. Default: - none.
+    :param execution_role: the role of an endpoint that hosts inference components
+        (`InferenceComponentHostVariant`); each component's model must use it (``Model(role=...)``).
+        Default: - an `ExecutionRole` is defined for such a config; none otherwise.
+    :param network_isolation: isolate the inference components of this config from the network; their models
+        must say the same. Default: False.
     """
 
     def __init__(
@@ -82,6 +102,10 @@ class EndpointConfig(EndpointConfigBase):
         production_variants: Sequence[Variant],
         kms_key: kms.IKey | None = None,
         async_inference: AsyncInference | None = None,
+        shadow_production_variants: Sequence[ProductionVariant] | None = None,
+        data_capture: DataCapture | None = None,
+        execution_role: ExecutionRole | iam.IRole | None = None,
+        network_isolation: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
@@ -103,18 +127,36 @@ class EndpointConfig(EndpointConfigBase):
             problems, "async_inference", async_inference, AsyncInference, "AsyncInference(output=...)"
         ):
             async_inference.validate(problems, "async_inference")
+        if data_capture is not None and validation.check_type(
+            problems, "data_capture", data_capture, DataCapture, "DataCapture(destination=S3Location(bucket, 'c/'))"
+        ):
+            data_capture.validate(problems, "data_capture")
+        shadows = list(shadow_production_variants or [])
+        validation.check_type(problems, "network_isolation", network_isolation, bool, "True or False")
+        if execution_role is not None and not isinstance(execution_role, ExecutionRole):
+            validation.check_interface(
+                problems, "execution_role", execution_role, "iam.IRole", "grant_pass_role", "iam.Role.from_role_arn"
+            )
         problems.raise_if_any(self)
         self.async_inference: BoundAsyncInference | None = async_inference.bind(self) if async_inference else None
+        self.data_capture: DataCapture | None = data_capture
         self.kms_key = kms_key
+        self.network_isolation = network_isolation
+        self.shadow_production_variants: tuple[ProductionVariant, ...] = ()
+        self.execution_role = self._execution_role(execution_role, production_variants)
         self._endpoint_names: list[str] = []
-        self._validated_add(list(production_variants))
+        self._validated_add(list(production_variants), shadows)
         per_stack.at_validation(self.stack_facts.stack, self._warn)
         self.resource = sagemaker.CfnEndpointConfig(
             self,
             "Resource",
             production_variants=[variant.render() for variant in self._variants],
+            shadow_production_variants=self._render_shadows(),
             kms_key_id=kms_key.key_arn if kms_key else None,
             async_inference_config=self.async_inference.render() if self.async_inference else None,
+            data_capture_config=data_capture.render() if data_capture else None,
+            execution_role_arn=self.execution_role.role_arn if self.execution_role else None,
+            enable_network_isolation=network_isolation or None,
         )
         self._endpoint_config_name: str = self.resource.attr_endpoint_config_name
 
@@ -142,6 +184,31 @@ class EndpointConfig(EndpointConfigBase):
     def production_variants(self) -> tuple[Variant, ...]:
         return tuple(self._variants)
 
+    def _render_shadows(self) -> list[sagemaker.CfnEndpointConfig.ProductionVariantProperty] | None:
+        rendered = [shadow.render() for shadow in self.shadow_production_variants]
+        return rendered or None
+
+    @property
+    def all_variants(self) -> tuple[Variant, ...]:
+        """The production variants, then the shadow variant if any."""
+        return (*self._variants, *self.shadow_production_variants)
+
+    @property
+    def hosts_inference_components(self) -> bool:
+        """The variants are `InferenceComponentHostVariant` s: models come as `InferenceComponent` s."""
+        return any(isinstance(variant, InferenceComponentHostVariant) for variant in self._variants)
+
+    def _execution_role(
+        self, role: ExecutionRole | iam.IRole | None, variants: Sequence[Variant]
+    ) -> ExecutionRole | None:
+        if isinstance(role, ExecutionRole):
+            return role
+        if role is not None:
+            return ExecutionRole.shared(self, role)
+        if any(isinstance(variant, InferenceComponentHostVariant) for variant in variants):
+            return ExecutionRole(self, "ExecutionRole")
+        return None
+
     @property
     def kind(self) -> str:
         """The variants' kind: ``instance`` or ``serverless`` (one config holds one kind)."""
@@ -150,7 +217,7 @@ class EndpointConfig(EndpointConfigBase):
     @property
     def invocation_features(self) -> InvocationFeatures:
         """The variants' features, and asynchronous when the config has asynchronous inference."""
-        features = [variant.invocation_features for variant in self._variants]
+        features = [variant.invocation_features for variant in self.all_variants]
         return InvocationFeatures(
             asynchronous=self.async_inference is not None,
             **{
@@ -161,12 +228,12 @@ class EndpointConfig(EndpointConfigBase):
 
     def add_production_variant(self, variant: Variant) -> None:
         """Add a variant; raises `ValidationError` if it breaks a rule, leaving the config unchanged."""
-        self._validated_add([variant])
+        self._validated_add([variant], [])
         self.resource.production_variants = [variant.render() for variant in self._variants]
 
-    def _validated_add(self, new: list[Variant]) -> None:
+    def _validated_add(self, new: list[Variant], new_shadows: list[ProductionVariant]) -> None:
         problems = Problems()
-        if not all(
+        typed = [
             validation.check_type(
                 problems,
                 "production_variants",
@@ -175,9 +242,21 @@ class EndpointConfig(EndpointConfigBase):
                 "ProductionVariant(model=..., instance_type=...) or ServerlessProductionVariant(model=...)",
             )
             for variant in new
-        ):
+        ] + [
+            validation.check_type(
+                problems,
+                "shadow_production_variants",
+                variant,
+                ProductionVariant,
+                "ProductionVariant(model=..., instance_type=...): a shadow variant runs on instances",
+            )
+            for variant in new_shadows
+        ]
+        if not all(typed):
             problems.raise_if_any(self)
-        before, candidate = self._variants, self._variants + new
+        before = self._variants, self.shadow_production_variants
+        candidate = self._variants + new
+        shadows: tuple[ProductionVariant, ...] = (*self.shadow_production_variants, *new_shadows)
         validation.check_count(
             problems,
             "production_variants",
@@ -185,43 +264,57 @@ class EndpointConfig(EndpointConfigBase):
             api_model.member("CreateEndpointConfigInput", "ProductionVariants"),
             "split the variants across endpoints",
         )
-        for index, variant in enumerate(candidate):
-            variant.validate(problems, f"production_variants[{index}]")
-            if isinstance(variant.model, ModelBase):
-                validation.check_same_environment(
-                    problems,
-                    f"production_variants[{index}].model",
-                    self.stack_facts,
-                    variant.model.stack_facts,
-                    variant.model,
-                )
+        named = [(f"production_variants[{index}]", variant) for index, variant in enumerate(candidate)]
+        named += [(f"shadow_production_variants[{index}]", variant) for index, variant in enumerate(shadows)]
+        for prop, variant in named:
+            variant.validate(problems, prop)
+            for model in variant.models:
+                if isinstance(model, ModelBase):
+                    validation.check_same_environment(
+                        problems, f"{prop}.model", self.stack_facts, model.stack_facts, model
+                    )
         validation.check_unique(
             problems,
             "production_variants[*].variant_name",
-            [variant.variant_name for variant in candidate],
-            "give each variant its own variant_name",
+            [variant.variant_name for _, variant in named],
+            "give each variant (production and shadow) its own variant_name",
         )
+        if shadows and (len(shadows) > 1 or len(candidate) != 1):
+            problems.add(
+                rules.SHADOW_VARIANTS,
+                "shadow_production_variants",
+                f"{len(shadows)} shadow and {len(candidate)} production variants",
+                "at most one shadow variant, and then exactly one production variant",
+                "test one candidate at a time against one production variant",
+            )
         if not problems.items:  # the kinds' exclusions read well-typed variants
-            self._variants = candidate
+            self._variants, self.shadow_production_variants = candidate, shadows
             compatibility.check(problems, self)
-            self._variants = before
+            self._variants, self.shadow_production_variants = before
         problems.raise_if_any(self)
-        self._variants = candidate
-        for variant in new:
-            role = variant.model.execution_role
-            if role is None:  # an imported model: its role is not ours to extend
-                continue
-            for name in self._endpoint_names:
-                role.serve_endpoint(name)
-            if self.async_inference is not None:
-                self.async_inference.grant(role)
+        self._variants, self.shadow_production_variants = candidate, shadows
+        for variant in [*new, *new_shadows]:
+            for model in variant.models:
+                self._grant(model.execution_role)
+
+    def _grant(self, role: ExecutionRole | None) -> None:
+        """What an endpoint of this config does with a served model's role (None: imported, not ours to extend)."""
+        if role is None:
+            return
+        for name in self._endpoint_names:
+            role.serve_endpoint(name)
+        if self.async_inference is not None:
+            self.async_inference.grant(role)
+        if self.data_capture is not None:
+            self.data_capture.grant(role)
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """An endpoint serves this config: its models' roles may write that endpoint's logs (and only those)."""
         self._endpoint_names.append(endpoint_name)
-        for variant in self._variants:
-            if variant.model.execution_role is not None:
-                variant.model.execution_role.serve_endpoint(endpoint_name)
+        roles = [model.execution_role for variant in self.all_variants for model in variant.models]
+        for role in [*roles, self.execution_role]:
+            if role is not None:
+                role.serve_endpoint(endpoint_name)
 
     def _warn(self) -> None:
         for rule, message in self._soft_problems():
@@ -232,9 +325,7 @@ class EndpointConfig(EndpointConfigBase):
         weights = [variant.initial_variant_weight for variant in self._variants]
         if all(not validation.is_unresolved(weight) and weight == 0 for weight in weights):
             found.append((rules.NO_TRAFFIC, "every variant has weight 0, so the endpoint routes no traffic"))
-        counts = [
-            variant.initial_instance_count for variant in self._variants if isinstance(variant, ProductionVariant)
-        ]
+        counts = [variant.initial_instance_count for variant in self._variants if isinstance(variant, InstanceVariant)]
         if counts and not any(validation.is_unresolved(count) for count in counts) and sum(counts) == 1:
             found.append(
                 (
@@ -243,8 +334,8 @@ class EndpointConfig(EndpointConfigBase):
                     "them across Availability Zones",
                 )
             )
-        for variant in self._variants:
-            if not isinstance(variant, ProductionVariant):
+        for variant in self.all_variants:
+            if not isinstance(variant, InstanceVariant):
                 continue
             storage = _local_storage_settings(variant, self.kms_key)
             if storage:  # a token instance type never matches
@@ -256,10 +347,21 @@ class EndpointConfig(EndpointConfigBase):
                         "such types: drop them or choose an EBS-backed type",
                     )
                 )
+        for variant in self.all_variants:
+            if _unconfirmed_gpu_multi_model(variant):
+                found.append(
+                    (
+                        rules.MULTI_MODEL_GPU_LIST,
+                        f"{variant.variant_name}: {variant.instance_type} is not among the guide's GPU types for "  # type: ignore[attr-defined]
+                        f"multi-model endpoints ({', '.join(sorted(SINGLE_GPU_MULTI_MODEL_TYPES))}); check that it "
+                        "has one GPU and that the container is Triton",
+                    )
+                )
         networks = {
-            (variant.model.network_isolation, tuple(variant.model.subnet_ids))
-            for variant in self._variants
-            if variant.model.execution_role is not None  # imported models: unknown, not compared
+            (model.network_isolation, tuple(model.subnet_ids))
+            for variant in self.all_variants
+            for model in variant.models
+            if model.execution_role is not None  # imported models: unknown, not compared
         }
         if len(networks) > 1:
             found.append(
@@ -272,7 +374,19 @@ class EndpointConfig(EndpointConfigBase):
         return found
 
 
-def _local_storage_settings(variant: ProductionVariant, kms_key: kms.IKey | None) -> list[str]:
+def _unconfirmed_gpu_multi_model(variant: Variant) -> bool:
+    """A multi-model variant on a GPU type (p or g family) that the guide does not list."""
+    if not isinstance(variant, InstanceVariant) or not any(
+        isinstance(model, ModelBase) and model.is_multi_model for model in variant.models
+    ):
+        return False
+    name = variant.instance_type.name
+    return (
+        not validation.is_unresolved(name) and bool(GPU_TYPE.match(name)) and name not in SINGLE_GPU_MULTI_MODEL_TYPES
+    )
+
+
+def _local_storage_settings(variant: InstanceVariant, kms_key: kms.IKey | None) -> list[str]:
     """The EBS-only settings given for a variant whose type has local NVMe storage, if any."""
     if not variant.has_local_storage:
         return []

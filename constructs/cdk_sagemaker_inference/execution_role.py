@@ -40,9 +40,9 @@ VPC_ACCESS_ACTIONS = (
 
 
 LOG_PREFIX_REASON = (
-    "SageMaker names endpoint log groups /aws/sagemaker/Endpoints/<endpoint> and log streams after instances that "
-    "exist only at run time; until an endpoint of this library serves the role's models, the grant is limited to "
-    "that prefix"
+    "SageMaker names the objects under these prefixes itself (asynchronous results and failures, captured data, "
+    "the smoke test's requests) or reads every model under them (multi-model and uncompressed model data); each "
+    "grant is limited to its prefix"
 )
 
 
@@ -242,10 +242,19 @@ class ExecutionRole(Construct):
                     ["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn], conditions=via_s3(self.stack_facts)
                 )
 
-    def grant_s3_prefix_read(self, location: S3Location) -> None:
-        """Read objects under ``location`` (asynchronous requests), decrypting through S3 only."""
+    def grant_s3_prefix_read(self, location: S3Location, *, list_objects: bool = False) -> None:
+        """Read objects under ``location`` (asynchronous requests, model data), decrypting through S3 only.
+
+        :param list_objects: also list the keys under the prefix (uncompressed model data). Default: False.
+        """
         self._policy.allow(["s3:GetObject"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
+        if list_objects:
+            self._policy.allow(
+                ["s3:ListBucket"],
+                [location.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{location.prefix}*"]}},
+            )
         if location.bucket.encryption_key is not None:
             self._policy.allow(
                 ["kms:Decrypt"], [location.bucket.encryption_key.key_arn], conditions=via_s3(self.stack_facts)

@@ -1,8 +1,10 @@
-"""A SageMaker Model: one inference container, its data, its execution role and its network."""
+"""A SageMaker Model: its containers (one, a Serial pipeline or Direct ones), their data, its execution role
+and its network."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import jsii
@@ -16,13 +18,41 @@ from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
-from .model_data import ModelData
+from .model_data import ModelData, ModelDataConfig
 from .per_stack import StackFacts
 
 if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load it, at run time
     from aws_cdk import aws_ec2 as ec2
 
+    from .multi_model_data import MultiModelData
+
 MIN_RECOMMENDED_SUBNETS = 2
+
+
+class InferenceExecutionMode:
+    """How the containers of a multi-container model are called (``InferenceExecutionConfig.Mode``)."""
+
+    SERIAL = "Serial"
+    """A pipeline: each container's answer is the next one's request (the default)."""
+    DIRECT = "Direct"
+    """Each call names one container by hostname (``TargetContainerHostname``)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelContainer:
+    """One container of a multi-container model.
+
+    :param image: the inference image.
+    :param model_data: its artifacts (a multi-model prefix for at most one container). Default: - none.
+    :param environment: its environment variables. Default: - none.
+    :param hostname: ``ContainerHostname``, which Direct calls name; required in Direct mode.
+        Default: - SageMaker names it.
+    """
+
+    image: ContainerImage
+    model_data: ModelData | None = None
+    environment: Mapping[str, str] | None = None
+    hostname: str | None = None
 
 
 class ModelBase(Resource):
@@ -38,6 +68,18 @@ class ModelBase(Resource):
     network_isolation: bool | None = None
     vpc: ec2.IVpc | None = None
     subnet_ids: list[str] = []  # noqa: RUF012 - read-only default of an imported model
+    container_count: int = 1
+    inference_execution_mode: str | None = None
+    """``Direct`` or ``Serial`` for a model of several containers; None for one (or an imported model)."""
+    container_hostnames: tuple[str, ...] = ()
+    multi_model_data: MultiModelData | None = None
+    """The model's multi-model data (one container in ``MultiModel`` mode), if any."""
+    uncompressed_data: bool = False
+    """A container takes uncompressed model data (``ModelDataSource``)."""
+
+    @property
+    def is_multi_model(self) -> bool:
+        return self.multi_model_data is not None
 
     @property
     def model_name(self) -> str:
@@ -65,15 +107,20 @@ class _ImportedModel(ImportedResource, ModelBase):
 @jsii.implements(iam.IGrantable)
 class Model(ModelBase):
     execution_role: ExecutionRole
-    """A SageMaker model (``AWS::SageMaker::Model``) with a single container.
+    """A SageMaker model (``AWS::SageMaker::Model``): one container, or several (``containers``).
 
     It has no physical name: every property is create-only, so CloudFormation replaces the model on
     any change, which a fixed name would make fail. The model depends on its role's policy, because
     CreateModel checks the image and data access at once.
 
-    :param container: the inference image.
-    :param model_data: the model artifacts, extracted to ``/opt/ml/model``. Default: - none.
-    :param environment: container environment variables. Default: - none.
+    :param container: the inference image of a single-container model (exactly one of ``container`` and
+        ``containers``). Default: - none.
+    :param model_data: the single container's artifacts, extracted to ``/opt/ml/model``. Default: - none.
+    :param environment: the single container's environment variables. Default: - none.
+    :param containers: 1 to 15 `ModelContainer` instead of ``container``: a Serial pipeline or Direct
+        containers. Default: - none.
+    :param inference_execution_mode: with ``containers``, `InferenceExecutionMode` ``SERIAL`` or ``DIRECT``.
+        Default: ``Serial`` for 2 or more containers.
     :param role: the execution role: an `ExecutionRole` (e.g. another model's ``execution_role``, to share
         one role and policy), or any IAM role, to which one managed policy with what its models need is
         attached (models given the same role share it). Default: - a least-privilege `ExecutionRole`.
@@ -88,9 +135,11 @@ class Model(ModelBase):
         scope: Construct,
         construct_id: str,
         *,
-        container: ContainerImage,
+        container: ContainerImage | None = None,
         model_data: ModelData | None = None,
         environment: Mapping[str, str] | None = None,
+        containers: Sequence[ModelContainer] | None = None,
+        inference_execution_mode: str | None = None,
         role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
         vpc: ec2.IVpc | None = None,
@@ -99,12 +148,22 @@ class Model(ModelBase):
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
-        self._validate_types(container, model_data, environment, role, network_isolation, vpc)
-        self.environment = dict(environment or {})
+        self._validate_types(container, model_data, environment, containers, role, network_isolation, vpc)
+        self._single = containers is None
+        self.containers: tuple[ModelContainer, ...] = (
+            (ModelContainer(image=container, model_data=model_data, environment=environment),)  # type: ignore[arg-type]
+            if containers is None
+            else tuple(containers)
+        )
+        self.container_count = len(self.containers)
+        if inference_execution_mode is None and len(self.containers) > 1:
+            inference_execution_mode = InferenceExecutionMode.SERIAL
+        self.inference_execution_mode = inference_execution_mode
+        self.container_hostnames = tuple(item.hostname for item in self.containers if item.hostname is not None)
         self.network_isolation = network_isolation
         self.vpc = vpc
         self.subnet_ids: list[str] = _select_subnets(vpc, vpc_subnets).subnet_ids if vpc else []
-        self._validate(container, model_data, vpc, vpc_subnets, security_groups)
+        self._validate(vpc, vpc_subnets, security_groups)
 
         if isinstance(role, ExecutionRole):
             self.execution_role = role
@@ -122,27 +181,60 @@ class Model(ModelBase):
                 self.security_groups = [SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=True)]
             self.execution_role.grant_vpc_access()
 
-        self.image_uri = container.bind(self, self.execution_role).image_uri
-        self.model_data_url = model_data.bind(self, self.execution_role).url if model_data else None
-
+        self._deployments: list[Construct] = []
+        rendered = [self._bind_container(index, item) for index, item in enumerate(self.containers)]
+        mode = self.inference_execution_mode
         self.resource = sagemaker.CfnModel(
             self,
             "Resource",
             execution_role_arn=self.role.role_arn,
-            primary_container=sagemaker.CfnModel.ContainerDefinitionProperty(
-                image=self.image_uri,
-                model_data_url=self.model_data_url,
-                environment=self.environment or None,
-            ),
+            primary_container=rendered[0] if self._single else None,
+            containers=None if self._single else rendered,
+            inference_execution_config=sagemaker.CfnModel.InferenceExecutionConfigProperty(mode=mode) if mode else None,
             enable_network_isolation=network_isolation or None,
             vpc_config=self._vpc_config(),
         )
+        for deployment in self._deployments:
+            self.resource.node.add_dependency(deployment)
         self.resource.add_resource_dependency(self.execution_role.policy)
         self._model_name: str = self.resource.attr_model_name
 
     @property
     def model_name(self) -> str:
         return self._model_name
+
+    def _bind_container(self, index: int, item: ModelContainer) -> sagemaker.CfnModel.ContainerDefinitionProperty:
+        """Bind a container's image and data (each after the first under its own scope, so two asset images
+        do not clash) and render its definition."""
+        scope: Construct = self if index == 0 else Construct(self, f"Container{index + 1}")
+        image_uri = item.image.bind(scope, self.execution_role).image_uri
+        data = item.model_data.bind(scope, self.execution_role) if item.model_data else ModelDataConfig()
+        if data.deployment is not None:
+            self._deployments.append(data.deployment)
+        if data.is_multi_model:
+            self.multi_model_data = item.model_data  # type: ignore[assignment]  # only MultiModelData is
+        self.uncompressed_data = self.uncompressed_data or data.uncompressed is not None
+        source = (
+            sagemaker.CfnModel.ModelDataSourceProperty(
+                s3_data_source=sagemaker.CfnModel.S3DataSourceProperty(
+                    s3_uri=data.uncompressed[0], s3_data_type=data.uncompressed[1], compression_type="None"
+                )
+            )
+            if data.uncompressed
+            else None
+        )
+        cache = data.multi_model_cache
+        return sagemaker.CfnModel.ContainerDefinitionProperty(
+            image=image_uri,
+            model_data_url=data.url,
+            model_data_source=source,
+            mode="MultiModel" if data.is_multi_model else None,
+            multi_model_config=sagemaker.CfnModel.MultiModelConfigProperty(model_cache_setting="Disabled")
+            if cache is False
+            else None,
+            environment=dict(item.environment or {}) or None,
+            container_hostname=item.hostname,
+        )
 
     @staticmethod
     def from_model_name(scope: Construct, construct_id: str, model_name: str) -> IModel:
@@ -175,6 +267,71 @@ class Model(ModelBase):
 
         return Connections(security_groups=self.security_groups)
 
+    def _validate_containers(self, problems: Problems) -> None:
+        prefix = "" if self._single else "containers[{index}]."
+        for index, item in enumerate(self.containers):
+            where = prefix.format(index=index)
+            item.image.validate(problems, f"{where}container" if self._single else f"{where}image")
+            if item.model_data is not None:
+                item.model_data.validate(self, problems, f"{where}model_data")
+            validation.check_environment(problems, f"{where}environment", dict(item.environment or {}))
+            if not self._single:
+                validation.check_value(
+                    problems,
+                    f"{where}hostname",
+                    item.hostname,
+                    api_model.member("ContainerDefinition", "ContainerHostname"),
+                    "use letters, digits and hyphens, at most 63",
+                )
+        if self._single:
+            if self.inference_execution_mode is not None:
+                problems.add(
+                    rules.MODEL_CONTAINERS,
+                    "inference_execution_mode",
+                    self.inference_execution_mode,
+                    "only for a model given containers=[...]",
+                    "drop inference_execution_mode, or give the containers as containers=[ModelContainer(...)]",
+                )
+            return
+        validation.check_count(
+            problems,
+            "containers",
+            list(self.containers),
+            api_model.member("CreateModelInput", "Containers"),
+            "split the containers across models",
+        )
+        if not self.containers:
+            problems.add(rules.MODEL_CONTAINERS, "containers", [], "1 to 15 containers", "give at least one")
+        validation.check_value(
+            problems,
+            "inference_execution_mode",
+            self.inference_execution_mode,
+            api_model.member("InferenceExecutionConfig", "Mode"),
+            "use InferenceExecutionMode.SERIAL or InferenceExecutionMode.DIRECT",
+        )
+        if self.inference_execution_mode == InferenceExecutionMode.DIRECT:
+            missing = [index for index, item in enumerate(self.containers) if item.hostname is None]
+            for index in missing:
+                problems.add(
+                    rules.DIRECT_HOSTNAMES,
+                    f"containers[{index}].hostname",
+                    None,
+                    "a hostname on every container in Direct mode (calls name it as TargetContainerHostname)",
+                    "give each ModelContainer a hostname='...'",
+                )
+        validation.check_unique(
+            problems, "containers[*].hostname", list(self.container_hostnames), "give each container its own hostname"
+        )
+        multi_model = [index for index, item in enumerate(self.containers) if _is_multi_model(item.model_data)]
+        if len(multi_model) > 1:
+            problems.add(
+                rules.SINGLE_MULTI_MODEL_CONTAINER,
+                "containers[*].model_data",
+                f"multi-model data in containers {multi_model}",
+                "at most one multi-model container in a model",
+                "keep ModelData.multi_model(...) on one container",
+            )
+
     def _vpc_config(self) -> sagemaker.CfnModel.VpcConfigProperty | None:
         if self.vpc is None:
             return None
@@ -188,21 +345,30 @@ class Model(ModelBase):
         container: object,
         model_data: object,
         environment: object,
+        containers: object,
         role: object,
         network_isolation: object,
         vpc: object,
     ) -> None:
         """Wrong types first: later checks and the CDK calls rely on them."""
         problems = Problems()
-        validation.check_type(
-            problems, "container", container, ContainerImage, "ContainerImage.from_ecr_repository(repo, tag='1.0')"
-        )
-        if model_data is not None:
-            validation.check_type(
-                problems, "model_data", model_data, ModelData, "ModelData.from_s3_url('s3://bucket/model.tar.gz')"
+        if containers is None:
+            _check_container_types(problems, "", container, model_data, environment)
+        elif container is not None or model_data is not None or environment is not None:
+            problems.add(
+                rules.MODEL_CONTAINERS,
+                "containers",
+                "given with container, model_data or environment",
+                "either container (with model_data and environment) or containers",
+                "move the single container into containers=[ModelContainer(image=..., model_data=...)]",
             )
-        if environment is not None:
-            validation.check_type(problems, "environment", environment, Mapping, "{'NAME': 'value'}")
+        elif not isinstance(containers, (list, tuple)):
+            validation.check_type(problems, "containers", containers, (list, tuple), "[ModelContainer(...)]")
+        else:
+            for index, item in enumerate(containers):
+                prop = f"containers[{index}]"
+                if validation.check_type(problems, prop, item, ModelContainer, "ModelContainer(image=...)"):
+                    _check_container_types(problems, f"{prop}.", item.image, item.model_data, item.environment)
         if role is not None and not isinstance(role, ExecutionRole):
             validation.check_interface(
                 problems, "role", role, "iam.IRole", "grant_pass_role", "iam.Role.from_role_arn(scope, 'Role', arn)"
@@ -216,17 +382,12 @@ class Model(ModelBase):
 
     def _validate(
         self,
-        container: ContainerImage,
-        model_data: ModelData | None,
         vpc: ec2.IVpc | None,
         vpc_subnets: ec2.SubnetSelection | None,
         security_groups: Sequence[ec2.ISecurityGroup] | None,
     ) -> None:
         problems = Problems()
-        container.validate(problems, "container")
-        if model_data is not None:
-            model_data.validate(self, problems, "model_data")
-        validation.check_environment(problems, "environment", self.environment)
+        self._validate_containers(problems)
         if vpc is None and (vpc_subnets is not None or security_groups):
             problems.add(
                 rules.VPC_REQUIRED,
@@ -261,6 +422,25 @@ class Model(ModelBase):
                 f"the model uses {len(self.subnet_ids)} subnet; use at least {MIN_RECOMMENDED_SUBNETS} in "
                 "different Availability Zones so SageMaker can spread instances",
             )
+
+
+def _check_container_types(problems: Problems, prefix: str, image: object, data: object, environment: object) -> None:
+    image_prop = "container" if not prefix else f"{prefix}image"
+    validation.check_type(
+        problems, image_prop, image, ContainerImage, "ContainerImage.from_ecr_repository(repo, tag='1.0')"
+    )
+    if data is not None:
+        validation.check_type(
+            problems, f"{prefix}model_data", data, ModelData, "ModelData.from_s3_url('s3://bucket/model.tar.gz')"
+        )
+    if environment is not None:
+        validation.check_type(problems, f"{prefix}environment", environment, Mapping, "{'NAME': 'value'}")
+
+
+def _is_multi_model(data: ModelData | None) -> bool:
+    from .multi_model_data import MultiModelData
+
+    return isinstance(data, MultiModelData)
 
 
 SUBNET_SELECTION_FIELDS = (

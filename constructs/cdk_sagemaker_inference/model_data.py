@@ -1,8 +1,10 @@
-"""Where a model's artifacts come from: S3, a local ``.tar.gz`` file, or a local directory."""
+"""Where a model's artifacts come from: S3, a local ``.tar.gz`` file, a local directory, uncompressed S3
+objects, or (multi-model) an S3 prefix of models (`multi_model_data`)."""
 
 from __future__ import annotations
 
 import abc
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,11 +16,14 @@ from . import per_stack, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .model_archive import list_entries, pack_directory
+from .s3_location import S3Location, check_location
 
 if TYPE_CHECKING:  # types only: each aws_cdk module costs import time
     from aws_cdk import aws_kms as kms
     from aws_cdk import aws_s3 as s3
     from aws_cdk import aws_s3_assets as s3_assets
+
+    from .multi_model_data import MultiModelData
 
 ASSET_ID = "ModelData"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -26,9 +31,22 @@ GZIP_MAGIC = b"\x1f\x8b"
 
 @dataclass(frozen=True)
 class ModelDataConfig:
-    """What a `Model` puts in ``ModelDataUrl``."""
+    """What a `Model`'s container holds for its data.
 
-    url: str
+    :param url: ``ModelDataUrl``: a ``.tar.gz`` object, or the prefix of a multi-model container.
+    :param uncompressed: ``ModelDataSource.S3DataSource`` as ``(S3Uri, S3DataType)``, CompressionType None.
+    :param multi_model_cache: set for multi-model data (``Mode: MultiModel``): whether SageMaker caches models.
+    :param deployment: what must finish before the model is created (the copy of local models).
+    """
+
+    url: str | None = None
+    uncompressed: tuple[str, str] | None = None
+    multi_model_cache: bool | None = None
+    deployment: Construct | None = None
+
+    @property
+    def is_multi_model(self) -> bool:
+        return self.multi_model_cache is not None
 
 
 class ModelData(abc.ABC):
@@ -63,6 +81,31 @@ class ModelData(abc.ABC):
         The same files give the same bytes and asset hash on any machine. Symlinks are an error.
         """
         return _LocalDirectory(Path(path))
+
+    @staticmethod
+    def from_uncompressed(bucket: s3.IBucket, key: str) -> ModelData:
+        """Uncompressed artifacts (``ModelDataSource``, CompressionType None), which SageMaker copies to
+        ``/opt/ml/model`` without extracting: every object under a prefix (``key`` ending in ``/``) or one object.
+
+        Only model artifacts may sit under the prefix. Not for serverless or multi-model endpoints.
+        """
+        return _UncompressedModelData(S3Location(bucket, key))
+
+    @staticmethod
+    def multi_model(
+        location: S3Location, *, models: Mapping[str, str] | None = None, model_cache: bool = True
+    ) -> MultiModelData:
+        """The models of a multi-model endpoint (``Mode: MultiModel``): every ``.tar.gz`` under ``location``.
+
+        :param models: local models to put under the prefix at deploy time, by name: a directory (packed
+            reproducibly) or a ``.tar.gz`` file each; ``target_model(name)`` gives the key a call names.
+            Default: - none (the prefix is filled by other means).
+        :param model_cache: cache loaded models on the instances; turn it off when each model is called
+            about once. Default: True.
+        """
+        from .multi_model_data import MultiModelData
+
+        return MultiModelData(location, models or {}, model_cache=model_cache)
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
         """Add this choice's problems for a model at ``scope``, if any, under the property name ``prop``."""
@@ -119,6 +162,29 @@ class _UrlModelData(ModelData):
         bucket, key = self._location
         role.grant_s3_object_read(f"arn:{role.stack_facts.partition}:s3:::{bucket}/{key}", self._kms_key)
         return ModelDataConfig(url=self._url)
+
+
+class _UncompressedModelData(ModelData):
+    def __init__(self, location: S3Location) -> None:
+        self._location = location
+
+    @property
+    def _is_prefix(self) -> bool:
+        return self._location.prefix.endswith("/") or not self._location.prefix
+
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
+        if check_location(problems, prop, self._location) and not validation.is_unresolved(self._location.prefix):
+            bucket = self._location.bucket
+            validation.check_same_region(problems, prop, bucket.env.region, per_stack.facts(scope).region)
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        location = self._location
+        if self._is_prefix:
+            role.grant_s3_prefix_read(location, list_objects=True)
+        else:
+            role.grant_s3_object_read(location.bucket.arn_for_objects(location.prefix), location.bucket.encryption_key)
+        data_type = "S3Prefix" if self._is_prefix else "S3Object"
+        return ModelDataConfig(uncompressed=(location.url, data_type))
 
 
 class _LocalArchive(ModelData):

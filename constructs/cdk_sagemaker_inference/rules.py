@@ -152,6 +152,109 @@ PUBLISHED_METRIC = _rule(
     "CPUUtilization)",
     guide("Asynchronous inference: Alarms and logs", 6248),
 )
+# Multi-container, multi-model and uncompressed model data.
+MODEL_CONTAINERS = _rule(
+    "ModelContainers",
+    "a model has either container (with model_data, environment) or 1 to 15 containers; an execution mode only "
+    "with containers",
+    guide("Multi-container endpoints", 6082),
+)
+DIRECT_HOSTNAMES = _rule(
+    "DirectHostnames",
+    "every container of a Direct multi-container model has a hostname, unique in the model",
+    guide("Multi-container endpoints", 6084),
+)
+SINGLE_MULTI_MODEL_CONTAINER = _rule(
+    "SingleMultiModelContainer",
+    "at most one container of a model (a serial pipeline) is multi-model",
+    guide("Multi-model endpoints", 6052),
+)
+MULTI_MODEL_PREFIX = _rule(
+    "MultiModelPrefix",
+    "multi-model data is a key prefix ending in / and the local models' names make valid keys",
+    guide("Multi-model endpoints", 6054),
+)
+MULTI_MODEL_GPU = _rule(
+    "MultiModelGpu",
+    "a multi-model endpoint on GPU uses a single-GPU instance type (and a Triton container)",
+    guide("Multi-model endpoints: Supported instances", 6047),
+)
+MULTI_MODEL_GPU_LIST = _rule(
+    "MultiModelGpuList",
+    "a GPU multi-model endpoint uses one of the single-GPU types the guide lists (others are not confirmed)",
+    guide("Multi-model endpoints: Supported instances", 6045),
+    "warning",
+)
+KNOWN_TARGET = _rule(
+    "KnownTarget",
+    "a smoke test's target model is one the app uploads, its container hostname one the model has, its "
+    "inference component one on the endpoint",
+    LIBRARY,
+)
+SERVERLESS_SINGLE_CONTAINER = _rule(
+    "ServerlessSingleContainer",
+    "a serverless variant's model has one container (no serial pipeline or multi-container model)",
+    guide("Serverless Inference: Getting started", 6198),
+)
+SERVERLESS_NO_MULTI_MODEL = _rule(
+    "ServerlessNoMultiModel",
+    "a serverless variant's model is not multi-model",
+    guide("Serverless Inference: Getting started", 6198),
+)
+UNCOMPRESSED_DATA = _rule(
+    "UncompressedData",
+    "uncompressed model data (ModelDataSource) is not served by serverless or multi-model endpoints",
+    guide("Deploying uncompressed models", 6285),
+)
+# Inference components.
+INFERENCE_COMPONENT_HOST = _rule(
+    "InferenceComponentHost",
+    "a config that hosts inference components has only host variants (no model): no model variant, no "
+    "serverless, no shadow variants",
+    guide("Inference components: Create an endpoint", 6011),
+)
+MANAGED_INSTANCE_SCALING = _rule(
+    "ManagedInstanceScaling",
+    "managed instance scaling has min <= initial instance count <= max (min 0 only for inference-component hosts)",
+    guide("Scale an endpoint to zero instances", 6143),
+)
+INFERENCE_COMPONENT_MODEL = _rule(
+    "InferenceComponentModel",
+    "an inference component's model has the endpoint config's execution role, network isolation and VPC",
+    guide("Deploy models", 6001),
+)
+INFERENCE_COMPONENT_ENDPOINT = _rule(
+    "InferenceComponentEndpoint",
+    "an inference component is placed on an endpoint whose config hosts components, on one of its variants",
+    guide("Inference components: Create an endpoint", 6011),
+)
+ADAPTER = _rule(
+    "Adapter",
+    "an adapter component names a base component on the same endpoint and gives artifacts, no model or compute",
+    guide("Adapter inference components", 6192),
+)
+COMPONENT_COMPUTE = _rule(
+    "ComponentCompute",
+    "a component with a model gives its compute: memory (at least 128 MB, max >= min), CPU cores or accelerators",
+    "botocore shape InferenceComponentComputeResourceRequirements (sagemaker)",
+)
+# Shadow variants and data capture.
+SHADOW_VARIANTS = _rule(
+    "ShadowVariants",
+    "a config has at most one shadow variant, and then exactly one production variant, of instances",
+    guide("Shadow tests: Create a shadow test", 6324),
+)
+SHADOW_UNSUPPORTED = _rule(
+    "ShadowUnsupported",
+    "shadow variants are not on asynchronous, multi-model, multi-container or Inf1 endpoints",
+    guide("Shadow tests", 6323),
+)
+DATA_CAPTURE = _rule(
+    "DataCapture",
+    "data capture captures input, output or both, to an s3:// prefix, and not on serverless, multi-model or "
+    "multi-container endpoints",
+    guide("Supported features", 6576),
+)
 # Smoke tests.
 SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
 SMOKE_TEST_SIZE = _rule(
@@ -239,6 +342,22 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker-runtime", "TargetVariantHeader"): "smoke-test target variant",
     ("sagemaker-runtime", "InferenceComponentHeader"): "smoke-test inference component name",
     ("sagemaker-runtime", "TargetContainerHostnameHeader"): "smoke-test target container hostname",
+    ("sagemaker", "ContainerDefinitionList"): "containers of a model: at most 15",
+    ("sagemaker", "ContainerHostname"): "container hostname: pattern and length",
+    ("sagemaker", "InferenceExecutionMode"): "multi-container execution mode: Serial or Direct",
+    ("sagemaker", "ManagedInstanceScalingMinInstanceCount"): "managed instance scaling minimum: at least 0",
+    ("sagemaker", "ManagedInstanceScalingMaxInstanceCount"): "managed instance scaling maximum: at least 1",
+    ("sagemaker", "RoutingStrategy"): "variant routing strategy: one of the listed values",
+    ("sagemaker", "InferenceComponentName"): "inference component name: pattern and length",
+    ("sagemaker", "NumberOfCpuCores"): "inference component CPU cores: at least 0.25",
+    ("sagemaker", "NumberOfAcceleratorDevices"): "inference component accelerators: at least 1",
+    ("sagemaker", "MemoryInMb"): "inference component memory in MB: at least 128",
+    ("sagemaker", "InferenceComponentCopyCount"): "inference component copies: at least 0",
+    ("sagemaker", "SamplingPercentage"): "data capture sampling percentage: 0 to 100",
+    ("sagemaker", "CsvContentTypes"): "data capture CSV content types: 1 to 10",
+    ("sagemaker", "JsonContentTypes"): "data capture JSON content types: 1 to 10",
+    ("sagemaker", "CsvContentType"): "data capture CSV content type: pattern and length",
+    ("sagemaker", "JsonContentType"): "data capture JSON content type: pattern and length",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
 }
 

@@ -9,7 +9,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
 from aws_cdk import aws_s3_assets as s3_assets
@@ -17,11 +17,16 @@ from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
 from .endpoint import Endpoint, EndpointBase
+from .endpoint_config import EndpointConfig
 from .errors import Problems, ValidationError
 from .execution_role import via_s3
-from .nag import wildcard_findings
+from .model import ModelBase
+from .nag import stack_arn, wildcard_findings
 from .s3_location import S3Location, check_location
 from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
+
+if TYPE_CHECKING:
+    from .inference_component import InferenceComponent
 
 RESOURCE_TYPE = "Custom::SageMakerEndpointSmokeTest"
 RUNTIME_API = "sagemaker-runtime"
@@ -156,7 +161,10 @@ class EndpointSmokeTest(Construct):
     :param accept: the Accept header. Default: - none sent.
     :param target_variant: send to this variant only. Default: - weighted routing picks one.
     :param target_model: the model of a multi-model endpoint (path under its prefix). Default: - none.
-    :param inference_component_name: the inference component to call. Default: - none.
+    :param inference_component: the `InferenceComponent` to call: the test waits until it is InService and
+        runs again whenever it changes. Default: - none.
+    :param inference_component_name: the inference component to call by name (e.g. one not defined in this
+        app). Default: - none.
     :param target_container_hostname: the container of a Direct multi-container endpoint. Default: - none.
     :param async_locations: invoke asynchronously through these S3 locations. Default: - synchronous.
     :param timeout: how long the test may wait for InService and the answer, 1 to 45 minutes.
@@ -176,6 +184,7 @@ class EndpointSmokeTest(Construct):
         accept: str | None = None,
         target_variant: str | None = None,
         target_model: str | None = None,
+        inference_component: InferenceComponent | None = None,
         inference_component_name: str | None = None,
         target_container_hostname: str | None = None,
         async_locations: AsyncLocations | None = None,
@@ -190,6 +199,9 @@ class EndpointSmokeTest(Construct):
         self.expect = expect or ExpectedResponse()
         self.async_locations = async_locations
         self.timeout = timeout or DEFAULT_TIMEOUT
+        self.inference_component = inference_component
+        if inference_component is not None and inference_component_name is None:
+            inference_component_name = inference_component.inference_component_name
         targets = {
             "target_variant": target_variant,
             "target_model": target_model,
@@ -213,6 +225,8 @@ class EndpointSmokeTest(Construct):
         self.resource.node.add_dependency(self.provider.policy.policy)
         if isinstance(endpoint, Endpoint):  # defined here: test once it is created or updated
             self.resource.node.add_dependency(endpoint.resource)
+        if inference_component is not None:
+            self.resource.node.add_dependency(inference_component.resource)
 
     def _properties(self, accept: str | None) -> dict[str, str]:
         expect = self.expect
@@ -232,6 +246,8 @@ class EndpointSmokeTest(Construct):
             "BodyValue": expect.body.value if expect.body else None,
             "TimeoutSeconds": _whole_seconds(self.timeout),
             "RevealAnswers": "true" if self.reveal_answers else None,
+            # Changes with the component's model, compute or copies, so each such change runs the test again.
+            "InferenceComponentRevision": self.inference_component.revision if self.inference_component else None,
         }
         for option, value in self.targets.items():
             properties[_parameter(option)] = value
@@ -247,6 +263,14 @@ class EndpointSmokeTest(Construct):
         policy.allow(["sagemaker:DescribeEndpoint", invoke], [self.endpoint.endpoint_arn])
         asset = self.payload_asset
         policy.allow(["s3:GetObject"], [asset.bucket.arn_for_objects(asset.s3_object_key)])
+        component = self.targets.get("inference_component_name")
+        if component is not None:  # the handler waits for it to be InService
+            arn = (
+                self.inference_component.inference_component_arn
+                if self.inference_component
+                else stack_arn(per_stack.facts(self), "sagemaker", f"inference-component/{component}").arn
+            )
+            policy.allow(["sagemaker:DescribeInferenceComponent"], [arn])
         if self.async_locations is None:
             return
         before = len(policy.statements)
@@ -256,8 +280,9 @@ class EndpointSmokeTest(Construct):
         policy.allow(["s3:PutObject", "s3:GetObject"], [locations.input.objects_arn])
         config = self.endpoint.endpoint_config
         for variant in config.production_variants if config is not None else ():
-            if variant.model.execution_role is not None:  # SageMaker reads the request with the model's role
-                variant.model.execution_role.grant_s3_prefix_read(locations.input)
+            for model in variant.models:
+                if model.execution_role is not None:  # SageMaker reads the request with the model's role
+                    model.execution_role.grant_s3_prefix_read(locations.input)
         for location in reads:
             policy.allow(["s3:GetObject"], [location.objects_arn])
         for location in [locations.input, *reads]:
@@ -364,6 +389,14 @@ class EndpointSmokeTest(Construct):
                         checks.append(check_location(problems, f"async_locations.{name}", getattr(locations, name)))
         for option, value in self.targets.items():
             checks.append(validation.check_type(problems, option, value, str, f"{option}='name'"))
+        if self.inference_component is not None:
+            from .inference_component import InferenceComponent
+
+            checks.append(
+                validation.check_type(
+                    problems, "inference_component", self.inference_component, InferenceComponent, "a component"
+                )
+            )
         if isinstance(self.expect, ExpectedResponse) and self.expect.body is not None:
             checks.append(
                 validation.check_type(problems, "expect.body", self.expect.body, BodyCheck, "BodyCheck.contains('...')")
@@ -473,7 +506,32 @@ class EndpointSmokeTest(Construct):
             problems.add(
                 rules.KNOWN_VARIANT, "target_variant", variant, f"one of the endpoint's variants: {names}", "name one"
             )
+        self._validate_known_targets(problems, config)
         return [str(ValidationError(self.node.path, problems.items))] if problems.items else []
+
+    def _validate_known_targets(self, problems: Problems, config: EndpointConfig) -> None:
+        """A literal target model is one the app uploads (when it uploads any), a hostname one a Direct model has,
+        and a component one on this endpoint."""
+        models = [model for variant in config.all_variants for model in variant.models if isinstance(model, ModelBase)]
+        uploaded = {key for model in models if model.multi_model_data for key in model.multi_model_data.uploaded}
+        hostnames = {name for model in models for name in model.container_hostnames}
+        checks = (
+            ("target_model", uploaded, "use data.target_model(name)"),
+            ("target_container_hostname", hostnames, "name one"),
+        )
+        for option, known, fix in checks:
+            value = self.targets.get(option)
+            if known and value is not None and not validation.is_unresolved(value) and value not in known:
+                problems.add(rules.KNOWN_TARGET, option, value, f"one of {sorted(known)}", fix)
+        component = self.inference_component
+        if component is not None and component.endpoint is not self.endpoint:
+            problems.add(
+                rules.KNOWN_TARGET,
+                "inference_component",
+                component.node.path,
+                f"a component on this endpoint ({self.endpoint.node.path})",
+                "test it through its own endpoint",
+            )
 
 
 def _whole_seconds(duration: Duration) -> str:

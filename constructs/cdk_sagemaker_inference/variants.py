@@ -1,4 +1,5 @@
-"""Production variants: what every kind shares, and one class per kind (instances, serverless).
+"""Production variants: what every kind shares, and one class per kind (instances, inference-component
+hosts, serverless).
 
 A variant validates its own fields, renders its CloudFormation property, says how an endpoint serving it
 is invoked and which CloudWatch metrics SageMaker publishes for it. Rules between a variant and the rest
@@ -18,13 +19,15 @@ from aws_cdk import aws_sagemaker as sagemaker
 from . import api_model, rules, validation
 from .errors import Problems
 from .instance_type import InstanceType
-from .model import IModel, ModelBase
+from .model import IModel, InferenceExecutionMode, ModelBase
 
 VARIANT = "ProductionVariant"
 SERVERLESS = "ProductionVariantServerlessConfig"
+MANAGED_SCALING = "ProductionVariantManagedInstanceScaling"
 DEFAULT_VARIANT_NAME = "AllTraffic"
 LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
 MEMORY_STEP_MB = 1024
+DIRECT_MODE = InferenceExecutionMode.DIRECT
 
 # Metrics SageMaker publishes per variant (namespace AWS/SageMaker unless /aws/sagemaker/Endpoints below).
 INVOCATION_METRICS = frozenset(
@@ -57,17 +60,35 @@ class InvocationFeatures:
     direct_containers: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
-class Variant(abc.ABC):
-    """What every production variant has: a model, a name unique in its config, and a share of the traffic.
+class RoutingStrategy:
+    """How a variant's instances share requests (``RoutingConfig.RoutingStrategy``)."""
 
-    :param model: the model the variant serves: a `Model`, or an imported `IModel` (whose role must already
-        hold what the endpoint needs).
-    :param variant_name: unique within the endpoint. Default: ``AllTraffic``.
-    :param initial_variant_weight: relative traffic weight; 0 sends the variant no traffic. Default: 1.0.
+    LEAST_OUTSTANDING_REQUESTS = "LEAST_OUTSTANDING_REQUESTS"
+    RANDOM = "RANDOM"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ManagedInstanceScaling:
+    """SageMaker adds and removes instances as inference components need them (``ManagedInstanceScaling``).
+
+    :param min_instance_count: the fewest instances; 0 (scale to zero) only on an inference-component host.
+        Default: 1.
+    :param max_instance_count: the most instances, at least 1.
     """
 
-    model: IModel
+    max_instance_count: int
+    min_instance_count: int = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Variant(abc.ABC):
+    """What every production variant has: a name unique in its config, and a share of the traffic.
+
+    :param variant_name: unique within the endpoint. Default: ``AllTraffic``.
+    :param initial_variant_weight: relative traffic weight; 0 sends the variant no traffic (for a shadow
+        variant: the share of requests copied to it, relative to the production variant's weight). Default: 1.0.
+    """
+
     variant_name: str = DEFAULT_VARIANT_NAME
     initial_variant_weight: float = 1.0
 
@@ -76,16 +97,22 @@ class Variant(abc.ABC):
     published_metrics: ClassVar[frozenset[str]]
     """The metric names SageMaker publishes for a variant of this kind (synchronous invocation)."""
 
+    @property
+    def models(self) -> tuple[IModel, ...]:
+        """The models the variant serves: one, or none for an inference-component host."""
+        return ()
+
     def validate(self, problems: Problems, prop: str) -> None:
         """Add this variant's own problems, with property names under ``prop``."""
-        validation.check_type(
-            problems,
-            f"{prop}.model",
-            self.model,
-            ModelBase,
-            "a cdk_sagemaker_inference.Model or Model.from_model_name",
-            expected_name="Model",
-        )
+        for model in self.models:
+            validation.check_type(
+                problems,
+                f"{prop}.model",
+                model,
+                ModelBase,
+                "a cdk_sagemaker_inference.Model or Model.from_model_name",
+                expected_name="Model",
+            )
         self._check_members(
             problems,
             prop,
@@ -107,9 +134,12 @@ class Variant(abc.ABC):
 
     @property
     def invocation_features(self) -> InvocationFeatures:
-        """How calls reach this variant: plain InvokeEndpoint for today's kinds (multi-model and inference
-        components will name their targets)."""
-        return InvocationFeatures()
+        """How calls reach this variant: a multi-model model names a ``TargetModel``, a Direct one a container."""
+        models = [model for model in self.models if isinstance(model, ModelBase)]
+        return InvocationFeatures(
+            multi_model=any(model.is_multi_model for model in models),
+            direct_containers=any(model.inference_execution_mode == DIRECT_MODE for model in models),
+        )
 
     @staticmethod
     def _check_members(
@@ -121,8 +151,8 @@ class Variant(abc.ABC):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProductionVariant(Variant):
-    """A real-time variant on a fleet of instances.
+class InstanceVariant(Variant):
+    """What a variant on a fleet of instances has (`ProductionVariant`, `InferenceComponentHostVariant`).
 
     :param instance_type: the instance type, e.g. ``InstanceType.ML_M5_LARGE``.
     :param initial_instance_count: instances at creation. Default: 1.
@@ -131,6 +161,10 @@ class ProductionVariant(Variant):
     :param container_startup_health_check_timeout: time for the container to pass /ping.
         Default: - SageMaker's.
     :param inference_ami_version: the AMI (GPU driver and CUDA) version. Default: - SageMaker's.
+    :param routing_strategy: `RoutingStrategy` among the instances. Default: - SageMaker's (least outstanding
+        requests).
+    :param managed_instance_scaling: let SageMaker scale the instances (with inference components).
+        Default: - none.
     """
 
     instance_type: InstanceType
@@ -139,9 +173,12 @@ class ProductionVariant(Variant):
     model_data_download_timeout: Duration | None = None
     container_startup_health_check_timeout: Duration | None = None
     inference_ami_version: str | None = None
+    routing_strategy: str | None = None
+    managed_instance_scaling: ManagedInstanceScaling | None = None
 
     kind: ClassVar[str] = "instance"
     published_metrics: ClassVar[frozenset[str]] = INVOCATION_METRICS | INSTANCE_METRICS
+    scales_to_zero: ClassVar[bool] = False
 
     def _validate_kind(self, problems: Problems, prop: str) -> None:
         if validation.check_type(
@@ -170,24 +207,133 @@ class ProductionVariant(Variant):
                 "inference_ami_version": ("InferenceAmiVersion", self.inference_ami_version, "pick a listed version"),
             },
         )
-
-    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
-        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
-            variant_name=self.variant_name,
-            model_name=self.model.model_name,
-            instance_type=self.instance_type.name,
-            initial_instance_count=self.initial_instance_count,
-            initial_variant_weight=self.initial_variant_weight,
-            volume_size_in_gb=self.volume_size_in_gb,
-            model_data_download_timeout_in_seconds=_seconds(self.model_data_download_timeout),
-            container_startup_health_check_timeout_in_seconds=_seconds(self.container_startup_health_check_timeout),
-            inference_ami_version=self.inference_ami_version,
+        validation.check_value(
+            problems,
+            f"{prop}.routing_strategy",
+            self.routing_strategy,
+            api_model.member("ProductionVariantRoutingConfig", "RoutingStrategy"),
+            "use a RoutingStrategy value",
         )
+        if self.managed_instance_scaling is not None and validation.check_type(
+            problems,
+            f"{prop}.managed_instance_scaling",
+            self.managed_instance_scaling,
+            ManagedInstanceScaling,
+            "ManagedInstanceScaling(min_instance_count=1, max_instance_count=4)",
+        ):
+            self._validate_managed_scaling(problems, f"{prop}.managed_instance_scaling", self.managed_instance_scaling)
+
+    def _validate_managed_scaling(self, problems: Problems, prop: str, scaling: ManagedInstanceScaling) -> None:
+        limits = Problems()
+        self._check_members(
+            limits,
+            prop,
+            MANAGED_SCALING,
+            {
+                "min_instance_count": ("MinInstanceCount", scaling.min_instance_count, "choose 0 or more"),
+                "max_instance_count": ("MaxInstanceCount", scaling.max_instance_count, "choose 1 or more"),
+            },
+        )
+        problems.items.extend(limits.items)
+        counts = (scaling.min_instance_count, self.initial_instance_count, scaling.max_instance_count)
+        if limits.items or any(validation.is_unresolved(count) for count in counts):
+            return
+        low, initial, high = counts
+        if not low <= high:
+            problems.add(
+                rules.MANAGED_INSTANCE_SCALING,
+                f"{prop}.min_instance_count",
+                low,
+                f"at most {high}",
+                "lower the minimum",
+            )
+        elif not low <= initial <= high and isinstance(initial, int):
+            problems.add(
+                rules.MANAGED_INSTANCE_SCALING,
+                "initial_instance_count",
+                initial,
+                f"from min_instance_count ({low}) to max_instance_count ({high})",
+                "start within the managed scaling range",
+            )
+        if low == 0 and not self.scales_to_zero:
+            problems.add(
+                rules.MANAGED_INSTANCE_SCALING,
+                f"{prop}.min_instance_count",
+                0,
+                "at least 1: only an endpoint that hosts inference components scales to zero instances",
+                "use an InferenceComponentHostVariant, or a minimum of 1",
+            )
+
+    def _instance_properties(self) -> dict[str, object]:
+        scaling = self.managed_instance_scaling
+        return {
+            "variant_name": self.variant_name,
+            "instance_type": self.instance_type.name,
+            "initial_instance_count": self.initial_instance_count,
+            "initial_variant_weight": self.initial_variant_weight,
+            "volume_size_in_gb": self.volume_size_in_gb,
+            "model_data_download_timeout_in_seconds": _seconds(self.model_data_download_timeout),
+            "container_startup_health_check_timeout_in_seconds": _seconds(self.container_startup_health_check_timeout),
+            "inference_ami_version": self.inference_ami_version,
+            "routing_config": sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=self.routing_strategy)
+            if self.routing_strategy
+            else None,
+            "managed_instance_scaling": sagemaker.CfnEndpointConfig.ManagedInstanceScalingProperty(
+                status="ENABLED",
+                min_instance_count=scaling.min_instance_count,
+                max_instance_count=scaling.max_instance_count,
+            )
+            if scaling
+            else None,
+        }
 
     @property
     def has_local_storage(self) -> bool:
         """The type has local NVMe storage and no EBS volume: the d families and g5 the guide names (not exhaustive)."""
         return bool(LOCAL_STORAGE_TYPE.match(self.instance_type.name))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductionVariant(InstanceVariant):
+    """A real-time (or asynchronous) variant serving one model on a fleet of instances.
+
+    :param model: the model the variant serves: a `Model`, or an imported `IModel` (whose role must already
+        hold what the endpoint needs).
+    """
+
+    model: IModel
+
+    @property
+    def models(self) -> tuple[IModel, ...]:
+        return (self.model,)
+
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            model_name=self.model.model_name,
+            **self._instance_properties(),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class InferenceComponentHostVariant(InstanceVariant):
+    """The instances of an endpoint that hosts `InferenceComponent` s: no model of its own.
+
+    Its config needs an execution role (``EndpointConfig(execution_role=...)``), which each component's
+    model must share. With ``managed_instance_scaling`` SageMaker places and scales instances as the
+    components' copies need them; a minimum of 0 lets the endpoint scale to zero instances.
+    """
+
+    kind: ClassVar[str] = "instance"
+    scales_to_zero: ClassVar[bool] = True
+
+    @property
+    def invocation_features(self) -> InvocationFeatures:
+        return InvocationFeatures(inference_components=True)
+
+    def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+        return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
+            **self._instance_properties(),  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +343,8 @@ class ServerlessProductionVariant(Variant):
     Serverless has no GPU, no VPC, no network isolation, one variant per endpoint and no EBS volume; the
     config's ``kms_key`` encrypts SageMaker's copy of the image. See `compatibility` for every exclusion.
 
+    :param model: the model the variant serves (one container, not multi-model).
+
     :param memory_size_in_mb: memory per concurrent execution, 1024 to 6144 in steps of 1024 (vCPUs scale
         with it); at least the model's size. Default: 2048.
     :param max_concurrency: concurrent executions before calls are throttled, 1 to 200. Default: 20.
@@ -204,12 +352,17 @@ class ServerlessProductionVariant(Variant):
         Default: - none (on demand).
     """
 
+    model: IModel
     memory_size_in_mb: int = 2048
     max_concurrency: int = 20
     provisioned_concurrency: int | None = None
 
     kind: ClassVar[str] = "serverless"
     published_metrics: ClassVar[frozenset[str]] = SERVERLESS_METRICS
+
+    @property
+    def models(self) -> tuple[IModel, ...]:
+        return (self.model,)
 
     def _validate_kind(self, problems: Problems, prop: str) -> None:
         limits = Problems()

@@ -57,6 +57,7 @@ STACK_STATUS = client_config(connect=3, read=10, attempts=2)  # on_event's one c
 RUNTIME = client_config(connect=5, read=70, attempts=2)
 
 WAIT_STATES = {"Creating", "Updating", "SystemUpdating"}
+COMPONENT_WAIT_STATES = {"Creating", "Updating"}  # an inference component after its endpoint is InService
 # SageMaker's own "try again" codes, beyond botocore's transient and throttling classification.
 SAGEMAKER_TRANSIENT_ERRORS = {"ModelNotReadyException", "InternalDependencyException", "InternalStreamFailure"}
 ACCESS_DENIED = {"AccessDeniedException", "AccessDenied"}
@@ -194,7 +195,7 @@ def _attempt(test: SmokeTest, request_id: str, new_permissions: bool) -> str | N
     try:
         if test.invocation == "async":
             return _attempt_async(test, request_id)
-        waiting_for = _endpoint_not_ready(test)
+        waiting_for = _endpoint_not_ready(test) or _component_not_ready(test)
         if waiting_for:
             return waiting_for
         _check(test, _invoke(test))
@@ -254,6 +255,22 @@ def _endpoint_not_ready(test: SmokeTest) -> str | None:
             f"Smoke test of {test.describe()} failed: the endpoint serves config {config!r}, not "
             f"{test.expected_config!r}: SageMaker did not switch to this deploy's config (e.g. it rolled back)"
         )
+    return None
+
+
+def _component_not_ready(test: SmokeTest) -> str | None:
+    """None unless the test names an inference component that is not InService yet; fails when it failed."""
+    name = test.targets.get("InferenceComponentName")
+    if name is None:
+        return None
+    _guard(CONTROL_PLANE)
+    component = _client("sagemaker").describe_inference_component(InferenceComponentName=name)
+    status = component["InferenceComponentStatus"]
+    if status in COMPONENT_WAIT_STATES:
+        return f"inference component {name!r} is {status}"
+    if status != "InService":
+        reason = component.get("FailureReason") or "no failure reason given"
+        raise SmokeTestFailed(f"Smoke test of {test.describe()} failed: the inference component is {status} ({reason})")
     return None
 
 

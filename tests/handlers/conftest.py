@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -9,6 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
@@ -52,3 +54,21 @@ def post(url: str, payload: object) -> None:
 
 def client(service: str) -> object:
     return boto3.client(service, region_name=REGION)
+
+
+@pytest.fixture
+def invoke_calls(monkeypatch):
+    """Replace moto's InvokeEndpoint with queued outcomes (an answer or an error); records the requests."""
+    calls = []
+    outcomes = []
+    original = SageMakerRuntimeBackend.invoke_endpoint
+
+    def invoke(backend, endpoint_name, unique_repr):
+        calls.append(json.loads(base64.b64decode(unique_repr)))
+        outcome = outcomes.pop(0) if outcomes else None
+        if isinstance(outcome, Exception):
+            raise outcome
+        return original(backend, endpoint_name, unique_repr)
+
+    monkeypatch.setattr(SageMakerRuntimeBackend, "invoke_endpoint", invoke)
+    return calls, outcomes

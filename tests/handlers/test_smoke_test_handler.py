@@ -1,6 +1,5 @@
 """The smoke-test handler over real HTTP against a local moto server, driven as the Provider framework does."""
 
-import base64
 import json
 import time
 import uuid
@@ -9,7 +8,6 @@ import handler
 import pytest
 from moto.backends import get_backend
 from moto.core.exceptions import JsonRESTError
-from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 
 from tests.handlers.conftest import PAYLOAD, PAYLOAD_BUCKET, PAYLOAD_KEY, REGION, client, post
 
@@ -105,24 +103,6 @@ def failure(request, attempts=1):
     with pytest.raises(handler.SmokeTestFailed) as caught:
         run(request, attempts)
     return str(caught.value)
-
-
-@pytest.fixture
-def invoke_calls(monkeypatch):
-    """Replace moto's InvokeEndpoint with queued outcomes (an answer or an error); records the requests."""
-    calls = []
-    outcomes = []
-    original = SageMakerRuntimeBackend.invoke_endpoint
-
-    def invoke(backend, endpoint_name, unique_repr):
-        calls.append(json.loads(base64.b64decode(unique_repr)))
-        outcome = outcomes.pop(0) if outcomes else None
-        if isinstance(outcome, Exception):
-            raise outcome
-        return original(backend, endpoint_name, unique_repr)
-
-    monkeypatch.setattr(SageMakerRuntimeBackend, "invoke_endpoint", invoke)
-    return calls, outcomes
 
 
 class ModelError(JsonRESTError):

@@ -45,4 +45,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "SingleSubnet",
         "MixedModelNetworks",
         "LocalInstanceStorage",
+        "MultiModelGpuList",
     }

@@ -8,7 +8,7 @@ from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
+from cdk_nag import AwsSolutionsChecks
 
 from cdk_sagemaker_inference import (
     AsyncLocations,
@@ -27,6 +27,7 @@ from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
 from tests.support import (
     ecr_model,
     expect_problems,
+    nag_findings,
     new_stack,
     only_resource,
     realtime_endpoint,
@@ -187,10 +188,7 @@ def test_async_grants_exactly_its_prefixes(stack):
 def test_cdk_nag_finds_nothing_unacknowledged_on_the_smoke_test_parts(stack):
     realtime_endpoint(stack).add_smoke_test(payload=GREAT)
     async_test(stack)
-    findings = []
-    for pack in (AwsSolutionsChecks(stack), HIPAASecurityChecks(stack), NIST80053R5Checks(stack)):
-        report = pack.validate_scope(stack)
-        findings += [(v.rule_name, r.construct_path) for v in report.violations for r in v.violating_resources]
+    findings = nag_findings(stack)
     parts = ("SageMakerSmokeTestProvider", "SmokeTest")
     assert [finding for finding in findings if any(part in finding[1] for part in parts)] == []
     assert findings  # the pack runs: the bare test config and bucket still draw findings of their own

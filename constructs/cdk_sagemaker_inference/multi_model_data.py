@@ -1,0 +1,197 @@
+"""Model data of a multi-model endpoint: an S3 prefix of ``.tar.gz`` models, optionally filled at deploy time.
+
+CDK file assets land under hash keys in the bootstrap bucket, not under a prefix of our choosing, so local
+models travel differently: synth stages each one as ``<name>-<sha256 prefix>.tar.gz`` in one folder, and a
+CDK ``BucketDeployment`` copies that folder under the prefix during ``cdk deploy``, before the model is
+created. A changed model gets a new key (SageMaker's rule: never overwrite a model under a live
+endpoint); old keys stay (``prune=False``) until you remove them. `target_model` gives the key a call names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from aws_cdk import Stack
+from constructs import Construct
+
+from . import per_stack, rules, validation
+from .errors import Problems
+from .model_archive import pack_directory
+from .model_data import GZIP_MAGIC, ModelData, ModelDataConfig
+from .nag import acknowledge_findings
+from .s3_location import S3Location, check_location
+
+if TYPE_CHECKING:
+    from .execution_role import ExecutionRole
+
+DEPLOYMENT_ID = "ModelDeployment"
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+DIGEST_CHARS = 12
+MIB = 1024 * 1024
+MIN_EPHEMERAL_MIB = 512
+MAX_EPHEMERAL_MIB = 10240  # Lambda's limit: the deployment holds the zip and its extracted files
+HEADROOM_MIB = 64
+DEPLOYMENT_REASONS = {
+    "AwsSolutions-IAM4": "the CDK BucketDeployment function's role uses AWSLambdaBasicExecutionRole, which only "
+    "lets it write its logs",
+    "AwsSolutions-IAM5": "the CDK BucketDeployment function reads its source asset and writes under the model "
+    "prefix, whose keys are the models' names, with aws-cdk-lib's own S3 read and write action groups; its "
+    "grants are limited to the asset and that prefix",
+    "AwsSolutions-L1": "the CDK BucketDeployment function's runtime is chosen by aws-cdk-lib, which updates it",
+    "IAMNoInlinePolicy": "aws-cdk-lib's BucketDeployment grants its function through an inline policy it manages",
+    "LambdaConcurrency": "a deploy-time function runs once per deploy that changes the models; reserved "
+    "concurrency would take capacity from the account's unreserved pool",
+    "LambdaDLQ": "CloudFormation invokes the function synchronously through its custom resource and reports its "
+    "failures; a dead-letter queue only receives failed asynchronous invocations",
+    "LambdaInsideVPC": "the function only copies between S3 buckets through the public S3 API during deploys",
+}
+COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
+RULES_BY_TYPE = {
+    "AWS::Lambda::Function": [
+        "AwsSolutions-L1",
+        *(
+            f"{pack}-{rule}"
+            for pack in COMPLIANCE_PACKS
+            for rule in ("LambdaConcurrency", "LambdaDLQ", "LambdaInsideVPC")
+        ),
+    ],
+    "AWS::IAM::Policy": [f"{pack}-IAMNoInlinePolicy" for pack in COMPLIANCE_PACKS],
+}
+
+
+class MultiModelData(ModelData):
+    """The models of a multi-model endpoint: every ``.tar.gz`` under ``location``'s prefix.
+
+    Create it with `ModelData.multi_model`. Calls name a model by its key under the prefix
+    (``TargetModel``); for the models given here, `target_model` returns it.
+    """
+
+    def __init__(self, location: S3Location, models: Mapping[str, str], *, model_cache: bool) -> None:
+        self.location = location
+        self.models = dict(models)
+        self.model_cache = model_cache
+
+    @cached_property
+    def _staged(self) -> dict[str, tuple[Path, str]]:
+        """Each local model's archive and the key it gets under the prefix (packs directories once)."""
+        staged = {}
+        for name, path in self.models.items():
+            local = Path(path)
+            if local.is_dir():
+                archive, digest = pack_directory(local)
+            else:
+                archive, digest = local, _file_digest(local)
+            staged[name] = (archive, f"{name}-{digest[:DIGEST_CHARS]}.tar.gz")
+        return staged
+
+    @property
+    def uploaded(self) -> frozenset[str]:
+        """The keys (relative to the prefix) this app uploads: what a smoke test's ``target_model`` may name."""
+        return frozenset(key for _, key in self._staged.values())
+
+    def target_model(self, name: str) -> str:
+        """The ``TargetModel`` of a model given as ``models[name]``: ``<name>-<12 hex digits of its hash>.tar.gz``."""
+        if name not in self.models:
+            raise KeyError(f"no model {name!r} in this multi-model data; known: {sorted(self.models)}")
+        return self._staged[name][1]
+
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
+        if not check_location(problems, f"{prop}.location", self.location):
+            return
+        prefix = self.location.prefix
+        if not validation.is_unresolved(prefix) and prefix and not prefix.endswith("/"):
+            problems.add(
+                rules.MULTI_MODEL_PREFIX,
+                f"{prop}.location.prefix",
+                prefix,
+                "a key prefix ending in / (or '' for the whole bucket): calls name models relative to it",
+                f"write prefix={prefix + '/'!r}",
+            )
+        for name, path in self.models.items():
+            where = f"{prop}.models[{name!r}]"
+            if not isinstance(name, str) or not MODEL_NAME.fullmatch(name):
+                problems.add(
+                    rules.MULTI_MODEL_PREFIX,
+                    where,
+                    name,
+                    f"a model name matching {MODEL_NAME.pattern} (it starts the model's key)",
+                    "use letters, digits, dots, hyphens and underscores",
+                )
+            local = Path(path)
+            if local.is_file():
+                with local.open("rb") as archive:
+                    is_gzip = archive.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+            if not (local.is_dir() or (local.is_file() and is_gzip)):
+                problems.add(
+                    rules.LOCAL_ARCHIVE,
+                    where,
+                    str(path),
+                    "a local model directory or a gzip-compressed tar file",
+                    "check the path (relative to the cwd)",
+                )
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        role.grant_s3_prefix_read(self.location)
+        deployment = _deploy(scope, self.location, self._staged) if self.models else None
+        return ModelDataConfig(
+            url=self.location.url,
+            multi_model_cache=self.model_cache,
+            deployment=deployment,
+        )
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(MIB), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _deploy(scope: Construct, location: S3Location, staged: dict[str, tuple[Path, str]]) -> Construct:
+    """A BucketDeployment copying the staged archives under the prefix, its cdk-nag findings acknowledged."""
+    from aws_cdk import Size
+    from aws_cdk import aws_s3_deployment as s3_deployment
+
+    folder = _stage(staged)
+    total_mib = sum(archive.stat().st_size for archive, _ in staged.values()) / MIB
+    storage_mib = max(MIN_EPHEMERAL_MIB, math.ceil(2 * total_mib) + HEADROOM_MIB)
+    deployment = s3_deployment.BucketDeployment(
+        scope,
+        DEPLOYMENT_ID,
+        sources=[s3_deployment.Source.asset(str(folder))],
+        destination_bucket=location.bucket,
+        destination_key_prefix=location.prefix or None,
+        prune=False,  # other models under the prefix, and earlier versions a live endpoint may still load
+        retain_on_delete=True,
+        ephemeral_storage_size=Size.mebibytes(min(storage_mib, MAX_EPHEMERAL_MIB)),
+    )
+    function = deployment.handler_role.node.scope
+    assert function is not None
+    # At synth: the stack's one deployment function serves every deployment, each adding statements.
+    per_stack.at_validation(Stack.of(scope), lambda: acknowledge_findings(function, RULES_BY_TYPE, DEPLOYMENT_REASONS))
+    return deployment
+
+
+def _stage(staged: dict[str, tuple[Path, str]]) -> Path:
+    """One folder of ``<key>`` files named after what it holds, so unchanged models reuse it and its asset."""
+    keys = sorted(key for _, key in staged.values())
+    folder_name = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    folder = Path(tempfile.gettempdir()) / "cdk-sagemaker-inference" / "multi-model" / folder_name
+    folder.mkdir(parents=True, exist_ok=True)
+    for archive, key in staged.values():
+        target = folder / key
+        if not target.is_file():
+            partial = folder / f".{key}.{os.getpid()}.partial"
+            shutil.copyfile(archive, partial)
+            os.replace(partial, target)
+    return folder
