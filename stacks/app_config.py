@@ -27,11 +27,24 @@ Format (JSON; paths are relative to the config file):
     "stackName": "SageMakerAsyncSample",
     "instanceType": "ml.m5.large", "instanceCount": 1, "maxConcurrentInvocationsPerInstance": 4,
     "smokeTest": {...}                                      as above; results land in a bucket the stack defines
+  },
+  "multiModel": {                                           optional: one endpoint serving several models
+    "stackName": "SageMakerMultiModelSample",
+    "instanceType": "ml.m5.large", "instanceCount": 1,
+    "models": {"sentiment": "../containers/sentiment-model"},   name -> model directory, uploaded at deploy
+    "smokeTest": {...}                                      as above, sent to every model
+  },
+  "inferenceComponents": {                                  optional: the model as an inference component
+    "stackName": "SageMakerInferenceComponentSample",
+    "instanceType": "ml.m5.large", "minInstanceCount": 1, "maxInstanceCount": 2,
+    "copyCount": 1, "cpuCores": 1, "memoryMb": 1024,        what one copy of the model needs
+    "smokeTest": {...}                                      as above
   }
 }
 ```
 
-The serverless and async stacks reuse ``realtime``'s image and model directories.
+The serverless, async and inference-component stacks reuse ``realtime``'s image and model directories; the
+multi-model stack its image.
 """
 
 from __future__ import annotations
@@ -91,6 +104,27 @@ class AsyncSettings:
 
 
 @dataclass(frozen=True)
+class MultiModelSettings:
+    stack_name: str
+    instance_type: str
+    instance_count: int
+    models: dict[str, Path]
+    smoke_test: SmokeTestSettings
+
+
+@dataclass(frozen=True)
+class InferenceComponentSettings:
+    stack_name: str
+    instance_type: str
+    min_instance_count: int
+    max_instance_count: int
+    copy_count: int
+    cpu_cores: float
+    memory_mb: int
+    smoke_test: SmokeTestSettings
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
@@ -98,6 +132,8 @@ class AppConfig:
     realtime: RealtimeSettings
     serverless: ServerlessSettings | None
     asynchronous: AsyncSettings | None
+    multi_model: MultiModelSettings | None
+    inference_components: InferenceComponentSettings | None
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
@@ -117,6 +153,8 @@ def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
         realtime=reader.realtime(reader.section(raw, "realtime", required=True)),
         serverless=reader.serverless(reader.section(raw, "serverless", required=False)),
         asynchronous=reader.asynchronous(reader.section(raw, "async", required=False)),
+        multi_model=reader.multi_model(reader.section(raw, "multiModel", required=False)),
+        inference_components=reader.inference_components(reader.section(raw, "inferenceComponents", required=False)),
     )
 
 
@@ -208,6 +246,35 @@ class _Reader:
                 integer=True,
             ),
             smoke_test=self.smoke_test(raw, "async.smokeTest"),
+        )
+
+    def multi_model(self, raw: dict[str, Any]) -> MultiModelSettings | None:
+        if not raw:
+            return None
+        models = self.section(raw, "models", required=True, key="multiModel.models")
+        if not models:
+            raise self.fail("multiModel.models", models, "an object of model name -> directory")
+        return MultiModelSettings(
+            stack_name=self.string(raw.get("stackName"), "multiModel.stackName"),
+            instance_type=self.string(raw.get("instanceType"), "multiModel.instanceType"),
+            instance_count=self.number(raw.get("instanceCount", 1), "multiModel.instanceCount", integer=True),
+            models={str(name): self.directory(path, f"multiModel.models.{name}") for name, path in models.items()},
+            smoke_test=self.smoke_test(raw, "multiModel.smokeTest"),
+        )
+
+    def inference_components(self, raw: dict[str, Any]) -> InferenceComponentSettings | None:
+        if not raw:
+            return None
+        key = "inferenceComponents"
+        return InferenceComponentSettings(
+            stack_name=self.string(raw.get("stackName"), f"{key}.stackName"),
+            instance_type=self.string(raw.get("instanceType"), f"{key}.instanceType"),
+            min_instance_count=self.number(raw.get("minInstanceCount", 1), f"{key}.minInstanceCount", integer=True),
+            max_instance_count=self.number(raw.get("maxInstanceCount", 2), f"{key}.maxInstanceCount", integer=True),
+            copy_count=self.number(raw.get("copyCount", 1), f"{key}.copyCount", integer=True),
+            cpu_cores=self.number(raw.get("cpuCores", 1), f"{key}.cpuCores"),
+            memory_mb=self.number(raw.get("memoryMb", 1024), f"{key}.memoryMb", integer=True),
+            smoke_test=self.smoke_test(raw, f"{key}.smokeTest"),
         )
 
     def smoke_test(self, parent: dict[str, Any], key: str) -> SmokeTestSettings:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from cdk_sagemaker_inference import AsyncInference, Endpoint, EndpointConfig, InstanceType, ProductionVariant
 
 from .app_config import AsyncSettings, RealtimeSettings
-from .sample_parts import add_json_smoke_test, sentiment_model, volume_key
+from .sample_parts import acknowledge_single_instance, add_json_smoke_test, sentiment_model, volume_key
 
 
 class AsyncEndpointStack(Stack):
@@ -48,14 +48,7 @@ class AsyncEndpointStack(Stack):
                 max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance
             ),
         )
-        if settings.instance_count < 2:
-            Validations.of(config).acknowledge(
-                Acknowledgment(
-                    id="cdk-sagemaker-inference:SingleInstance",
-                    reason="a sample: queued requests wait for one instance; production async endpoints scale on "
-                    "their backlog",
-                )
-            )
+        acknowledge_single_instance(config, settings.instance_count)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         add_json_smoke_test(self.endpoint, settings.smoke_test)
         assert config.async_inference is not None

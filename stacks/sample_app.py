@@ -7,6 +7,8 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from .app_config import AppConfig
 from .async_stack import AsyncEndpointStack
+from .inference_component_stack import InferenceComponentStack
+from .multi_model_stack import MultiModelEndpointStack
 from .realtime_stack import RealtimeEndpointStack
 from .serverless_stack import ServerlessEndpointStack
 
@@ -33,6 +35,22 @@ def define_sample_app(app: App, config: AppConfig) -> list[Stack]:
                 config.asynchronous.stack_name,
                 model_settings=config.realtime,
                 settings=config.asynchronous,
+                env=env,
+            )
+        )
+    if config.multi_model is not None:
+        stacks.append(
+            MultiModelEndpointStack(
+                app, config.multi_model.stack_name, model_settings=config.realtime, settings=config.multi_model, env=env
+            )
+        )
+    if config.inference_components is not None:
+        stacks.append(
+            InferenceComponentStack(
+                app,
+                config.inference_components.stack_name,
+                model_settings=config.realtime,
+                settings=config.inference_components,
                 env=env,
             )
         )

@@ -1,11 +1,11 @@
-"""What the sample stacks share: the sentiment model and its JSON smoke test."""
+"""What the sample stacks share: the sentiment model, its volume key, its JSON smoke test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
@@ -13,6 +13,7 @@ from cdk_sagemaker_inference import (
     BodyCheck,
     ContainerImage,
     EndpointBase,
+    EndpointConfig,
     EndpointSmokeTest,
     ExpectedResponse,
     Model,
@@ -58,3 +59,15 @@ def add_json_smoke_test(
         expect=ExpectedResponse(content_type="application/json", body=BodyCheck.json_subset(settings.expect)),
         **options,
     )
+
+
+def acknowledge_single_instance(config: EndpointConfig, instance_count: int) -> None:
+    """A sample may run on one instance: acknowledge the library's SingleInstance warning then, saying why."""
+    if instance_count < 2:
+        Validations.of(config).acknowledge(
+            Acknowledgment(
+                id="cdk-sagemaker-inference:SingleInstance",
+                reason="a sample on one instance to keep its cost low; production endpoints run 2 or more so "
+                "SageMaker spreads them across Availability Zones",
+            )
+        )

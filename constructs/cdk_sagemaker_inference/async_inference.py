@@ -11,17 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, validation
 from .errors import Problems
-from .s3_location import S3Location, check_location
+from .s3_location import S3Location, bucket_acknowledgments, check_location, private_bucket
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_s3 as s3
     from aws_cdk import aws_sns as sns
 
     from .execution_role import ExecutionRole
@@ -46,13 +44,7 @@ REPLICATION_REASON = (
     "results can be produced again by invoking the endpoint again; pass AsyncInference(output=...) a replicated "
     "bucket where results must survive a Regional outage"
 )
-BUCKET_ACKNOWLEDGMENTS = {
-    "AwsSolutions-S1": ACCESS_LOG_REASON,
-    "HIPAA.Security-S3BucketLoggingEnabled": ACCESS_LOG_REASON,
-    "NIST.800.53.R5-S3BucketLoggingEnabled": ACCESS_LOG_REASON,
-    "HIPAA.Security-S3BucketReplicationEnabled": REPLICATION_REASON,
-    "NIST.800.53.R5-S3BucketReplicationEnabled": REPLICATION_REASON,
-}
+BUCKET_ACKNOWLEDGMENTS = bucket_acknowledgments(access_logs=ACCESS_LOG_REASON, replication=REPLICATION_REASON)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,7 +103,8 @@ class AsyncInference:
         """Define the results bucket under ``scope`` if none is given; the locations are then known."""
         output = self.output
         if output is None:
-            output = S3Location(_results_bucket(scope, self.kms_key), DEFAULT_OUTPUT_PREFIX)
+            bucket = private_bucket(scope, BUCKET_ID, self.kms_key, BUCKET_ACKNOWLEDGMENTS)
+            output = S3Location(bucket, DEFAULT_OUTPUT_PREFIX)
         failure = self.failure or S3Location(output.bucket, DEFAULT_FAILURE_PREFIX)
         return BoundAsyncInference(self, output, failure)
 
@@ -156,22 +149,3 @@ class BoundAsyncInference:
         for topic in (self.options.success_topic, self.options.error_topic):
             if topic is not None:
                 role.grant_topic_publish(topic)
-
-
-def _results_bucket(scope: Construct, kms_key: kms.IKey | None) -> s3.IBucket:
-    from aws_cdk.aws_s3 import BlockPublicAccess, Bucket, BucketEncryption
-
-    bucket = Bucket(
-        scope,
-        BUCKET_ID,
-        encryption=BucketEncryption.KMS if kms_key else BucketEncryption.KMS_MANAGED,
-        encryption_key=kms_key,
-        enforce_ssl=True,
-        block_public_access=BlockPublicAccess.BLOCK_ALL,
-        versioned=True,
-        removal_policy=RemovalPolicy.RETAIN,
-    )
-    Validations.of(bucket).acknowledge(
-        *(Acknowledgment(id=finding, reason=reason) for finding, reason in BUCKET_ACKNOWLEDGMENTS.items())
-    )
-    return bucket

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
+COMPONENT_LOG_GROUP_PREFIX = "/aws/sagemaker/InferenceComponents"
 SAGEMAKER_METRIC_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/*")
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
@@ -47,8 +48,8 @@ LOG_PREFIX_REASON = (
 
 
 SCOPED_LOG_REASON = (
-    "SageMaker names an endpoint's log streams after its variants and the instances that exist only at run time; "
-    "the grant is limited to the log groups of the endpoints this role serves"
+    "SageMaker names the log streams of an endpoint (or inference component) after its variants, instances or "
+    "copies, which exist only at run time; the grant is limited to the log groups of those this role serves"
 )
 PREFIX_REASON = (
     "SageMaker names asynchronous requests' results and failures itself (and the smoke test its requests) under "
@@ -147,7 +148,7 @@ class ExecutionRole(Construct):
         )
         self._policy = ManagedPolicyStatements(self, "Policy", roles=[self.role.role_name])
         self.policy = self._policy.policy
-        self._endpoint_log_groups: list[StackArn] = []
+        self._log_groups: list[StackArn] = []
         self._wildcard_grants: list[str] = []  # object prefixes SageMaker names objects under
         self._any_endpoint = False  # an endpoint whose name is known only at deploy time
         self._unscoped_log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
@@ -162,22 +163,29 @@ class ExecutionRole(Construct):
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """Limit the log permissions to this endpoint's log group (and those of the others served)."""
-        if validation.is_unresolved(endpoint_name):  # cdk-nag could not name the finding: keep the prefix
+        self._serve_log_group(ENDPOINT_LOG_GROUP_PREFIX, endpoint_name)
+
+    def serve_inference_component(self, component_name: str) -> None:
+        """Let the role also write the log group of this inference component, where its containers log."""
+        self._serve_log_group(COMPONENT_LOG_GROUP_PREFIX, component_name)
+
+    def _serve_log_group(self, prefix: str, name: str) -> None:
+        if validation.is_unresolved(name):  # cdk-nag could not name the finding: keep the prefix
             self._any_endpoint = True
             return
-        log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/{endpoint_name}")
-        if log_group not in self._endpoint_log_groups:
-            self._endpoint_log_groups.append(log_group)
+        log_group = stack_arn(self.stack_facts, "logs", f"log-group:{prefix}/{name}")
+        if log_group not in self._log_groups:
+            self._log_groups.append(log_group)
 
     def _log_arns(self) -> list[StackArn]:
         """The log groups the role may write (those of the endpoints served, else the prefix) and their streams."""
-        groups = [] if self._any_endpoint else self._endpoint_log_groups
+        groups = [] if self._any_endpoint else self._log_groups
         groups = groups or [self._unscoped_log_group]
         return groups + [group.with_suffix(":log-stream:*") for group in groups]
 
     def _acknowledge(self) -> None:
         """At synth, acknowledge the wildcards the policy holds then, each with why (one call for all)."""
-        scoped = bool(self._endpoint_log_groups) and not self._any_endpoint
+        scoped = bool(self._log_groups) and not self._any_endpoint
         log_reason = SCOPED_LOG_REASON if scoped else LOG_PREFIX_REASON
         wildcard_logs = [arn for arn in self._log_arns() if "*" in arn.shown]
         document = {"Statement": [{"Resource": self._wildcard_grants}]}

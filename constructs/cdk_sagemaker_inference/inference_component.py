@@ -179,6 +179,8 @@ class InferenceComponent(Resource):
             self.resource.node.add_dependency(base_component.resource)
         if isinstance(endpoint, Endpoint):
             endpoint.inference_components.append(self)
+        if self.config is not None and self.config.execution_role is not None:
+            self.config.execution_role.serve_inference_component(self._name)
 
     @property
     def inference_component_name(self) -> str:

@@ -93,10 +93,12 @@ class ModelData(abc.ABC):
 
     @staticmethod
     def multi_model(
-        location: S3Location, *, models: Mapping[str, str] | None = None, model_cache: bool = True
+        location: S3Location | None = None, *, models: Mapping[str, str] | None = None, model_cache: bool = True
     ) -> MultiModelData:
         """The models of a multi-model endpoint (``Mode: MultiModel``): every ``.tar.gz`` under ``location``.
 
+        :param location: the bucket and prefix (ending in ``/``) of the models. Default: - a private bucket the
+            model defines (KMS, TLS only, versioned, retained), prefix ``models/``.
         :param models: local models to put under the prefix at deploy time, by name: a directory (packed
             reproducibly) or a ``.tar.gz`` file each; ``target_model(name)`` gives the key a call names.
             Default: - none (the prefix is filled by other means).

@@ -28,12 +28,21 @@ from .errors import Problems
 from .model_archive import pack_directory
 from .model_data import GZIP_MAGIC, ModelData, ModelDataConfig
 from .nag import acknowledge_findings
-from .s3_location import S3Location, check_location
+from .s3_location import S3Location, bucket_acknowledgments, check_location, private_bucket
 
 if TYPE_CHECKING:
     from .execution_role import ExecutionRole
 
 DEPLOYMENT_ID = "ModelDeployment"
+BUCKET_ID = "ModelBucket"
+DEFAULT_PREFIX = "models/"
+BUCKET_ACKNOWLEDGMENTS = bucket_acknowledgments(
+    access_logs="the models are written only by this app's deployment and read by SageMaker with the endpoint's "
+    "role (CloudTrail data events can record both); pass ModelData.multi_model(S3Location(...)) a bucket of your "
+    "own with server access logging where it is required",
+    replication="every model is deployed again from the app by cdk deploy; pass a replicated bucket where the "
+    "models must survive a Regional outage",
+)
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 DIGEST_CHARS = 12
 MIB = 1024 * 1024
@@ -53,6 +62,8 @@ DEPLOYMENT_REASONS = {
     "LambdaDLQ": "CloudFormation invokes the function synchronously through its custom resource and reports its "
     "failures; a dead-letter queue only receives failed asynchronous invocations",
     "LambdaInsideVPC": "the function only copies between S3 buckets through the public S3 API during deploys",
+    "CloudWatchLogGroupEncrypted": "the deployment's logs hold bucket names and the models' keys, all already in "
+    "the template; CloudWatch Logs encrypts them at rest with its own keys",
 }
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
 RULES_BY_TYPE = {
@@ -65,6 +76,7 @@ RULES_BY_TYPE = {
         ),
     ],
     "AWS::IAM::Policy": [f"{pack}-IAMNoInlinePolicy" for pack in COMPLIANCE_PACKS],
+    "AWS::Logs::LogGroup": [f"{pack}-CloudWatchLogGroupEncrypted" for pack in COMPLIANCE_PACKS],
 }
 
 
@@ -72,10 +84,11 @@ class MultiModelData(ModelData):
     """The models of a multi-model endpoint: every ``.tar.gz`` under ``location``'s prefix.
 
     Create it with `ModelData.multi_model`. Calls name a model by its key under the prefix
-    (``TargetModel``); for the models given here, `target_model` returns it.
+    (``TargetModel``); for the models given here, `target_model` returns it. ``location`` is the one
+    given, or once a model binds it, the bucket defined for it.
     """
 
-    def __init__(self, location: S3Location, models: Mapping[str, str], *, model_cache: bool) -> None:
+    def __init__(self, location: S3Location | None, models: Mapping[str, str], *, model_cache: bool) -> None:
         self.location = location
         self.models = dict(models)
         self.model_cache = model_cache
@@ -105,9 +118,11 @@ class MultiModelData(ModelData):
         return self._staged[name][1]
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
-        if not check_location(problems, f"{prop}.location", self.location):
-            return
-        prefix = self.location.prefix
+        if self.location is not None and check_location(problems, f"{prop}.location", self.location):
+            self._validate_prefix(problems, prop, self.location.prefix)
+        self._validate_models(problems, prop)
+
+    def _validate_prefix(self, problems: Problems, prop: str, prefix: str) -> None:
         if not validation.is_unresolved(prefix) and prefix and not prefix.endswith("/"):
             problems.add(
                 rules.MULTI_MODEL_PREFIX,
@@ -116,6 +131,8 @@ class MultiModelData(ModelData):
                 "a key prefix ending in / (or '' for the whole bucket): calls name models relative to it",
                 f"write prefix={prefix + '/'!r}",
             )
+
+    def _validate_models(self, problems: Problems, prop: str) -> None:
         for name, path in self.models.items():
             where = f"{prop}.models[{name!r}]"
             if not isinstance(name, str) or not MODEL_NAME.fullmatch(name):
@@ -140,6 +157,8 @@ class MultiModelData(ModelData):
                 )
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ModelDataConfig:
+        if self.location is None:
+            self.location = S3Location(private_bucket(scope, BUCKET_ID, None, BUCKET_ACKNOWLEDGMENTS), DEFAULT_PREFIX)
         role.grant_s3_prefix_read(self.location)
         deployment = _deploy(scope, self.location, self._staged) if self.models else None
         return ModelDataConfig(

@@ -1,4 +1,5 @@
-"""A bucket and a key prefix in it: where asynchronous requests, results and failures live."""
+"""A bucket and a key prefix in it (where asynchronous results, captures and multi-model models live), and the
+private bucket the library defines when none is given."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from . import rules, validation
 from .errors import Problems
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_kms as kms
     from aws_cdk import aws_s3 as s3
+    from constructs import Construct
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,38 @@ def check_location(problems: Problems, prop: str, location: object) -> bool:
         )
         return False
     return True
+
+
+def bucket_acknowledgments(*, access_logs: str, replication: str) -> dict[str, str]:
+    """The cdk-nag findings a `private_bucket` draws, with why each does not apply to its use."""
+    return {
+        "AwsSolutions-S1": access_logs,
+        "HIPAA.Security-S3BucketLoggingEnabled": access_logs,
+        "NIST.800.53.R5-S3BucketLoggingEnabled": access_logs,
+        "HIPAA.Security-S3BucketReplicationEnabled": replication,
+        "NIST.800.53.R5-S3BucketReplicationEnabled": replication,
+    }
+
+
+def private_bucket(
+    scope: Construct, construct_id: str, kms_key: kms.IKey | None, acknowledgments: dict[str, str]
+) -> s3.IBucket:
+    """A bucket only the app's roles use: KMS-encrypted (``kms_key`` or S3's key), TLS only, public access
+    blocked, versioned, retained when the stack is deleted; ``acknowledgments`` from `bucket_acknowledgments`."""
+    from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+    from aws_cdk.aws_s3 import BlockPublicAccess, Bucket, BucketEncryption
+
+    bucket = Bucket(
+        scope,
+        construct_id,
+        encryption=BucketEncryption.KMS if kms_key else BucketEncryption.KMS_MANAGED,
+        encryption_key=kms_key,
+        enforce_ssl=True,
+        block_public_access=BlockPublicAccess.BLOCK_ALL,
+        versioned=True,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+    Validations.of(bucket).acknowledge(
+        *(Acknowledgment(id=finding, reason=reason) for finding, reason in acknowledgments.items())
+    )
+    return bucket

@@ -124,3 +124,51 @@ def test_neutral_band_override_changes_the_answer(server):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def multi_model_server():
+    process, base = start_server(SAGEMAKER_MULTI_MODEL="true", SM_MODEL_DIR="/nonexistent")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def send(base, method, path, payload=None):
+    data = json.dumps(payload).encode() if payload is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_multi_model_contract_load_list_invoke_unload(multi_model_server, tmp_path):
+    base, url = multi_model_server, str(MODEL_DIR)
+    great = {"text": "great and fast"}
+    assert send(base, "POST", "/models/sentiment-abc.tar.gz/invoke", great)[0] == 404  # not loaded yet
+    assert send(base, "POST", "/models", {"model_name": "sentiment-abc.tar.gz", "url": url}) == (
+        200,
+        {"status": "loaded sentiment-abc.tar.gz"},
+    )
+    assert send(base, "POST", "/models", {"model_name": "sentiment-abc.tar.gz", "url": url})[0] == 409
+    assert send(base, "GET", "/models") == (200, {"models": [{"modelName": "sentiment-abc.tar.gz", "modelUrl": url}]})
+    assert send(base, "GET", "/models/sentiment-abc.tar.gz")[1]["modelUrl"] == url
+    status, answer = send(base, "POST", "/models/sentiment-abc.tar.gz/invoke", great)
+    assert (status, answer["label"], answer["model"]) == (200, "positive", "sentiment-lexicon@1")
+    assert send(base, "DELETE", "/models/sentiment-abc.tar.gz") == (200, {"status": "unloaded sentiment-abc.tar.gz"})
+    assert send(base, "GET", "/models/sentiment-abc.tar.gz")[0] == 404
+    assert send(base, "DELETE", "/models/sentiment-abc.tar.gz")[0] == 404
+    assert send(base, "GET", "/models") == (200, {"models": []})
+
+
+def test_multi_model_load_errors(multi_model_server, tmp_path):
+    assert send(multi_model_server, "POST", "/models", {"model_name": "x", "url": str(tmp_path)})[0] == 404
+    assert send(multi_model_server, "POST", "/models", {"url": str(tmp_path)})[0] == 400
+    assert send(multi_model_server, "POST", "/invocations", {"text": "great"})[0] == 404  # models are named
+
+
+def test_a_multi_model_server_needs_no_model_at_start(multi_model_server):
+    assert call(multi_model_server, "/ping") == (200, "application/json", {"status": "ok"})

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import urllib.request
 from pathlib import Path
 
@@ -93,6 +94,9 @@ def write_config(tmp_path, edit):
     config = json.loads(DEFAULT_CONFIG.read_text())
     for key in ("imageDirectory", "modelDirectory"):
         config["realtime"][key] = str((DEFAULT_CONFIG.parent / config["realtime"][key]).resolve())
+    models = config["multiModel"]["models"]
+    for name, path in models.items():
+        models[name] = str((DEFAULT_CONFIG.parent / path).resolve())
     edit(config)  # may drop sections, to test errors
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
@@ -132,6 +136,9 @@ def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
         (lambda c: c["env"].update(region=7), "env.region = 7: expected a non-empty string"),
         (lambda c: c["realtime"].pop("smokeTest"), "realtime.smokeTest = None: expected an object"),
         (lambda c: c["realtime"]["smokeTest"].update(expect=[1]), "realtime.smokeTest.expect = [1]: expected an"),
+        (lambda c: c["multiModel"].update(models={}), "multiModel.models = {}: expected an object of model name"),
+        (lambda c: c["multiModel"]["models"].update(x="nowhere"), "multiModel.models.x = 'nowhere': expected a dir"),
+        (lambda c: c["inferenceComponents"].update(memoryMb=1.5), "inferenceComponents.memoryMb = 1.5: expected an"),
     ],
 )
 def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
@@ -199,27 +206,70 @@ def smoke_tests_of(assembly, stack):
     return [SmokeTest.from_properties(r["Properties"]) for r in resources if r["Type"] == RESOURCE_TYPE]
 
 
+def invoke_server(base, path, test, payload):
+    """What the sample server answers ``payload`` at ``path``, as the handler's checks read it."""
+    request = urllib.request.Request(f"{base}{path}", data=payload, method="POST")
+    request.add_header("Content-Type", test.content_type or "")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return Answer(response.status, response.headers["Content-Type"], response.read())
+
+
+def sample_tests(sample_app):
+    _, stacks, assembly = sample_app
+    config = load_config(DEFAULT_CONFIG)
+    by_stack = {stack.stack_name: smoke_tests_of(assembly, stack) for stack in stacks}
+    return config, assembly, by_stack
+
+
 def test_every_synchronous_sample_smoke_test_passes_against_the_sample_model_server(sample_app):
     """Each smoke test's properties, parsed as the handler parses them, sent to the server as its variant runs.
 
-    The async sample's test runs end to end against the local moto server (tests/handlers).
+    The async sample's test runs end to end against the local moto server (tests/handlers); the multi-model
+    sample's below, with the server in multi-model mode.
     """
-    _, stacks, assembly = sample_app
-    variants = {variant.name: variant for variant in load_config(DEFAULT_CONFIG).realtime.variants}
-    realtime, serverless, asynchronous = (smoke_tests_of(assembly, stack) for stack in stacks)
+    config, assembly, by_stack = sample_tests(sample_app)
+    variants = {variant.name: variant for variant in config.realtime.variants}
+    realtime = by_stack[config.realtime.stack_name]
     assert sorted(test.targets["TargetVariant"] for test in realtime) == sorted(variants)
-    assert [test.invocation for test in serverless + asynchronous] == ["sync", "async"]
-    for test in realtime + serverless:
+    [serverless] = by_stack[config.serverless.stack_name]
+    [component] = by_stack[config.inference_components.stack_name]
+    assert component.targets["InferenceComponentName"].startswith(config.inference_components.stack_name)
+    assert [test.invocation for test in by_stack[config.asynchronous.stack_name]] == ["async"]
+    for test in [*realtime, serverless, component]:
         payload = (Path(assembly.directory) / f"asset.{test.payload_key}").read_bytes()  # as uploaded at deploy
         variant = variants.get(test.targets.get("TargetVariant", ""))
         process, base = start_server(**(variant.environment if variant else {}))
         try:
-            request = urllib.request.Request(f"{base}/invocations", data=payload, method="POST")
-            request.add_header("Content-Type", test.content_type or "")
-            with urllib.request.urlopen(request, timeout=5) as response:
-                answer = Answer(response.status, response.headers["Content-Type"], response.read())
+            answer = invoke_server(base, "/invocations", test, payload)
         finally:
             process.terminate()
             process.wait(timeout=10)
         assert test.expectation.body_check == "json"
         assert mismatches(answer, test.expectation) == []
+
+
+def test_every_multi_model_smoke_test_finds_its_model_as_uploaded_and_passes(sample_app, tmp_path):
+    """Each test's TargetModel is a key the deployment uploads: the archive with that name, from the
+    deployment's asset in the cloud assembly, extracted as SageMaker would, loaded and invoked by name."""
+    config, assembly, by_stack = sample_tests(sample_app)
+    tests = by_stack[config.multi_model.stack_name]
+    assert len(tests) == len(config.multi_model.models)
+    process, base = start_server(SAGEMAKER_MULTI_MODEL="true")
+    try:
+        for test in tests:
+            key = test.targets["TargetModel"]
+            [archive] = Path(assembly.directory).glob(f"asset.*/{key}")  # the BucketDeployment's source asset
+            extracted = tmp_path / key
+            with tarfile.open(archive) as packed:
+                packed.extractall(extracted, filter="data")
+            request = json.dumps({"model_name": key, "url": str(extracted)}).encode()
+            load = urllib.request.Request(f"{base}/models", data=request, method="POST")
+            with urllib.request.urlopen(load, timeout=5) as response:
+                assert response.status == 200
+            payload = (Path(assembly.directory) / f"asset.{test.payload_key}").read_bytes()
+            answer = invoke_server(base, f"/models/{key}/invoke", test, payload)
+            assert mismatches(answer, test.expectation) == []
+            assert json.loads(answer.body)["model"].startswith("sentiment-lexicon")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -299,3 +299,11 @@ def test_a_smoke_test_of_another_endpoints_component_fails_the_synth(stack):
     other = Endpoint(stack, "Other", endpoint_config=EndpointConfig(stack, "OtherConfig", production_variants=[host()]))
     other.add_smoke_test(payload=PAYLOAD, inference_component=made)
     assert "[KnownTarget] inference_component = 'TestStack/Component'" in synth_errors(stack)
+
+
+def test_the_configs_role_may_write_the_components_log_group(stack):
+    endpoint = ic_endpoint(stack)
+    made = component(stack, endpoint)
+    statements = json.dumps(endpoint.endpoint_config.execution_role.statements)
+    assert f"log-group:/aws/sagemaker/InferenceComponents/{made.inference_component_name}" in statements
+    assert f"log-group:/aws/sagemaker/Endpoints/{endpoint.endpoint_name}" in statements
