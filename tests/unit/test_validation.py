@@ -166,3 +166,30 @@ def test_java_patterns_of_the_runtime_api_work_in_python(member, valid, invalid)
     assert re.fullmatch(rule.pattern, valid)
     assert not re.fullmatch(rule.pattern, invalid)
     assert "sagemaker-runtime" in rule.describe()
+
+
+def test_a_host_variant_may_omit_the_model_as_the_schema_allows_though_a_guide_example_names_one():
+    # C5: the guide's CLI example "With inference components" names a ModelName; the IC config of F-3.1 and
+    # CloudFormation's schema (ModelName not required) have none. The host variant renders none.
+    variant = ENDPOINT_CONFIG_SCHEMA.schema["definitions"]["ProductionVariant"]
+    assert "ModelName" not in variant.get("required", [])
+    assert "ModelName" not in botocore_required("ProductionVariant")
+
+
+def test_every_inference_component_property_updates_in_place_so_a_fixed_name_never_blocks_a_change():
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::InferenceComponent").schema
+    assert not schema.get("createOnlyProperties")
+    assert "InferenceComponentName" not in {path.rsplit("/", 1)[-1] for path in schema.get("readOnlyProperties", [])}
+
+
+def test_managed_instance_scaling_may_reach_zero_as_the_api_allows_for_component_hosts():
+    # F-3.6: an endpoint hosting inference components scales to zero instances; the API's minimum is 0.
+    assert not check(0, "ManagedInstanceScalingMinInstanceCount") and check(
+        -1, "ManagedInstanceScalingMinInstanceCount"
+    )
+
+
+def botocore_required(structure):
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("sagemaker").shape_for(structure).required_members
