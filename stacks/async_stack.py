@@ -7,10 +7,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from cdk_sagemaker_inference import AsyncInference, Endpoint, EndpointConfig, InstanceType, ProductionVariant
+from cdk_sagemaker_inference import AsyncInference, Endpoint
 
 from .app_config import AsyncSettings, RealtimeSettings
-from .sample_parts import acknowledge_single_instance, add_json_smoke_test, sentiment_model, volume_key
+from .sample_parts import add_json_smoke_test, instance_config, sentiment_model
 
 
 class AsyncEndpointStack(Stack):
@@ -34,21 +34,16 @@ class AsyncEndpointStack(Stack):
             model_directory=model_settings.model_directory,
             network_isolation=True,  # the sample server needs no network; SageMaker moves requests and results
         )
-        variant = ProductionVariant(
-            model=model,
-            instance_type=InstanceType.of(settings.instance_type),
-            initial_instance_count=settings.instance_count,
-        )
-        config = EndpointConfig(
+        config = instance_config(
             self,
-            "EndpointConfig",
-            production_variants=[variant],
-            kms_key=volume_key(self, "Encrypts the async sample endpoint's ML storage volumes"),
+            model,
+            instance_type=settings.instance_type,
+            instance_count=settings.instance_count,
+            purpose="async sample",
             async_inference=AsyncInference(
                 max_concurrent_invocations_per_instance=settings.max_concurrent_invocations_per_instance
             ),
         )
-        acknowledge_single_instance(config, settings.instance_count)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         add_json_smoke_test(self.endpoint, settings.smoke_test)
         assert config.async_inference is not None

@@ -7,18 +7,10 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from cdk_sagemaker_inference import (
-    ContainerImage,
-    Endpoint,
-    EndpointConfig,
-    InstanceType,
-    Model,
-    ModelData,
-    ProductionVariant,
-)
+from cdk_sagemaker_inference import ContainerImage, Endpoint, Model, ModelData
 
 from .app_config import MultiModelSettings, RealtimeSettings
-from .sample_parts import acknowledge_single_instance, add_json_smoke_test, volume_key
+from .sample_parts import add_json_smoke_test, instance_config
 
 
 class MultiModelEndpointStack(Stack):
@@ -43,18 +35,13 @@ class MultiModelEndpointStack(Stack):
             model_data=data,
             network_isolation=True,  # SageMaker fetches the models; the server needs no network
         )
-        variant = ProductionVariant(
-            model=model,
-            instance_type=InstanceType.of(settings.instance_type),
-            initial_instance_count=settings.instance_count,
-        )
-        config = EndpointConfig(
+        config = instance_config(
             self,
-            "EndpointConfig",
-            production_variants=[variant],
-            kms_key=volume_key(self, "Encrypts the multi-model sample endpoint's ML storage volumes"),
+            model,
+            instance_type=settings.instance_type,
+            instance_count=settings.instance_count,
+            purpose="multi-model sample",
         )
-        acknowledge_single_instance(config, settings.instance_count)
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         for name in settings.models:
             add_json_smoke_test(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aws_cdk import App, Environment, Stack, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
@@ -22,38 +25,17 @@ def define_sample_app(app: App, config: AppConfig) -> list[Stack]:
     """Define the sample stacks in ``app``; synth fails on any unacknowledged cdk-nag finding."""
     env = Environment(account=config.account, region=config.region)
     stacks: list[Stack] = [RealtimeEndpointStack(app, config.realtime.stack_name, settings=config.realtime, env=env)]
-    if config.serverless is not None:
-        stacks.append(
-            ServerlessEndpointStack(
-                app, config.serverless.stack_name, model_settings=config.realtime, settings=config.serverless, env=env
+    optional: list[tuple[Callable[..., Stack], Any]] = [
+        (ServerlessEndpointStack, config.serverless),
+        (AsyncEndpointStack, config.asynchronous),
+        (MultiModelEndpointStack, config.multi_model),
+        (InferenceComponentStack, config.inference_components),
+    ]
+    for stack_class, settings in optional:  # each reuses the realtime section's image and model
+        if settings is not None:
+            stacks.append(
+                stack_class(app, settings.stack_name, model_settings=config.realtime, settings=settings, env=env)
             )
-        )
-    if config.asynchronous is not None:
-        stacks.append(
-            AsyncEndpointStack(
-                app,
-                config.asynchronous.stack_name,
-                model_settings=config.realtime,
-                settings=config.asynchronous,
-                env=env,
-            )
-        )
-    if config.multi_model is not None:
-        stacks.append(
-            MultiModelEndpointStack(
-                app, config.multi_model.stack_name, model_settings=config.realtime, settings=config.multi_model, env=env
-            )
-        )
-    if config.inference_components is not None:
-        stacks.append(
-            InferenceComponentStack(
-                app,
-                config.inference_components.stack_name,
-                model_settings=config.realtime,
-                settings=config.inference_components,
-                env=env,
-            )
-        )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     Validations.of(app).add_plugins(*nag_packs(app))

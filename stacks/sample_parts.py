@@ -16,8 +16,10 @@ from cdk_sagemaker_inference import (
     EndpointConfig,
     EndpointSmokeTest,
     ExpectedResponse,
+    InstanceType,
     Model,
     ModelData,
+    ProductionVariant,
     SmokeTestPayload,
 )
 
@@ -59,6 +61,25 @@ def add_json_smoke_test(
         expect=ExpectedResponse(content_type="application/json", body=BodyCheck.json_subset(settings.expect)),
         **options,
     )
+
+
+def instance_config(
+    scope: Construct, model: Model, *, instance_type: str, instance_count: int, purpose: str, **options: Any
+) -> EndpointConfig:
+    """One variant of ``model`` on ``instance_count`` instances, volumes under a sample key (``purpose`` names
+    the sample in its description); ``options`` as `EndpointConfig` takes them."""
+    variant = ProductionVariant(
+        model=model, instance_type=InstanceType.of(instance_type), initial_instance_count=instance_count
+    )
+    config = EndpointConfig(
+        scope,
+        "EndpointConfig",
+        production_variants=[variant],
+        kms_key=volume_key(scope, f"Encrypts the {purpose} endpoint's ML storage volumes"),
+        **options,
+    )
+    acknowledge_single_instance(config, instance_count)
+    return config
 
 
 def acknowledge_single_instance(config: EndpointConfig, instance_count: int) -> None:

@@ -144,10 +144,13 @@ class Variant(abc.ABC):
     @staticmethod
     def _check_members(
         problems: Problems, prop: str, structure: str, members: dict[str, tuple[str, object, str]]
-    ) -> None:
-        """Each ``field: (API member, value, fix)`` against the API model's limits of ``structure``."""
+    ) -> bool:
+        """Each ``field: (API member, value, fix)`` against the API model's limits of ``structure``; True when
+        all are within them (relations between the fields can then be checked)."""
+        before = len(problems.items)
         for field, (member, value, fix) in members.items():
             validation.check_value(problems, f"{prop}.{field}", value, api_model.member(structure, member), fix)
+        return len(problems.items) == before
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -224,9 +227,8 @@ class InstanceVariant(Variant):
             self._validate_managed_scaling(problems, f"{prop}.managed_instance_scaling", self.managed_instance_scaling)
 
     def _validate_managed_scaling(self, problems: Problems, prop: str, scaling: ManagedInstanceScaling) -> None:
-        limits = Problems()
-        self._check_members(
-            limits,
+        in_range = self._check_members(
+            problems,
             prop,
             MANAGED_SCALING,
             {
@@ -234,9 +236,8 @@ class InstanceVariant(Variant):
                 "max_instance_count": ("MaxInstanceCount", scaling.max_instance_count, "choose 1 or more"),
             },
         )
-        problems.items.extend(limits.items)
         counts = (scaling.min_instance_count, self.initial_instance_count, scaling.max_instance_count)
-        if limits.items or any(validation.is_unresolved(count) for count in counts):
+        if not in_range or any(validation.is_unresolved(count) for count in counts):
             return
         low, initial, high = counts
         if not low <= high:
@@ -365,9 +366,8 @@ class ServerlessProductionVariant(Variant):
         return (self.model,)
 
     def _validate_kind(self, problems: Problems, prop: str) -> None:
-        limits = Problems()
-        self._check_members(
-            limits,
+        in_range = self._check_members(
+            problems,
             prop,
             SERVERLESS,
             {
@@ -380,8 +380,7 @@ class ServerlessProductionVariant(Variant):
                 ),
             },
         )
-        problems.items.extend(limits.items)
-        if limits.items:  # the relations below need numbers in range
+        if not in_range:  # the relations below need numbers in range
             return
         memory, maximum, provisioned = self.memory_size_in_mb, self.max_concurrency, self.provisioned_concurrency
         if not validation.is_unresolved(memory) and memory % MEMORY_STEP_MB:
