@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import re
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,12 @@ class ContainerImage(abc.ABC):
     def validate(self, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
         """Add this choice's problems, if any, under the property name ``prop``."""
 
+    @property
+    def labels(self) -> dict[str, str] | None:
+        """The Docker labels the image's own Dockerfile sets, for a local build; None when unknown (a pushed
+        image, or labels its base image may carry)."""
+        return None
+
     @abc.abstractmethod
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         """Create what the choice needs under ``scope`` and grant ``role`` pull access."""
@@ -133,6 +140,11 @@ class _AssetImage(ContainerImage):
         self._build_args = build_args
         self._file = file
         self._platform = platform
+
+    @property
+    def labels(self) -> dict[str, str] | None:
+        dockerfile = self._directory / (self._file or "Dockerfile")
+        return dockerfile_labels(dockerfile.read_text(encoding="utf-8")) if dockerfile.is_file() else None
 
     def validate(self, problems: Problems, prop: str) -> None:
         dockerfile = self._directory / (self._file or "Dockerfile")
@@ -194,6 +206,19 @@ class _UriImage(ContainerImage):
                 f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
             )
         return ContainerImageConfig(self._image_uri)
+
+
+def dockerfile_labels(text: str) -> dict[str, str]:
+    """The ``LABEL key=value ...`` pairs of a Dockerfile (continuation lines joined, quotes removed)."""
+    joined = re.sub(r"\\\n", " ", text)
+    labels: dict[str, str] = {}
+    for line in joined.splitlines():
+        words = line.strip().split(None, 1)
+        if len(words) == 2 and words[0].upper() == "LABEL":
+            for pair in shlex.split(words[1], comments=True):
+                key, _, value = pair.partition("=")
+                labels[key] = value
+    return labels
 
 
 def check_repository_name(problems: Problems, prop: str, name: str) -> None:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load i
     from .multi_model_data import MultiModelData
 
 MIN_RECOMMENDED_SUBNETS = 2
+MULTI_MODEL_LABEL = "com.amazonaws.sagemaker.capabilities.multi-models"
+BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
 
 class InferenceExecutionMode:
@@ -332,6 +334,28 @@ class Model(ModelBase):
                 "keep ModelData.multi_model(...) on one container",
             )
 
+    def _warn_missing_labels(self) -> None:
+        """Locally built images whose Dockerfile lacks a label SageMaker requires of this use (a warning: the
+        base image may set it)."""
+        for index, item in enumerate(self.containers):
+            labels = item.image.labels
+            if labels is None:
+                continue
+            needed = []
+            if _is_multi_model(item.model_data):
+                needed.append(MULTI_MODEL_LABEL)
+            if len(self.containers) > 1:
+                needed.append(BIND_TO_PORT_LABEL)
+            for label in needed:
+                if labels.get(label) != "true":
+                    where = "container" if self._single else f"containers[{index}].image"
+                    validation.warn(
+                        self,
+                        rules.DOCKER_LABELS,
+                        f"{where}: the Dockerfile sets no LABEL {label}=true, which SageMaker requires of this "
+                        "container (model creation fails without it) unless the base image sets it",
+                    )
+
     def _vpc_config(self) -> sagemaker.CfnModel.VpcConfigProperty | None:
         if self.vpc is None:
             return None
@@ -414,6 +438,7 @@ class Model(ModelBase):
                     "pass fewer security groups",
                 )
         problems.raise_if_any(self)
+        self._warn_missing_labels()
         subnets_known = vpc is not None and not validation.is_unresolved(self.subnet_ids)
         if subnets_known and len(self.subnet_ids) < MIN_RECOMMENDED_SUBNETS:
             validation.warn(

@@ -185,6 +185,13 @@ MULTI_MODEL_GPU_LIST = _rule(
     guide("Multi-model endpoints: Supported instances", 6045),
     "warning",
 )
+DOCKER_LABELS = _rule(
+    "DockerLabels",
+    "a locally built multi-model image sets LABEL com.amazonaws.sagemaker.capabilities.multi-models=true, and each "
+    "image of a multi-container model accept-bind-to-port=true (unless its base image does)",
+    guide("Multi-model endpoints: Build your own container", 6061),
+    "warning",
+)
 KNOWN_TARGET = _rule(
     "KnownTarget",
     "a smoke test's target model is one the app uploads, its container hostname one the model has, its "

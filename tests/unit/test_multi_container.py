@@ -18,6 +18,7 @@ from tests.support import ROOT, ecr_image, expect_problems, only_resource, synth
 
 SERVER = str(ROOT / "containers" / "sentiment-server")
 PAYLOAD = SmokeTestPayload.from_json({"text": "great"})
+BIND = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
 
 def containers(stack, count, **kwargs):
@@ -138,3 +139,35 @@ def test_a_serial_pipeline_takes_no_container_target(stack):
     config = EndpointConfig(stack, "Config", production_variants=[variant(model)])
     Endpoint(stack, "Endpoint", endpoint_config=config).add_smoke_test(payload=PAYLOAD, target_container_hostname="c1")
     assert "only on a Direct multi-container endpoint" in synth_errors(stack)
+
+
+def labelled_image(tmp_path, name, labels):
+    folder = tmp_path / name
+    folder.mkdir()
+    lines = "".join(f"LABEL {label}=true\n" for label in labels)
+    (folder / "Dockerfile").write_text(f"FROM public.ecr.aws/docker/library/python:3.12-slim\n{lines}")
+    return ContainerImage.from_asset(str(folder))
+
+
+def test_a_local_image_of_a_pipeline_without_the_bind_to_port_label_draws_a_warning(stack, tmp_path):
+    from aws_cdk.assertions import Annotations, Match
+
+    Model(
+        stack,
+        "Pipeline",
+        containers=[
+            ModelContainer(image=labelled_image(tmp_path, "a", [BIND])),
+            ModelContainer(image=labelled_image(tmp_path, "b", [])),
+        ],
+    )
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DockerLabels"))
+    assert len(warnings) == 1 and "containers[1].image" in str(warnings[0].entry.data)
+
+
+def test_the_sample_image_carries_both_labels(stack):
+    from aws_cdk.assertions import Annotations, Match
+
+    data = ModelData.multi_model(S3Location(s3.Bucket(stack, "Models"), "m/"))
+    image = ContainerImage.from_asset(SERVER)
+    Model(stack, "Pipeline", containers=[ModelContainer(image=image, model_data=data), ModelContainer(image=image)])
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("DockerLabels"))

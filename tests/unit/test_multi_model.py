@@ -192,3 +192,13 @@ def test_without_uploads_any_target_model_is_accepted(stack):
     endpoint, _ = mme_endpoint(stack)
     endpoint.add_smoke_test(payload=PAYLOAD, target_model="filled-elsewhere.tar.gz")
     assert only_resource(stack, "Custom::SageMakerEndpointSmokeTest")["Properties"]["TargetModel"]
+
+
+def test_a_local_multi_model_image_without_the_label_draws_a_warning(stack, tmp_path):
+    from cdk_sagemaker_inference import ContainerImage
+
+    (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/python:3.12-slim\n")
+    data = ModelData.multi_model(S3Location(s3.Bucket(stack, "Models"), "m/"))
+    Model(stack, "Model", container=ContainerImage.from_asset(str(tmp_path)), model_data=data)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DockerLabels"))
+    assert len(warnings) == 1 and "multi-models=true" in str(warnings[0])

@@ -46,4 +46,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "MixedModelNetworks",
         "LocalInstanceStorage",
         "MultiModelGpuList",
+        "DockerLabels",
     }
