@@ -1,7 +1,8 @@
 """AWS CDK v2 constructs for Amazon SageMaker inference.
 
-The smoke-test names load on first use: they bring aws-cdk-lib's Lambda, Step Functions and
-custom-resources modules (~0.3 s to import), which an app without smoke tests never needs.
+The smoke-test, scaling, alarm and dashboard names load on first use: they bring aws-cdk-lib's Lambda,
+Step Functions, custom-resources, Application Auto Scaling and CloudWatch modules, which an app that does
+not use them never needs to import.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,9 @@ from .variants import (
 )
 
 if TYPE_CHECKING:
+    from .alarms import AlarmThresholds, EndpointAlarms, Severity
+    from .dashboard import EndpointDashboard
+    from .scaling import CopyCount, InstanceCount, ProvisionedConcurrency, ScalableCapacity
     from .smoke_test import (
         AsyncLocations,
         BodyCheck,
@@ -46,6 +50,9 @@ _LAZY = {
         "smoke_test",
     ),
     "SmokeTestProvider": "smoke_test_provider",
+    **dict.fromkeys(["AlarmThresholds", "EndpointAlarms", "Severity"], "alarms"),
+    "EndpointDashboard": "dashboard",
+    **dict.fromkeys(["CopyCount", "InstanceCount", "ProvisionedConcurrency", "ScalableCapacity"], "scaling"),
 }
 
 
@@ -60,17 +67,21 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AlarmThresholds",
     "AsyncInference",
     "AsyncLocations",
     "BodyCheck",
     "ComputeRequirements",
     "ContainerImage",
     "ContainerImageConfig",
+    "CopyCount",
     "DataCapture",
     "Endpoint",
+    "EndpointAlarms",
     "EndpointBase",
     "EndpointConfig",
     "EndpointConfigBase",
+    "EndpointDashboard",
     "EndpointSmokeTest",
     "EndpointVariant",
     "ExecutionRole",
@@ -80,6 +91,7 @@ __all__ = [
     "InferenceComponent",
     "InferenceComponentHostVariant",
     "InferenceExecutionMode",
+    "InstanceCount",
     "InstanceType",
     "InstanceVariant",
     "InvocationFeatures",
@@ -92,9 +104,12 @@ __all__ = [
     "MultiModelData",
     "Problem",
     "ProductionVariant",
+    "ProvisionedConcurrency",
     "RoutingStrategy",
     "S3Location",
+    "ScalableCapacity",
     "ServerlessProductionVariant",
+    "Severity",
     "SmokeTestPayload",
     "SmokeTestProvider",
     "ValidationError",

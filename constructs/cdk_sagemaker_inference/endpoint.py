@@ -15,7 +15,7 @@ from constructs import Construct, IConstruct
 
 from . import api_model, async_inference, per_stack, rules, validation
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
-from .errors import Problems
+from .errors import Problems, ValidationError
 from .imported import Identity, ImportedResource, identity
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
@@ -25,11 +25,13 @@ if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module cos
     from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 
     from .inference_component import InferenceComponent
+    from .scaling import InstanceCount, ProvisionedConcurrency
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 DEFAULT_PERIOD_MINUTES = 1  # a Duration made at import would start the jsii runtime during the import
+BURSTABLE_PREFIX = "ml.t"  # T2/T3 types: Application Auto Scaling refuses to register them
 NAME_FIX = "use letters, digits and hyphens (not at the start or end), from 1 to 63 characters"
 
 
@@ -104,9 +106,15 @@ class EndpointBase(Resource):
         unit: cloudwatch.Unit | None = None,
         period: Duration | None = None,
     ) -> cloudwatch.Metric:
-        """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist."""
+        """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist, and a
+        ``unit`` must be the one SageMaker publishes the metric in."""
         from aws_cdk.aws_cloudwatch import Metric
 
+        from .alarms import check_unit
+
+        problems = Problems()
+        check_unit(problems, metric_name, unit)
+        problems.raise_if_any(self)
         self._check_variant("variant_name", variant_name, metric_name)
         return Metric(
             namespace=namespace,
@@ -291,6 +299,121 @@ class EndpointVariant:
     def metric_invocation_4xx_errors(self, *, statistic: str = "Sum", period: Duration | None = None) -> Metric:
         """See `EndpointBase.metric_invocation_4xx_errors`."""
         return self.endpoint.metric_invocation_4xx_errors(self.variant_name, statistic=statistic, period=period)
+
+    def auto_scale_instance_count(self, *, min_capacity: int, max_capacity: int) -> InstanceCount:
+        """Scale this instance variant's instances between ``min_capacity`` and ``max_capacity`` (0 allowed for
+        an asynchronous endpoint); add policies to what it returns. Not for serverless variants or the hosts of
+        inference components (their ``managed_instance_scaling`` does that)."""
+        from .scaling import INSTANCES, InstanceCount, check_capacity, floor_of
+
+        config = self.endpoint.endpoint_config
+        variant = self._variant()
+        asynchronous = config is not None and config.async_inference is not None
+        problems = Problems()
+        if variant is not None and not isinstance(variant, ProductionVariant):
+            fix = (
+                "use auto_scale_provisioned_concurrency"
+                if isinstance(variant, ServerlessProductionVariant)
+                else "set the host variant's managed_instance_scaling, and scale the components' copies"
+            )
+            problems.add(rules.SCALING_KIND, "variant", type(variant).__name__, "a ProductionVariant", fix)
+        elif isinstance(variant, ProductionVariant):
+            name = variant.instance_type.name
+            if not validation.is_unresolved(name) and name.startswith(BURSTABLE_PREFIX):
+                problems.add(
+                    rules.SCALING_KIND,
+                    "instance_type",
+                    name,
+                    "a type other than burstable (ml.t*): Application Auto Scaling refuses to register those",
+                    "choose e.g. ml.m5.large or ml.c5.large",
+                )
+        current = (
+            ("initial_instance_count", variant.initial_instance_count)
+            if isinstance(variant, ProductionVariant)
+            else None
+        )
+        check_capacity(
+            problems, min_capacity, max_capacity, floor=floor_of(INSTANCES, asynchronous=asynchronous), current=current
+        )
+        self._raise_if_any(problems, f"{self.variant_name}InstanceCount")
+        return InstanceCount(
+            self.endpoint,
+            f"{self.variant_name}InstanceCount",
+            endpoint=self.endpoint,
+            variant_name=self.variant_name,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            asynchronous=asynchronous,
+            scales=self._scaled_resource(),
+        )
+
+    def auto_scale_provisioned_concurrency(self, *, min_capacity: int, max_capacity: int) -> ProvisionedConcurrency:
+        """Scale this serverless variant's provisioned concurrency between ``min_capacity`` (at least 1) and
+        ``max_capacity`` (at most its ``max_concurrency``); the variant needs a ``provisioned_concurrency``."""
+        from .scaling import PROVISIONED_CONCURRENCY, ProvisionedConcurrency, check_capacity, floor_of
+
+        variant = self._variant()
+        problems = Problems()
+        current = None
+        if variant is not None and not isinstance(variant, ServerlessProductionVariant):
+            problems.add(
+                rules.SCALING_KIND,
+                "variant",
+                type(variant).__name__,
+                "a ServerlessProductionVariant",
+                "scale instances",
+            )
+        elif isinstance(variant, ServerlessProductionVariant):
+            if variant.provisioned_concurrency is None:
+                problems.add(
+                    rules.SCALING_KIND,
+                    "provisioned_concurrency",
+                    None,
+                    "a provisioned concurrency on the variant to scale from",
+                    "give ServerlessProductionVariant(provisioned_concurrency=1, ...)",
+                )
+            current = ("provisioned_concurrency", variant.provisioned_concurrency)
+            known = not any(validation.is_unresolved(v) for v in (max_capacity, variant.max_concurrency))
+            if known and isinstance(max_capacity, int) and max_capacity > variant.max_concurrency:
+                problems.add(
+                    rules.SCALING_CAPACITY,
+                    "max_capacity",
+                    max_capacity,
+                    f"at most the variant's max_concurrency ({variant.max_concurrency})",
+                    "lower max_capacity or raise max_concurrency",
+                )
+        check_capacity(problems, min_capacity, max_capacity, floor=floor_of(PROVISIONED_CONCURRENCY), current=current)
+        self._raise_if_any(problems, f"{self.variant_name}ProvisionedConcurrency")
+        return ProvisionedConcurrency(
+            self.endpoint,
+            f"{self.variant_name}ProvisionedConcurrency",
+            endpoint=self.endpoint,
+            variant_name=self.variant_name,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scales=self._scaled_resource(),
+        )
+
+    def _variant(self) -> Variant | None:
+        config = self.endpoint.endpoint_config
+        if config is None or validation.is_unresolved(self.variant_name):
+            return None  # an imported endpoint's variants are unknown
+        return next(variant for variant in config.all_variants if variant.variant_name == self.variant_name)
+
+    def _scaled_resource(self) -> Construct | None:
+        return self.endpoint.resource if isinstance(self.endpoint, Endpoint) else None
+
+    def _raise_if_any(self, problems: Problems, construct_id: str) -> None:
+        if self.endpoint.node.try_find_child(construct_id) is not None:
+            problems.add(
+                rules.SCALING_KIND,
+                "variant_name",
+                self.variant_name,
+                "one scalable target per variant and dimension",
+                "add policies to the one auto_scale_*() returned first",
+            )
+        if problems.items:
+            raise ValidationError(f"{self.endpoint.node.path}/{construct_id}", problems.items)
 
 
 def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aws_cdk import Duration, Names, Resource, Stack
 from aws_cdk import aws_sagemaker as sagemaker
@@ -23,6 +24,12 @@ from .model import IModel, ModelBase
 from .model_data import ModelData
 from .variants import DEFAULT_VARIANT_NAME
 
+if TYPE_CHECKING:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    from .scaling import CopyCount
+
+COPY_COUNT_ID = "CopyCount"
 COMPUTE = "InferenceComponentComputeResourceRequirements"
 STARTUP = "InferenceComponentStartupParameters"
 ARTIFACTS_ID = "Artifacts"
@@ -120,6 +127,7 @@ class InferenceComponent(Resource):
         self.endpoint = endpoint
         self.model = model
         self.base_component = base_component
+        self.copy_count = copy_count
         self.config = endpoint.endpoint_config
         problems = Problems()
         validation.check_type(problems, "endpoint", endpoint, EndpointBase, "Endpoint(scope, 'Endpoint', ...)")
@@ -199,6 +207,43 @@ class InferenceComponent(Resource):
             [self.resource.specification, self.resource.runtime_config, self.resource.variant_name]
         )
         return hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:16]
+
+    def auto_scale_copy_count(self, *, min_capacity: int, max_capacity: int) -> CopyCount:
+        """Scale this component's copies between ``min_capacity`` (0 allowed: add `CopyCount.scale_out_from_zero`)
+        and ``max_capacity``; the copies it starts with must lie between them. Not for adapters (no copies)."""
+        from .scaling import COPIES, CopyCount, check_capacity, floor_of
+
+        problems = Problems()
+        if self.base_component is not None:
+            problems.add(
+                rules.SCALING_KIND,
+                "component",
+                self.node.path,
+                "a component with copies, not an adapter",
+                "scale its base",
+            )
+        check_capacity(
+            problems, min_capacity, max_capacity, floor=floor_of(COPIES), current=("copy_count", self.copy_count)
+        )
+        if self.node.try_find_child(COPY_COUNT_ID) is not None:
+            problems.add(
+                rules.SCALING_KIND, "component", self.node.path, "one scalable target", "add policies to the first"
+            )
+        problems.raise_if_any(self)
+        return CopyCount(self, COPY_COUNT_ID, component=self, min_capacity=min_capacity, max_capacity=max_capacity)
+
+    def metric_no_capacity_invocation_failures(self, *, period: Duration | None = None) -> cloudwatch.Metric:
+        """Calls that failed because the component had no copy (namespace AWS/SageMaker, dimension
+        InferenceComponentName): Sum over 1 minute, a count."""
+        from aws_cdk.aws_cloudwatch import Metric
+
+        return Metric(
+            namespace="AWS/SageMaker",
+            metric_name="NoCapacityInvocationFailures",
+            dimensions_map={"InferenceComponentName": self.inference_component_name},
+            statistic="Sum",
+            period=period or Duration.minutes(1),
+        )
 
     def add_adapter(self, construct_id: str, *, artifacts: ModelData) -> InferenceComponent:
         """An adapter component on this one (its weights in ``artifacts``), beside it in the same scope."""

@@ -262,6 +262,56 @@ DATA_CAPTURE = _rule(
     "multi-container endpoints",
     guide("Supported features", 6576),
 )
+# Autoscaling.
+SCALING_CAPACITY = _rule(
+    "ScalingCapacity",
+    "min <= max capacity, the starting capacity within them, min >= 1 (0 for asynchronous instances and "
+    "inference-component copies); provisioned concurrency at most the variant's max concurrency",
+    guide("Automatic scaling: Prerequisites", 6123),
+)
+SCALING_KIND = _rule(
+    "ScalingKind",
+    "what scales is what the variant has: instances (not burstable T types, not an inference-component host, "
+    "whose instances managed scaling owns), provisioned concurrency of a serverless variant that has some, "
+    "copies of a component that is not an adapter; one scalable target each",
+    guide("Automatic scaling: Register a model", 6128),
+)
+SCALING_METRIC = _rule(
+    "ScalingMetric",
+    "a scaling policy tracks a metric SageMaker publishes for the kind (backlog for async, invocations or "
+    "concurrency otherwise, instance utilization by name)",
+    guide("Autoscale an asynchronous endpoint", 6257),
+)
+SCALING_TARGET = _rule(
+    "ScalingTarget",
+    "a target value is above 0, and at most 1 for provisioned-concurrency utilization (a ratio) and 100 for "
+    "memory and disk utilization (percent)",
+    guide("Serverless Inference: Automatically scale Provisioned Concurrency", 6221),
+)
+SCALE_OUT_FROM_ZERO = _rule(
+    "ScaleOutFromZero",
+    "a policy that scales out from zero is on a target whose minimum is 0",
+    guide("Scale an endpoint to zero instances", 6145),
+)
+ZERO_WITHOUT_SCALE_OUT = _rule(
+    "ZeroWithoutScaleOut",
+    "a target that may scale to 0 has a step policy that scales out from zero (target tracking cannot)",
+    guide("Automatic scaling", 6122),
+    "warning",
+)
+# Alarms.
+ALARM_CAN_FIRE = _rule(
+    "AlarmCanFire",
+    "an alarm can fire: not the Average of a 0/1 metric (errors, HasBacklogWithoutCapacity) above 1, a known "
+    "severity, a variant the endpoint has",
+    guide("Configure CloudWatch alarms for auto-rollback", 6299),
+)
+METRIC_UNIT = _rule(
+    "MetricUnit",
+    "a unit given for a SageMaker metric is the one it is published in (latency in microseconds, backlog time in "
+    "milliseconds, utilization in percent)",
+    guide("Monitor SageMaker AI with Amazon CloudWatch", 6106),
+)
 # Smoke tests.
 SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
 SMOKE_TEST_SIZE = _rule(

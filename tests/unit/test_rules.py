@@ -47,4 +47,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "LocalInstanceStorage",
         "MultiModelGpuList",
         "DockerLabels",
+        "ZeroWithoutScaleOut",
     }

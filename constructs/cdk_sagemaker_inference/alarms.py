@@ -1,0 +1,278 @@
+"""CloudWatch alarms for an endpoint: the recommended set for its kind, and any other alarm, checked that it can fire.
+
+`EndpointAlarms` makes, per variant (production and shadow), error-rate alarms (the Average of a 0/1 metric
+is the share of failed calls), a latency-percentile alarm in the metric's own unit (microseconds; thresholds are
+given in milliseconds), and instance utilization for instance variants (GPU ones on GPU types); per endpoint,
+backlog size and age for asynchronous endpoints, and per inference component, calls without capacity. Each
+threshold is keyed by `Severity`; a severity without a threshold makes no alarm. Every alarm states how it
+treats missing data, and each severity may notify an SNS topic. `check_alarm` refuses alarms that cannot fire.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from . import rules
+from .endpoint import INSTANCE_NAMESPACE, EndpointBase
+from .errors import Problems
+from .variants import InstanceVariant, ServerlessProductionVariant, Variant
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_sns as sns
+
+MICROSECONDS_PER_MS = 1000
+GPU_TYPE = re.compile(r"ml\.[gp]\d")
+# Metrics whose every data point is 0 or 1: their Average is a rate in [0, 1].
+ZERO_ONE_METRICS = frozenset({"Invocation4XXErrors", "Invocation5XXErrors", "HasBacklogWithoutCapacity"})
+# The unit SageMaker publishes each metric in (when an alarm or metric names one, it must be this).
+METRIC_UNITS = {
+    "ModelLatency": cloudwatch.Unit.MICROSECONDS,
+    "OverheadLatency": cloudwatch.Unit.MICROSECONDS,
+    "ModelSetupTime": cloudwatch.Unit.MICROSECONDS,
+    "RequestDownloadLatency": cloudwatch.Unit.MICROSECONDS,
+    "ResponseUploadLatency": cloudwatch.Unit.MICROSECONDS,
+    "TimeInBacklog": cloudwatch.Unit.MILLISECONDS,
+    "TotalProcessingTime": cloudwatch.Unit.MILLISECONDS,
+    "ApproximateAgeOfOldestRequest": cloudwatch.Unit.SECONDS,
+    **dict.fromkeys(
+        ["CPUUtilization", "MemoryUtilization", "DiskUtilization", "GPUUtilization", "GPUMemoryUtilization"],
+        cloudwatch.Unit.PERCENT,
+    ),
+}
+
+
+class Severity:
+    """How urgent an alarm is; thresholds and notification topics are keyed by it."""
+
+    CRITICAL = "Critical"
+    WARNING = "Warning"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmThresholds:
+    """The recommended alarms' thresholds by `Severity`; leave a severity out (or pass ``{}``) for no alarm.
+
+    :param error_rate_5xx: share of calls answered 5xx, in [0, 1). Default: critical 0.05, warning 0.01.
+    :param error_rate_4xx: share of calls answered 4xx, in [0, 1). Default: warning 0.05.
+    :param latency_p99_ms: the model's p99 latency in milliseconds. Default: warning 1000 ms.
+    :param utilization_percent: instance CPU (per vCPU), memory and disk use, GPU (per GPU) and GPU memory on
+        GPU types. Default: warning 90 %.
+    :param backlog_size: queued requests of an asynchronous endpoint. Default: warning 100.
+    :param backlog_age_seconds: age of its oldest queued request. Default: warning 900 seconds.
+    :param no_capacity_failures: calls an inference component failed for want of a copy, per minute.
+        Default: critical 1.
+    :param evaluation_periods: 1-minute periods of each alarm, all of which must breach. Default: 5.
+    """
+
+    error_rate_5xx: Mapping[str, float] = field(
+        default_factory=lambda: {Severity.CRITICAL: 0.05, Severity.WARNING: 0.01}
+    )
+    error_rate_4xx: Mapping[str, float] = field(default_factory=lambda: {Severity.WARNING: 0.05})
+    latency_p99_ms: Mapping[str, float] = field(default_factory=lambda: {Severity.WARNING: 1000})
+    utilization_percent: Mapping[str, float] = field(default_factory=lambda: {Severity.WARNING: 90})
+    backlog_size: Mapping[str, float] = field(default_factory=lambda: {Severity.WARNING: 100})
+    backlog_age_seconds: Mapping[str, float] = field(default_factory=lambda: {Severity.WARNING: 900})
+    no_capacity_failures: Mapping[str, float] = field(default_factory=lambda: {Severity.CRITICAL: 1})
+    evaluation_periods: int = 5
+
+
+class EndpointAlarms(Construct):
+    """The recommended alarms of ``endpoint`` (defined with this library) for its kind, and `add_alarm` for more.
+
+    :param endpoint: the endpoint; an imported one gets no recommended set (its kind is unknown), only
+        `add_alarm`.
+    :param thresholds: Default: - `AlarmThresholds` defaults.
+    :param topics: an SNS topic to notify per `Severity` (alarm and OK). Default: - no notification.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: EndpointBase,
+        thresholds: AlarmThresholds | None = None,
+        topics: Mapping[str, sns.ITopic] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint = endpoint
+        self.thresholds = thresholds or AlarmThresholds()
+        self.topics = dict(topics or {})
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        """Every alarm made here, by construct ID."""
+        config = endpoint.endpoint_config
+        if config is None:
+            return
+        for variant in config.all_variants:
+            self._variant_alarms(variant)
+        if config.async_inference is not None:
+            self._async_alarms()
+        for component in getattr(endpoint, "inference_components", []):
+            name = component.node.id
+            self._recommended(
+                f"{name}NoCapacity",
+                component.metric_no_capacity_invocation_failures(),
+                self.thresholds.no_capacity_failures,
+                "calls failed: the inference component had no copy",
+                missing=cloudwatch.TreatMissingData.NOT_BREACHING,
+                periods=1,
+            )
+
+    def add_alarm(
+        self,
+        construct_id: str,
+        *,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        severity: str,
+        treat_missing_data: cloudwatch.TreatMissingData,
+        comparison_operator: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods: int | None = None,
+        datapoints_to_alarm: int | None = None,
+        description: str | None = None,
+    ) -> cloudwatch.Alarm:
+        """An alarm on ``metric`` that can fire (see `check_alarm`), notifying the severity's topic.
+
+        :param treat_missing_data: required: a quiet endpoint publishes no data points.
+        :param evaluation_periods: Default: ``thresholds.evaluation_periods``.
+        :param datapoints_to_alarm: Default: - all evaluated periods.
+        :param description: Default: - none.
+        """
+        problems = Problems()
+        check_alarm(problems, self.endpoint, metric, threshold, comparison_operator)
+        if severity not in (Severity.CRITICAL, Severity.WARNING):
+            problems.add(
+                rules.ALARM_CAN_FIRE, "severity", severity, "Severity.CRITICAL or Severity.WARNING", "pick one"
+            )
+        problems.raise_if_any(self)
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison_operator,
+            evaluation_periods=evaluation_periods or self.thresholds.evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=treat_missing_data,
+            alarm_description=f"[{severity}] {description}" if description else f"[{severity}]",
+        )
+        topic = self.topics.get(severity)
+        if topic is not None:
+            from aws_cdk.aws_cloudwatch_actions import SnsAction
+
+            alarm.add_alarm_action(SnsAction(topic))
+            alarm.add_ok_action(SnsAction(topic))
+        self.alarms[construct_id] = alarm
+        return alarm
+
+    def _variant_alarms(self, variant: Variant) -> None:
+        name, endpoint = variant.variant_name, self.endpoint
+        missing = cloudwatch.TreatMissingData.NOT_BREACHING  # no calls, no errors
+        for code, thresholds in (("5xx", self.thresholds.error_rate_5xx), ("4xx", self.thresholds.error_rate_4xx)):
+            metric = endpoint.metric(f"Invocation{code.upper()}Errors", name, statistic="Average")
+            self._recommended(f"{name}ErrorRate{code}", metric, thresholds, f"share of calls answered {code}", missing)
+        latency = {severity: ms * MICROSECONDS_PER_MS for severity, ms in self.thresholds.latency_p99_ms.items()}
+        metric = endpoint.metric_model_latency(name, statistic="p99")
+        self._recommended(f"{name}LatencyP99", metric, latency, "p99 model latency (microseconds)", missing)
+        if isinstance(variant, ServerlessProductionVariant) or not isinstance(variant, InstanceVariant):
+            return
+        utilization = ["CPUUtilization", "MemoryUtilization", "DiskUtilization"]
+        if GPU_TYPE.match(variant.instance_type.name):
+            utilization += ["GPUUtilization", "GPUMemoryUtilization"]
+        for metric_name in utilization:
+            metric = endpoint.metric(
+                metric_name, name, statistic="Average", namespace=INSTANCE_NAMESPACE, unit=cloudwatch.Unit.PERCENT
+            )
+            self._recommended(
+                f"{name}{metric_name}",
+                metric,
+                self.thresholds.utilization_percent,
+                f"{metric_name} of the variant's instances (percent)",
+                cloudwatch.TreatMissingData.MISSING,  # no instances (scaled to zero): no verdict
+            )
+
+    def _async_alarms(self) -> None:
+        missing = cloudwatch.TreatMissingData.NOT_BREACHING
+        self._recommended(
+            "BacklogSize",
+            self.endpoint.metric_approximate_backlog_size(),
+            self.thresholds.backlog_size,
+            "queued asynchronous requests",
+            missing,
+        )
+        self._recommended(
+            "BacklogAge",
+            self.endpoint.metric_approximate_age_of_oldest_request(),
+            self.thresholds.backlog_age_seconds,
+            "age of the oldest queued request (seconds)",
+            missing,
+        )
+
+    def _recommended(
+        self,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        thresholds: Mapping[str, float],
+        description: str,
+        missing: cloudwatch.TreatMissingData,
+        periods: int | None = None,
+    ) -> None:
+        for severity, threshold in thresholds.items():
+            self.add_alarm(
+                f"{construct_id}{severity}",
+                metric=metric,
+                threshold=threshold,
+                severity=severity,
+                treat_missing_data=missing,
+                evaluation_periods=periods,
+                description=f"{self.endpoint.endpoint_name}: {description} above {threshold:g}",
+            )
+
+
+def check_alarm(
+    problems: Problems,
+    endpoint: EndpointBase,
+    metric: cloudwatch.IMetric,
+    threshold: float,
+    comparison: cloudwatch.ComparisonOperator,
+) -> None:
+    """Add a problem when the alarm could never fire: the Average of a 0/1 metric compared above 1, a unit
+    other than the metric's, or a variant the endpoint does not have."""
+    if not isinstance(metric, cloudwatch.Metric):
+        return  # a math expression: its parts were built through the endpoint's checked metrics
+    name = metric.metric_name
+    if name in ZERO_ONE_METRICS and metric.statistic == "Average":
+        never = (comparison == cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD and threshold >= 1) or (
+            comparison == cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD and threshold > 1
+        )
+        if never:
+            problems.add(
+                rules.ALARM_CAN_FIRE,
+                "threshold",
+                threshold,
+                f"below 1: every {name} data point is 0 or 1, so its Average never exceeds 1",
+                "alarm on a rate such as 0.01 to 0.05, or on the Sum with a count",
+            )
+    check_unit(problems, name, metric.unit)
+    variant = (metric.dimensions or {}).get("VariantName")
+    if variant is not None and (metric.dimensions or {}).get("EndpointName") == endpoint.endpoint_name:
+        endpoint.find_variant(str(variant))  # raises naming the endpoint's variants
+
+
+def check_unit(problems: Problems, metric_name: str, unit: cloudwatch.Unit | None) -> None:
+    """A unit given for a SageMaker metric is the one SageMaker publishes it in (else CloudWatch finds no data)."""
+    expected = METRIC_UNITS.get(metric_name)
+    if unit is not None and expected is not None and unit != expected:
+        problems.add(
+            rules.METRIC_UNIT,
+            "unit",
+            unit.name,
+            f"{expected.name}: SageMaker publishes {metric_name} in it",
+            f"give unit=Unit.{expected.name} (or none), and the threshold in that unit",
+        )

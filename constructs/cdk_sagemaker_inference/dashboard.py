@@ -1,0 +1,107 @@
+"""A CloudWatch dashboard per endpoint: one row per variant (calls, errors, latency, capacity), the backlog of
+an asynchronous endpoint, the capacity failures of its inference components, and its alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from .alarms import EndpointAlarms
+from .endpoint import INSTANCE_NAMESPACE, EndpointBase
+from .variants import InstanceVariant, ServerlessProductionVariant, Variant
+
+WIDTH = 6  # four graphs per 24-unit row
+HEIGHT = 6
+
+
+class EndpointDashboard(Construct):
+    """A dashboard of ``endpoint`` (defined with this library), one row per variant:
+
+    - calls: ``Invocations`` Sum (``InvocationsProcesssed`` for asynchronous endpoints, which publish no
+      Invocations);
+    - errors: ``Invocation4XXErrors`` and ``Invocation5XXErrors``, Sum;
+    - latency: ``ModelLatency`` p50 and p99, microseconds;
+    - capacity: instances (the SampleCount of ``CPUUtilization``) for instance variants, concurrency
+      utilization for serverless ones;
+
+    then the backlog (size and age) of an asynchronous endpoint, the calls that found no copy of each inference
+    component, and the alarms' states when ``alarms`` is given.
+
+    :param dashboard_name: Default: - CloudFormation's.
+    :param alarms: `EndpointAlarms` of the endpoint, shown as a status row. Default: - none.
+    :param period: of every graph. Default: 1 minute.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: EndpointBase,
+        dashboard_name: str | None = None,
+        alarms: EndpointAlarms | None = None,
+        period: Duration | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.endpoint = endpoint
+        self.period = period or Duration.minutes(1)
+        self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
+        config = endpoint.endpoint_config
+        if alarms is not None and alarms.alarms:
+            self.dashboard.add_widgets(
+                cloudwatch.AlarmStatusWidget(alarms=list(alarms.alarms.values()), title="Alarms", width=24)
+            )
+        if config is None:
+            return
+        for variant in config.all_variants:
+            self.dashboard.add_widgets(*self._variant_row(variant, asynchronous=config.async_inference is not None))
+        if config.async_inference is not None:
+            self.dashboard.add_widgets(
+                self._graph("Backlog (requests)", [endpoint.metric_approximate_backlog_size(period=self.period)]),
+                self._graph(
+                    "Oldest request (seconds)", [endpoint.metric_approximate_age_of_oldest_request(period=self.period)]
+                ),
+                self._graph("Backlog without capacity", [endpoint.metric_has_backlog_without_capacity()]),
+            )
+        components = getattr(endpoint, "inference_components", [])
+        if components:
+            self.dashboard.add_widgets(
+                self._graph(
+                    "Calls without a copy",
+                    [component.metric_no_capacity_invocation_failures(period=self.period) for component in components],
+                )
+            )
+
+    def _variant_row(self, variant: Variant, *, asynchronous: bool) -> list[cloudwatch.IWidget]:
+        name, endpoint, period = variant.variant_name, self.endpoint, self.period
+        calls = "InvocationsProcesssed" if asynchronous else "Invocations"
+        latency = [endpoint.metric_model_latency(name, statistic=stat, period=period) for stat in ("p50", "p99")]
+        row: list[cloudwatch.IWidget] = [
+            self._graph(f"{name}: calls", [endpoint.metric(calls, name, statistic="Sum", period=period)]),
+            self._graph(
+                f"{name}: errors",
+                [
+                    endpoint.metric_invocation_4xx_errors(name, period=period),
+                    endpoint.metric_invocation_5xx_errors(name, period=period),
+                ],
+            ),
+            self._graph(f"{name}: model latency (microseconds)", latency),
+        ]
+        if isinstance(variant, ServerlessProductionVariant):
+            utilization = endpoint.metric(
+                "ServerlessConcurrentExecutionsUtilization", name, statistic="Average", period=period
+            )
+            row.append(self._graph(f"{name}: concurrency used (ratio)", [utilization]))
+        elif isinstance(variant, InstanceVariant):
+            instances = endpoint.metric(
+                "CPUUtilization", name, statistic="SampleCount", namespace=INSTANCE_NAMESPACE, period=period
+            )
+            row.append(self._graph(f"{name}: instances", [instances]))
+        return row
+
+    @staticmethod
+    def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
+        return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDTH, height=HEIGHT)

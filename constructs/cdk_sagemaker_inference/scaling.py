@@ -1,0 +1,569 @@
+"""Application Auto Scaling of SageMaker capacity: a variant's instances, serverless provisioned concurrency,
+an inference component's copies.
+
+Each is an aws-cdk-lib ``BaseScalableAttribute`` (one ``ScalableTarget`` on SageMaker's service-linked role)
+that depends on the resource it scales, so it is registered after that resource exists and never waits for
+a smoke test. Each offers the policies that fit its kind, with the metric SageMaker publishes for it:
+
+- `InstanceCount`: invocations or concurrency per instance, instance utilization, step and scheduled
+  scaling; asynchronous variants scale on their backlog and may scale to zero (min 0 plus
+  `InstanceCount.scale_out_from_zero`, a step policy on ``HasBacklogWithoutCapacity``).
+- `ProvisionedConcurrency`: its utilization (a ratio: targets above 1 are errors).
+- `CopyCount`: invocations or concurrency per copy; scale to zero with `CopyCount.scale_out_from_zero`, a
+  step policy on ``NoCapacityInvocationFailures``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_iam as iam
+from aws_cdk.aws_cloudwatch import Unit
+from constructs import Construct
+
+from . import per_stack, rules, validation
+from .errors import Problems
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    from .endpoint import EndpointBase
+    from .inference_component import InferenceComponent
+
+INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
+SCALING_ROLE_ID = "SageMakerScalingRole"
+SCALING_ROLE = (
+    "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+    "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+)
+INSTANCES = "sagemaker:variant:DesiredInstanceCount"
+PROVISIONED_CONCURRENCY = "sagemaker:variant:DesiredProvisionedConcurrency"
+COPIES = "sagemaker:inference-component:DesiredCopyCount"
+UTILIZATION_METRICS = (
+    "CPUUtilization",
+    "GPUUtilization",
+    "MemoryUtilization",
+    "GPUMemoryUtilization",
+    "DiskUtilization",
+)
+PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})  # CPU and GPU reach 100 per vCPU or GPU
+SCALE_FROM_ZERO_COOLDOWN_SECONDS = 60
+
+
+def floor_of(dimension: str, *, asynchronous: bool = False) -> int:
+    """The smallest minimum capacity of a dimension: 0 for copies and asynchronous instances, else 1."""
+    return 0 if dimension == COPIES or (dimension == INSTANCES and asynchronous) else 1
+
+
+def check_capacity(
+    problems: Problems, min_capacity: object, max_capacity: object, *, floor: int, current: tuple[str, object] | None
+) -> None:
+    """``floor <= min_capacity <= max_capacity``, and the capacity the resource starts with (``(name, value)``)
+    within them: Application Auto Scaling would otherwise move it at once, or refuse the target."""
+    ScalableCapacity._check_limits(problems, min_capacity, max_capacity, floor)  # type: ignore[arg-type]
+    if problems.items or current is None:
+        return
+    name, value = current
+    values = (min_capacity, max_capacity, value)
+    if any(validation.is_unresolved(v) or not isinstance(v, int) for v in values):
+        return
+    if not min_capacity <= value <= max_capacity:  # type: ignore[operator]
+        problems.add(
+            rules.SCALING_CAPACITY,
+            name,
+            value,
+            f"from min_capacity ({min_capacity}) to max_capacity ({max_capacity})",
+            f"start {name} within the scaling range, or widen it",
+        )
+
+
+def scaling_role(scope: Construct) -> iam.IRole:
+    """SageMaker's Application Auto Scaling service-linked role (the service creates it on first use), one per stack."""
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child(SCALING_ROLE_ID)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    arn = stack.format_arn(service="iam", region="", account=stack.account, resource=SCALING_ROLE)
+    return iam.Role.from_role_arn(stack, SCALING_ROLE_ID, arn, mutable=False)
+
+
+class ScalableCapacity(appscaling.BaseScalableAttribute):
+    """What every scalable SageMaker capacity offers: step scaling on any metric and scheduled scaling.
+
+    Create one with ``endpoint.find_variant(name).auto_scale_instance_count(...)``,
+    ``auto_scale_provisioned_concurrency(...)`` or ``component.auto_scale_copy_count(...)``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resource_id: str,
+        dimension: str,
+        min_capacity: int,
+        max_capacity: int,
+        scales: Construct | None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            service_namespace=appscaling.ServiceNamespace.SAGEMAKER,
+            resource_id=resource_id,
+            dimension=dimension,
+            role=scaling_role(scope),
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+        )
+        self.min_capacity = min_capacity
+        self.max_capacity = max_capacity
+        self.scales_out_from_zero = False
+        if scales is not None:  # registered once what it scales exists (the endpoint or component)
+            self.node.add_dependency(scales)
+        if min_capacity == 0:
+            per_stack.at_validation(per_stack.facts(scope).stack, self._warn_without_scale_out_from_zero)
+
+    def scale_on_metric(
+        self,
+        construct_id: str,
+        *,
+        metric: cloudwatch.IMetric,
+        scaling_steps: Sequence[appscaling.ScalingInterval],
+        adjustment_type: appscaling.AdjustmentType | None = None,
+        cooldown: Duration | None = None,
+        evaluation_periods: int | None = None,
+        datapoints_to_alarm: int | None = None,
+        metric_aggregation_type: appscaling.MetricAggregationType | None = None,
+    ) -> None:
+        """Step scaling on any metric: aws-cdk-lib's ``scaling_steps`` (2 to 40 intervals) and the alarms it makes.
+
+        :param adjustment_type: how the steps' changes count. Default: ``CHANGE_IN_CAPACITY``.
+        :param cooldown: after a scaling activity. Default: - none.
+        :param evaluation_periods: periods the alarm evaluates. Default: 1.
+        :param datapoints_to_alarm: of those, how many must breach. Default: - all of them.
+        :param metric_aggregation_type: how data points combine. Default: - the metric's statistic.
+        """
+        self._do_scale_on_metric(
+            construct_id,
+            metric=metric,
+            scaling_steps=list(scaling_steps),
+            adjustment_type=adjustment_type,
+            cooldown=cooldown,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            metric_aggregation_type=metric_aggregation_type,
+        )
+
+    def scale_on_schedule(
+        self,
+        construct_id: str,
+        *,
+        schedule: appscaling.Schedule,
+        min_capacity: int | None = None,
+        max_capacity: int | None = None,
+        time_zone: object | None = None,
+    ) -> None:
+        """Change the capacity limits on a schedule (e.g. business hours); at least one limit, within this target's.
+
+        :param min_capacity: the new minimum. Default: - unchanged.
+        :param max_capacity: the new maximum. Default: - unchanged.
+        :param time_zone: a ``TimeZone`` for cron and at expressions. Default: - UTC.
+        """
+        problems = Problems()
+        if min_capacity is None and max_capacity is None:
+            problems.add(
+                rules.SCALING_CAPACITY, "min_capacity", None, "min_capacity, max_capacity or both", "give a limit"
+            )
+        self._check_limits(problems, min_capacity, max_capacity, self._floor)
+        problems.raise_if_any(self)
+        self._do_scale_on_schedule(
+            construct_id,
+            schedule=schedule,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            time_zone=time_zone,  # type: ignore[arg-type]
+        )
+
+    _floor = 1
+    """The smallest minimum this kind allows."""
+
+    def _track(
+        self,
+        construct_id: str,
+        *,
+        target_value: float,
+        predefined_metric: appscaling.PredefinedMetric | None = None,
+        custom_metric: cloudwatch.IMetric | None = None,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+        disable_scale_in: bool = False,
+        high: float | None = None,
+        unit: str,
+    ) -> None:
+        """Target tracking (Application Auto Scaling makes and owns its alarms); ``target_value`` in ``unit``."""
+        problems = Problems()
+        known = not validation.is_unresolved(target_value)
+        typed = validation.check_type(problems, "target_value", target_value, (int, float), f"a number of {unit}")
+        if typed and known and (not target_value > 0 or (high is not None and target_value > high)):
+            allowed = f"above 0 and at most {high:g} {unit}" if high is not None else f"above 0 {unit}"
+            problems.add(rules.SCALING_TARGET, "target_value", target_value, allowed, "choose a target in range")
+        problems.raise_if_any(self)
+        self._do_scale_to_track_metric(
+            construct_id,
+            target_value=target_value,
+            predefined_metric=predefined_metric,
+            custom_metric=custom_metric,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            disable_scale_in=disable_scale_in,
+        )
+
+    def _scale_out_from_zero_on(self, construct_id: str, metric: cloudwatch.IMetric, cooldown: Duration | None) -> None:
+        """A step policy adding one unit while ``metric`` is at least 1 (target tracking cannot leave zero)."""
+        problems = Problems()
+        if self.min_capacity != 0:
+            problems.add(
+                rules.SCALE_OUT_FROM_ZERO,
+                "min_capacity",
+                self.min_capacity,
+                "0 for a policy that scales out from zero",
+                "set min_capacity=0, or drop scale_out_from_zero",
+            )
+        problems.raise_if_any(self)
+        self.scales_out_from_zero = True
+        self._do_scale_on_metric(
+            construct_id,
+            metric=metric,
+            scaling_steps=[
+                appscaling.ScalingInterval(upper=0, change=0),
+                appscaling.ScalingInterval(lower=1, change=1),
+            ],
+            adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+            cooldown=cooldown or Duration.seconds(SCALE_FROM_ZERO_COOLDOWN_SECONDS),
+            metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
+        )
+
+    def _warn_without_scale_out_from_zero(self) -> None:
+        if not self.scales_out_from_zero:
+            validation.warn(
+                self,
+                rules.ZERO_WITHOUT_SCALE_OUT,
+                "min_capacity is 0 but no policy scales out from zero: target tracking cannot leave 0 (its metric "
+                "has no data then); add scale_out_from_zero(...)",
+            )
+
+    @staticmethod
+    def _check_limits(problems: Problems, low: int | None, high: int | None, floor: int) -> None:
+        for prop, value in (("min_capacity", low), ("max_capacity", high)):
+            known = value is not None and not validation.is_unresolved(value)
+            if known and validation.check_type(problems, prop, value, int, f"{prop}=2") and value < floor:  # type: ignore[operator]
+                problems.add(
+                    rules.SCALING_CAPACITY, prop, value, f"at least {floor}", f"raise {prop} to {floor} or more"
+                )
+        both = low is not None and high is not None and not any(validation.is_unresolved(v) for v in (low, high))
+        if both and isinstance(low, int) and isinstance(high, int) and low > high:
+            problems.add(rules.SCALING_CAPACITY, "min_capacity", low, f"at most max_capacity ({high})", "swap them")
+
+
+class InstanceCount(ScalableCapacity):
+    """The instance count of a variant (``sagemaker:variant:DesiredInstanceCount``); ``asynchronous`` variants
+    scale on their backlog (and may scale to zero), the others on invocations, concurrency or utilization."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: EndpointBase,
+        variant_name: str,
+        min_capacity: int,
+        max_capacity: int,
+        asynchronous: bool,
+        scales: Construct | None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            resource_id=f"endpoint/{endpoint.endpoint_name}/variant/{variant_name}",
+            dimension=INSTANCES,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scales=scales,
+        )
+        self.endpoint = endpoint
+        self.variant_name = variant_name
+        self.asynchronous = asynchronous
+        self._floor = floor_of(INSTANCES, asynchronous=asynchronous)
+
+    def scale_on_invocations(
+        self,
+        construct_id: str,
+        *,
+        invocations_per_instance: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+        disable_scale_in: bool = False,
+    ) -> None:
+        """Track ``SageMakerVariantInvocationsPerInstance``: requests per instance **per minute** (the guide's
+        start: peak requests per second x 0.5 x 60). Not for asynchronous variants (not published).
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        :param disable_scale_in: only ever add instances. Default: False.
+        """
+        self._require_synchronous("scale_on_invocations")
+        self._track(
+            construct_id,
+            target_value=invocations_per_instance,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            disable_scale_in=disable_scale_in,
+            unit="invocations per instance per minute",
+        )
+
+    def scale_on_concurrency(
+        self,
+        construct_id: str,
+        *,
+        concurrent_requests_per_model: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track the high-resolution ``SageMakerVariantConcurrentRequestsPerModelHighResolution`` (every 10 s,
+        counting queued and streaming requests): faster scale-out for concurrency-bound models.
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        self._require_synchronous("scale_on_concurrency")
+        self._track(
+            construct_id,
+            target_value=concurrent_requests_per_model,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_CONCURRENT_REQUESTS_PER_MODEL_HIGH_RESOLUTION,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            unit="concurrent requests per model",
+        )
+
+    def scale_on_utilization(
+        self,
+        construct_id: str,
+        *,
+        metric_name: str,
+        target_percent: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track an instance metric of ``/aws/sagemaker/Endpoints`` (Average, percent): ``CPUUtilization`` or
+        ``GPUUtilization`` (up to 100 per vCPU or GPU), ``MemoryUtilization``, ``GPUMemoryUtilization`` or
+        ``DiskUtilization`` (up to 100).
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        problems = Problems()
+        if metric_name not in UTILIZATION_METRICS:
+            problems.add(
+                rules.SCALING_METRIC,
+                "metric_name",
+                metric_name,
+                f"one of {', '.join(UTILIZATION_METRICS)}",
+                "use scale_on_metric for other metrics",
+            )
+        problems.raise_if_any(self)
+        self._track(
+            construct_id,
+            target_value=target_percent,
+            custom_metric=self.endpoint.metric(
+                metric_name, self.variant_name, statistic="Average", namespace=INSTANCE_NAMESPACE, unit=Unit.PERCENT
+            ),
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            high=100 if metric_name in PERCENT_CAPPED else None,
+            unit="percent",
+        )
+
+    def scale_on_backlog(
+        self,
+        construct_id: str,
+        *,
+        backlog_per_instance: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track ``ApproximateBacklogSizePerInstance`` (Average, dimension EndpointName only): queued requests per
+        instance of an asynchronous endpoint.
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        self._require_asynchronous("scale_on_backlog")
+        self._track(
+            construct_id,
+            target_value=backlog_per_instance,
+            custom_metric=self.endpoint.metric_approximate_backlog_size(per_instance=True),
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            unit="queued requests per instance",
+        )
+
+    def scale_out_from_zero(self, construct_id: str, *, cooldown: Duration | None = None) -> None:
+        """Add an instance while an asynchronous endpoint at zero instances has a backlog
+        (``HasBacklogWithoutCapacity`` Average >= 1, dimension EndpointName). Needs ``min_capacity=0``.
+
+        :param cooldown: Default: 60 seconds.
+        """
+        self._require_asynchronous("scale_out_from_zero")
+        self._scale_out_from_zero_on(construct_id, self.endpoint.metric_has_backlog_without_capacity(), cooldown)
+
+    def _require_synchronous(self, method: str) -> None:
+        if self.asynchronous:
+            problems = Problems()
+            problems.add(
+                rules.SCALING_METRIC,
+                method,
+                self.variant_name,
+                "a synchronous variant: asynchronous endpoints publish no invocations or concurrency per instance",
+                "use scale_on_backlog (and scale_out_from_zero)",
+            )
+            problems.raise_if_any(self)
+
+    def _require_asynchronous(self, method: str) -> None:
+        if not self.asynchronous:
+            problems = Problems()
+            problems.add(
+                rules.SCALING_METRIC,
+                method,
+                self.variant_name,
+                "an asynchronous endpoint (a backlog exists only there)",
+                "use scale_on_invocations or scale_on_concurrency",
+            )
+            problems.raise_if_any(self)
+
+
+class ProvisionedConcurrency(ScalableCapacity):
+    """The provisioned concurrency of a serverless variant (``sagemaker:variant:DesiredProvisionedConcurrency``).
+
+    The developer guide says CloudFormation cannot scale it; CloudFormation's schema (which cfn-lint ships)
+    lists the dimension, and this library follows the schema.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint: EndpointBase,
+        variant_name: str,
+        min_capacity: int,
+        max_capacity: int,
+        scales: Construct | None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            resource_id=f"endpoint/{endpoint.endpoint_name}/variant/{variant_name}",
+            dimension=PROVISIONED_CONCURRENCY,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scales=scales,
+        )
+
+    def scale_on_utilization(
+        self,
+        construct_id: str,
+        *,
+        target_utilization: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track ``SageMakerVariantProvisionedConcurrencyUtilization``: executions / provisioned concurrency, a ratio
+        above 0 and at most 1 (e.g. 0.7).
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        self._track(
+            construct_id,
+            target_value=target_utilization,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_VARIANT_PROVISIONED_CONCURRENCY_UTILIZATION,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            high=1,
+            unit="(a ratio of executions to provisioned concurrency)",
+        )
+
+
+class CopyCount(ScalableCapacity):
+    """The copies of an inference component (``sagemaker:inference-component:DesiredCopyCount``); may be 0."""
+
+    _floor = 0
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        component: InferenceComponent,
+        min_capacity: int,
+        max_capacity: int,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            resource_id=f"inference-component/{component.inference_component_name}",
+            dimension=COPIES,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            scales=component.resource,
+        )
+        self.component = component
+
+    def scale_on_invocations(
+        self,
+        construct_id: str,
+        *,
+        invocations_per_copy: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track ``SageMakerInferenceComponentInvocationsPerCopy`` (per minute).
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        self._track(
+            construct_id,
+            target_value=invocations_per_copy,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_INVOCATIONS_PER_COPY,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            unit="invocations per copy per minute",
+        )
+
+    def scale_on_concurrency(
+        self,
+        construct_id: str,
+        *,
+        concurrent_requests_per_copy: float,
+        scale_in_cooldown: Duration | None = None,
+        scale_out_cooldown: Duration | None = None,
+    ) -> None:
+        """Track the high-resolution ``SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution``.
+
+        :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
+        """
+        self._track(
+            construct_id,
+            target_value=concurrent_requests_per_copy,
+            predefined_metric=appscaling.PredefinedMetric.SAGEMAKER_INFERENCE_COMPONENT_CONCURRENT_REQUESTS_PER_COPY_HIGH_RESOLUTION,
+            scale_in_cooldown=scale_in_cooldown,
+            scale_out_cooldown=scale_out_cooldown,
+            unit="concurrent requests per copy",
+        )
+
+    def scale_out_from_zero(self, construct_id: str, *, cooldown: Duration | None = None) -> None:
+        """Add a copy when calls fail for want of one (``NoCapacityInvocationFailures`` Sum >= 1 in a minute,
+        dimension InferenceComponentName; the guide's ``> 1`` would need two failures). Needs ``min_capacity=0``.
+
+        :param cooldown: Default: 60 seconds.
+        """
+        self._scale_out_from_zero_on(construct_id, self.component.metric_no_capacity_invocation_failures(), cooldown)

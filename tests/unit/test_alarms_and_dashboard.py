@@ -1,0 +1,220 @@
+"""Recommended alarms per kind, alarms that cannot fire refused, and the dashboard per endpoint."""
+
+import json
+
+import pytest
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_sns as sns
+
+from cdk_sagemaker_inference import (
+    AlarmThresholds,
+    AsyncInference,
+    ComputeRequirements,
+    Endpoint,
+    EndpointAlarms,
+    EndpointConfig,
+    EndpointDashboard,
+    InferenceComponent,
+    InferenceComponentHostVariant,
+    InstanceType,
+    ServerlessProductionVariant,
+    Severity,
+)
+from tests.support import cfn_lint, ecr_model, expect_problems, realtime_endpoint, template, variant
+
+MISSING = cloudwatch.TreatMissingData.NOT_BREACHING
+
+
+def alarms_of(stack):
+    return {
+        resource["Properties"]["AlarmDescription"]: resource["Properties"]
+        for resource in template(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    }
+
+
+def metric_names(stack):
+    return sorted(alarm["MetricName"] for alarm in alarms_of(stack).values())
+
+
+def test_a_real_time_endpoint_gets_error_rates_latency_in_microseconds_and_utilization(stack):
+    endpoint = realtime_endpoint(stack)
+    topic = sns.Topic(stack, "Pager")
+    made = EndpointAlarms(stack, "Alarms", endpoint=endpoint, topics={Severity.CRITICAL: topic})
+    assert metric_names(stack) == sorted(
+        ["Invocation5XXErrors", "Invocation5XXErrors", "Invocation4XXErrors", "ModelLatency", "CPUUtilization",
+         "MemoryUtilization", "DiskUtilization"]
+    )  # fmt: skip
+    assert "AllTrafficErrorRate5xxCritical" in made.alarms
+    rendered = alarms_of(stack)
+    five = next(a for a in rendered.values() if a["MetricName"] == "Invocation5XXErrors" and a["Threshold"] == 0.05)
+    assert five["Statistic"] == "Average" and five["TreatMissingData"] == "notBreaching"
+    assert five["AlarmActions"] == [{"Ref": stack.get_logical_id(topic.node.default_child)}]
+    latency = next(a for a in rendered.values() if a["MetricName"] == "ModelLatency")
+    assert (latency["ExtendedStatistic"], latency["Threshold"], latency["Unit"]) == ("p99", 1_000_000, "Microseconds")
+    cpu = next(a for a in rendered.values() if a["MetricName"] == "CPUUtilization")
+    assert cpu["Namespace"] == "/aws/sagemaker/Endpoints" and cpu["TreatMissingData"] == "missing"
+    assert "AlarmActions" not in cpu  # warnings notify nobody unless a warning topic is given
+
+
+def test_gpu_types_also_watch_gpu_utilization(stack):
+    EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack, instance_type=InstanceType.of("ml.g5.xlarge")))
+    assert {"GPUUtilization", "GPUMemoryUtilization"} <= set(metric_names(stack))
+
+
+def test_serverless_gets_no_instance_alarms(stack):
+    config = EndpointConfig(stack, "Config", production_variants=[ServerlessProductionVariant(model=ecr_model(stack))])
+    EndpointAlarms(stack, "Alarms", endpoint=Endpoint(stack, "Endpoint", endpoint_config=config))
+    assert "CPUUtilization" not in metric_names(stack) and "ModelLatency" in metric_names(stack)
+
+
+def test_an_async_endpoint_watches_its_backlog(stack):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    EndpointAlarms(stack, "Alarms", endpoint=Endpoint(stack, "Endpoint", endpoint_config=config))
+    names = metric_names(stack)
+    assert "ApproximateBacklogSize" in names and "ApproximateAgeOfOldestRequest" in names
+
+
+def test_inference_components_alarm_on_calls_without_a_copy(stack):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    InferenceComponent(
+        stack,
+        "Component",
+        endpoint=endpoint,
+        model=ecr_model(stack, role=config.execution_role),
+        compute=ComputeRequirements(min_memory_required_in_mb=1024),
+    )
+    EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    [failures] = [a for a in alarms_of(stack).values() if a["MetricName"] == "NoCapacityInvocationFailures"]
+    assert failures["Statistic"] == "Sum" and failures["EvaluationPeriods"] == 1
+
+
+def test_thresholds_are_keyed_by_severity_and_an_empty_set_makes_no_alarm(stack):
+    thresholds = AlarmThresholds(
+        error_rate_5xx={Severity.CRITICAL: 0.1}, error_rate_4xx={}, latency_p99_ms={}, utilization_percent={}
+    )
+    made = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack), thresholds=thresholds)
+    assert list(made.alarms) == ["AllTrafficErrorRate5xxCritical"]
+
+
+@pytest.mark.parametrize(
+    ("metric", "threshold", "fragment"),
+    [
+        (
+            lambda e: e.metric_invocation_5xx_errors("AllTraffic", statistic="Average"),
+            1,
+            "[AlarmCanFire] threshold = 1",
+        ),
+        (lambda e: e.metric_invocation_4xx_errors("AllTraffic", statistic="Average"), 5, "its Average never exceeds 1"),
+        (
+            lambda e: cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="ModelLatency",
+                dimensions_map={"EndpointName": e.endpoint_name, "VariantName": "AllTraffic"},
+                unit=cloudwatch.Unit.MILLISECONDS,
+            ),
+            100,
+            "[MetricUnit] unit = 'MILLISECONDS': allowed: MICROSECONDS",
+        ),
+        (
+            lambda e: cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="Invocations",
+                dimensions_map={"EndpointName": e.endpoint_name, "VariantName": "Missing"},
+            ),
+            100,
+            "[KnownVariant] variant_name = 'Missing'",
+        ),
+    ],
+)
+def test_alarms_that_cannot_fire_are_refused(stack, metric, threshold, fragment):
+    endpoint = realtime_endpoint(stack)
+    alarms = EndpointAlarms(
+        stack,
+        "Alarms",
+        endpoint=endpoint,
+        thresholds=AlarmThresholds(error_rate_5xx={}, error_rate_4xx={}, latency_p99_ms={}, utilization_percent={}),
+    )
+    expect_problems(
+        lambda: alarms.add_alarm(
+            "Custom",
+            metric=metric(endpoint),
+            threshold=threshold,
+            severity=Severity.WARNING,
+            treat_missing_data=MISSING,
+        ),
+        fragment,
+    )
+
+
+def test_a_rate_alarm_on_the_average_below_one_is_accepted(stack):
+    endpoint = realtime_endpoint(stack)
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    alarm = alarms.add_alarm(
+        "Custom",
+        metric=endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average"),
+        threshold=0.02,
+        severity=Severity.WARNING,
+        treat_missing_data=MISSING,
+    )
+    assert alarms.alarms["Custom"] is alarm
+
+
+def test_a_metric_in_the_wrong_unit_is_refused_at_the_source(stack):
+    endpoint = realtime_endpoint(stack)
+    expect_problems(
+        lambda: endpoint.metric("ModelLatency", "AllTraffic", statistic="p99", unit=cloudwatch.Unit.SECONDS),
+        "[MetricUnit] unit = 'SECONDS'",
+    )
+
+
+def test_an_unknown_severity_is_refused(stack):
+    endpoint = realtime_endpoint(stack)
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    expect_problems(
+        lambda: alarms.add_alarm(
+            "X",
+            metric=endpoint.metric_invocations("AllTraffic"),
+            threshold=1,
+            severity="Loud",
+            treat_missing_data=MISSING,
+        ),
+        "[AlarmCanFire] severity = 'Loud'",
+    )
+
+
+def test_the_dashboard_shows_each_variant_and_the_alarms(stack):
+    endpoint = realtime_endpoint(stack)
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    EndpointDashboard(stack, "Dashboard", endpoint=endpoint, alarms=alarms)
+    [dashboard] = template(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(stack.resolve(dashboard["Properties"]["DashboardBody"]))
+    for title in (
+        "Alarms",
+        "AllTraffic: calls",
+        "AllTraffic: errors",
+        "model latency (microseconds)",
+        "AllTraffic: instances",
+    ):
+        assert title in body
+    assert "SampleCount" in body and "p99" in body
+
+
+def test_an_async_dashboard_shows_processed_calls_and_the_backlog(stack):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    EndpointDashboard(stack, "Dashboard", endpoint=Endpoint(stack, "Endpoint", endpoint_config=config))
+    [dashboard] = template(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(stack.resolve(dashboard["Properties"]["DashboardBody"]))
+    assert "InvocationsProcesssed" in body and "ApproximateBacklogSize" in body and '\\"Invocations\\"' not in body
+
+
+def test_alarms_and_dashboard_are_cfn_lint_clean(stack):
+    endpoint = realtime_endpoint(stack, instance_type=InstanceType.of("ml.g5.xlarge"))
+    EndpointDashboard(stack, "Dashboard", endpoint=endpoint, alarms=EndpointAlarms(stack, "Alarms", endpoint=endpoint))
+    assert cfn_lint(template(stack).to_json(), regions=["us-east-1"]) == []

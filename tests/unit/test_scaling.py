@@ -1,0 +1,343 @@
+"""Application Auto Scaling for every kind: targets, the right metric per kind, limits and scale to zero."""
+
+import json
+
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk.assertions import Annotations, Match
+
+from cdk_sagemaker_inference import (
+    AsyncInference,
+    ComputeRequirements,
+    Endpoint,
+    EndpointConfig,
+    InferenceComponent,
+    InferenceComponentHostVariant,
+    InstanceType,
+    ServerlessProductionVariant,
+    SmokeTestPayload,
+)
+from tests.support import cfn_lint, ecr_model, expect_problems, realtime_endpoint, template, variant
+
+TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
+POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
+
+
+def only(stack, resource_type):
+    resources = template(stack).find_resources(resource_type)
+    assert len(resources) == 1, list(resources)
+    return next(iter(resources.items()))
+
+
+def policies(stack):
+    return [resource["Properties"] for resource in template(stack).find_resources(POLICY).values()]
+
+
+def async_endpoint(stack):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    return Endpoint(stack, "Endpoint", endpoint_config=config)
+
+
+def serverless_endpoint(stack, **kwargs):
+    kwargs.setdefault("provisioned_concurrency", 2)
+    variant_ = ServerlessProductionVariant(model=ecr_model(stack), max_concurrency=10, **kwargs)
+    return Endpoint(stack, "Endpoint", endpoint_config=EndpointConfig(stack, "Config", production_variants=[variant_]))
+
+
+def component(stack, copy_count=1):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    return InferenceComponent(
+        stack,
+        "Component",
+        endpoint=endpoint,
+        model=ecr_model(stack, role=config.execution_role),
+        compute=ComputeRequirements(min_memory_required_in_mb=1024),
+        copy_count=copy_count,
+    )
+
+
+def test_an_instance_variant_scales_on_invocations_per_instance_after_the_endpoint_exists(stack):
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    endpoint.add_smoke_test(payload=SmokeTestPayload.from_text("great"))
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=2, max_capacity=6)
+    count.scale_on_invocations("Invocations", invocations_per_instance=70, scale_in_cooldown=Duration.minutes(10))
+    logical_id, target = only(stack, TARGET)
+    properties = target["Properties"]
+    assert properties["ResourceId"] == f"endpoint/{endpoint.endpoint_name}/variant/AllTraffic"
+    assert properties["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+    assert (properties["MinCapacity"], properties["MaxCapacity"]) == (2, 6)
+    assert "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint" in json.dumps(properties["RoleARN"])
+    assert target["DependsOn"] == [stack.get_logical_id(endpoint.resource)]  # the endpoint, never the smoke test
+    [policy] = policies(stack)
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert tracking["PredefinedMetricSpecification"] == {
+        "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"
+    }
+    assert (tracking["TargetValue"], tracking["ScaleInCooldown"]) == (70, 600)
+    assert policy["ScalingTargetId"] == {"Ref": logical_id}
+
+
+def test_concurrency_utilization_step_and_scheduled_scaling(stack):
+    count = (
+        realtime_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
+    )
+    count.scale_on_concurrency("Concurrency", concurrent_requests_per_model=4)
+    count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=150)  # two GPUs at 75 %
+    count.scale_on_metric(
+        "Latency",
+        metric=count.endpoint.metric_model_latency("AllTraffic"),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=100_000, change=-1),
+            appscaling.ScalingInterval(lower=500_000, change=1),
+        ],
+    )
+    count.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), max_capacity=2)
+    kinds = sorted(policy["PolicyType"] for policy in policies(stack))
+    assert kinds == ["StepScaling", "StepScaling", "TargetTrackingScaling", "TargetTrackingScaling"]
+    custom = [
+        policy["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+        for policy in policies(stack)
+        if "CustomizedMetricSpecification" in policy.get("TargetTrackingScalingPolicyConfiguration", {})
+    ]
+    assert custom[0]["Namespace"] == "/aws/sagemaker/Endpoints" and custom[0]["Unit"] == "Percent"
+    [action] = only(stack, TARGET)[1]["Properties"]["ScheduledActions"]
+    assert action["ScalableTargetAction"] == {"MaxCapacity": 2}
+
+
+def test_an_async_variant_scales_on_its_backlog_and_out_from_zero(stack):
+    count = async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=0, max_capacity=3)
+    count.scale_on_backlog("Backlog", backlog_per_instance=5)
+    count.scale_out_from_zero("FromZero")
+    assert only(stack, TARGET)[1]["Properties"]["MinCapacity"] == 0
+    backlog = next(p for p in policies(stack) if p["PolicyType"] == "TargetTrackingScaling")
+    spec = backlog["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+    assert spec["MetricName"] == "ApproximateBacklogSizePerInstance"
+    assert [d["Name"] for d in spec["Dimensions"]] == ["EndpointName"]  # the endpoint's dimension only
+    step = next(p for p in policies(stack) if p["PolicyType"] == "StepScaling")["StepScalingPolicyConfiguration"]
+    assert step["StepAdjustments"] == [{"MetricIntervalLowerBound": 0, "ScalingAdjustment": 1}]
+    [alarm] = template(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    alarm = alarm["Properties"]
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("HasBacklogWithoutCapacity", "Average", 1)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("ZeroWithoutScaleOut"))
+
+
+def test_zero_instances_without_a_way_back_draw_a_warning(stack):
+    count = async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=0, max_capacity=3)
+    count.scale_on_backlog("Backlog", backlog_per_instance=5)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("ZeroWithoutScaleOut"))
+    assert len(warnings) == 1
+
+
+def test_serverless_provisioned_concurrency_scales_on_its_utilization_as_the_schema_allows(stack):
+    endpoint = serverless_endpoint(stack)
+    concurrency = endpoint.find_variant("AllTraffic").auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=5)
+    concurrency.scale_on_utilization("Utilization", target_utilization=0.7)
+    properties = only(stack, TARGET)[1]["Properties"]
+    assert properties["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
+    [policy] = policies(stack)
+    spec = policy["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]
+    assert spec == {"PredefinedMetricType": "SageMakerVariantProvisionedConcurrencyUtilization"}
+    # The guide says CloudFormation cannot scale provisioned concurrency; the schema cfn-lint ships says it can.
+    assert cfn_lint(template(stack).to_json(), regions=["us-east-1"]) == []
+
+
+def test_inference_component_copies_scale_on_invocations_per_copy_and_out_from_zero(stack):
+    made = component(stack, copy_count=1)
+    copies = made.auto_scale_copy_count(min_capacity=0, max_capacity=4)
+    copies.scale_on_invocations("PerCopy", invocations_per_copy=10)
+    copies.scale_out_from_zero("FromZero")
+    _, target = only(stack, TARGET)
+    assert target["Properties"]["ResourceId"] == f"inference-component/{made.inference_component_name}"
+    assert target["Properties"]["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"
+    assert target["DependsOn"] == [stack.get_logical_id(made.resource)]
+    [alarm] = template(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    assert alarm["Properties"]["MetricName"] == "NoCapacityInvocationFailures"
+    assert alarm["Properties"]["Dimensions"] == [
+        {"Name": "InferenceComponentName", "Value": made.inference_component_name}
+    ]
+    assert alarm["Properties"]["Statistic"] == "Sum"
+    assert cfn_lint(template(stack).to_json(), regions=["us-east-1"]) == []
+
+
+@pytest.mark.parametrize(
+    ("build", "fragments"),
+    [
+        (
+            lambda stack: (
+                realtime_endpoint(stack)
+                .find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=0, max_capacity=2)
+            ),
+            ["[ScalingCapacity] min_capacity = 0: allowed: at least 1"],
+        ),
+        (
+            lambda stack: (
+                realtime_endpoint(stack)
+                .find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=3, max_capacity=2)
+            ),
+            ["[ScalingCapacity] min_capacity = 3: allowed: at most max_capacity (2)"],
+        ),
+        (
+            lambda stack: (
+                realtime_endpoint(stack, initial_instance_count=5)
+                .find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingCapacity] initial_instance_count = 5"],
+        ),
+        (
+            lambda stack: (
+                realtime_endpoint(stack, instance_type=InstanceType.of("ml.t2.medium"))
+                .find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingKind] instance_type = 'ml.t2.medium'", "burstable"],
+        ),
+        (
+            lambda stack: (
+                serverless_endpoint(stack)
+                .find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingKind] variant = 'ServerlessProductionVariant'", "auto_scale_provisioned_concurrency"],
+        ),
+        (
+            lambda stack: (
+                serverless_endpoint(stack, provisioned_concurrency=None)
+                .find_variant("AllTraffic")
+                .auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingKind] provisioned_concurrency = None"],
+        ),
+        (
+            lambda stack: (
+                serverless_endpoint(stack)
+                .find_variant("AllTraffic")
+                .auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=20)
+            ),
+            ["[ScalingCapacity] max_capacity = 20: allowed: at most the variant's max_concurrency (10)"],
+        ),
+        (
+            lambda stack: (
+                realtime_endpoint(stack)
+                .find_variant("AllTraffic")
+                .auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingKind] variant = 'ProductionVariant'"],
+        ),
+        (
+            lambda stack: (
+                component(stack)
+                .endpoint.find_variant("AllTraffic")
+                .auto_scale_instance_count(min_capacity=1, max_capacity=2)
+            ),
+            ["[ScalingKind] variant = 'InferenceComponentHostVariant'", "managed_instance_scaling"],
+        ),
+        (
+            lambda stack: component(stack, copy_count=3).auto_scale_copy_count(min_capacity=0, max_capacity=2),
+            ["[ScalingCapacity] copy_count = 3"],
+        ),
+    ],
+)
+def test_capacity_rules(stack, build, fragments):
+    expect_problems(lambda: build(stack), *fragments)
+
+
+def test_one_target_per_variant(stack):
+    endpoint = realtime_endpoint(stack)
+    endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=2)
+    expect_problems(
+        lambda: endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3),
+        "[ScalingKind] variant_name = 'AllTraffic': allowed: one scalable target per variant",
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "fragments"),
+    [
+        (lambda count: count.scale_on_backlog("B", backlog_per_instance=5), ["[ScalingMetric] scale_on_backlog"]),
+        (lambda count: count.scale_out_from_zero("Z"), ["[ScalingMetric] scale_out_from_zero"]),
+        (
+            lambda count: count.scale_on_invocations("I", invocations_per_instance=0),
+            ["[ScalingTarget] target_value = 0"],
+        ),
+        (
+            lambda count: count.scale_on_utilization("U", metric_name="Latency", target_percent=50),
+            ["[ScalingMetric] metric_name = 'Latency'"],
+        ),
+        (
+            lambda count: count.scale_on_utilization("U", metric_name="MemoryUtilization", target_percent=120),
+            ["[ScalingTarget] target_value = 120", "at most 100 percent"],
+        ),
+        (
+            lambda count: count.scale_on_schedule("S", schedule=appscaling.Schedule.rate(Duration.hours(1))),
+            ["[ScalingCapacity] min_capacity = None"],
+        ),
+        (
+            lambda count: count.scale_on_schedule(
+                "S", schedule=appscaling.Schedule.rate(Duration.hours(1)), min_capacity=0
+            ),
+            ["[ScalingCapacity] min_capacity = 0: allowed: at least 1"],
+        ),
+    ],
+)
+def test_policies_that_do_not_fit_a_real_time_variant(stack, policy, fragments):
+    count = (
+        realtime_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    )
+    expect_problems(lambda: policy(count), *fragments)
+
+
+def test_an_async_variant_takes_no_invocation_policy(stack):
+    count = async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    expect_problems(
+        lambda: count.scale_on_invocations("I", invocations_per_instance=70),
+        "[ScalingMetric] scale_on_invocations",
+        "scale_on_backlog",
+    )
+
+
+def test_scale_out_from_zero_needs_a_minimum_of_zero(stack):
+    count = async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    expect_problems(lambda: count.scale_out_from_zero("Z"), "[ScaleOutFromZero] min_capacity = 1")
+
+
+def test_provisioned_concurrency_utilization_is_a_ratio(stack):
+    concurrency = (
+        serverless_endpoint(stack)
+        .find_variant("AllTraffic")
+        .auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=4)
+    )
+    expect_problems(
+        lambda: concurrency.scale_on_utilization("U", target_utilization=70),
+        "[ScalingTarget] target_value = 70",
+        "at most 1",
+    )
+
+
+def test_an_adapter_has_no_copies_to_scale(stack):
+    from aws_cdk import aws_s3 as s3
+
+    from cdk_sagemaker_inference import ModelData
+
+    adapter = component(stack).add_adapter(
+        "Adapter", artifacts=ModelData.from_bucket(s3.Bucket(stack, "B"), "a.tar.gz")
+    )
+    expect_problems(lambda: adapter.auto_scale_copy_count(min_capacity=1, max_capacity=2), "[ScalingKind] component")
+
+
+def test_an_imported_endpoint_scales_without_checks_or_dependencies(stack):
+    imported = Endpoint.from_endpoint_name(stack, "Imported", "existing")
+    imported.find_variant("Primary").auto_scale_instance_count(min_capacity=1, max_capacity=3).scale_on_invocations(
+        "I", invocations_per_instance=70
+    )
+    _, target = only(stack, TARGET)
+    assert target["Properties"]["ResourceId"] == "endpoint/existing/variant/Primary" and "DependsOn" not in target
