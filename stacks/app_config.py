@@ -12,7 +12,8 @@ Format (JSON; paths are relative to the config file):
     "modelDirectory": "../containers/sentiment-model",     packed into model.tar.gz
     "instanceType": "ml.m5.large",
     "encryptVolumes": true,                                 a KMS key for the ML storage volumes
-    "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "environment": {}}],
+    "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "maxInstanceCount": 2, "environment": {}}],
+    "invocationsPerInstance": 70,                           scaling target of variants with maxInstanceCount
     "smokeTest": {                                          sent to every variant at each deploy
       "payload": {"text": "great"},                         JSON the model server accepts
       "expect": {"label": "positive"}                       a subset the JSON answer must hold
@@ -21,16 +22,18 @@ Format (JSON; paths are relative to the config file):
   "serverless": {                                           optional: a serverless endpoint of the same model
     "stackName": "SageMakerServerlessSample",
     "memorySizeInMB": 2048, "maxConcurrency": 5,
+    "provisionedConcurrency": null,                         or N: N warm executions, scaled up to maxConcurrency
     "smokeTest": {...}                                      as above
   },
   "async": {                                                optional: an asynchronous endpoint of the same model
     "stackName": "SageMakerAsyncSample",
     "instanceType": "ml.m5.large", "instanceCount": 1, "maxConcurrentInvocationsPerInstance": 4,
+    "minInstanceCount": 0, "maxInstanceCount": 2, "backlogPerInstance": 5,   scaling on the backlog (0: to zero)
     "smokeTest": {...}                                      as above; results land in a bucket the stack defines
   },
   "multiModel": {                                           optional: one endpoint serving several models
     "stackName": "SageMakerMultiModelSample",
-    "instanceType": "ml.m5.large", "instanceCount": 1,
+    "instanceType": "ml.m5.large", "instanceCount": 1, "maxInstanceCount": 2, "invocationsPerInstance": 70,
     "models": {"sentiment": "../containers/sentiment-model"},   name -> model directory, uploaded at deploy
     "smokeTest": {...}                                      as above, sent to every model
   },
@@ -38,6 +41,7 @@ Format (JSON; paths are relative to the config file):
     "stackName": "SageMakerInferenceComponentSample",
     "instanceType": "ml.m5.large", "minInstanceCount": 1, "maxInstanceCount": 2,
     "copyCount": 1, "cpuCores": 1, "memoryMb": 1024,        what one copy of the model needs
+    "maxCopyCount": 2, "invocationsPerCopy": 30,            copies scale on invocations per copy
     "smokeTest": {...}                                      as above
   }
 }
@@ -66,6 +70,7 @@ class VariantSettings:
     name: str
     weight: float
     instance_count: int
+    max_instance_count: int
     environment: dict[str, str]
 
 
@@ -83,6 +88,7 @@ class RealtimeSettings:
     instance_type: str
     encrypt_volumes: bool
     variants: tuple[VariantSettings, ...]
+    invocations_per_instance: float
     smoke_test: SmokeTestSettings
 
 
@@ -91,6 +97,7 @@ class ServerlessSettings:
     stack_name: str
     memory_size_in_mb: int
     max_concurrency: int
+    provisioned_concurrency: int | None
     smoke_test: SmokeTestSettings
 
 
@@ -100,6 +107,9 @@ class AsyncSettings:
     instance_type: str
     instance_count: int
     max_concurrent_invocations_per_instance: int
+    min_instance_count: int
+    max_instance_count: int
+    backlog_per_instance: float
     smoke_test: SmokeTestSettings
 
 
@@ -108,6 +118,8 @@ class MultiModelSettings:
     stack_name: str
     instance_type: str
     instance_count: int
+    max_instance_count: int
+    invocations_per_instance: float
     models: dict[str, Path]
     smoke_test: SmokeTestSettings
 
@@ -119,6 +131,8 @@ class InferenceComponentSettings:
     min_instance_count: int
     max_instance_count: int
     copy_count: int
+    max_copy_count: int
+    invocations_per_copy: float
     cpu_cores: float
     memory_mb: int
     smoke_test: SmokeTestSettings
@@ -190,6 +204,10 @@ class _Reader:
             raise self.fail(key, value, "a non-empty string")
         return value
 
+    def optional_int(self, parent: dict[str, Any], key: str) -> int | None:
+        value = parent.get(key.rsplit(".", 1)[-1])
+        return None if value is None else self.number(value, key, integer=True)
+
     def optional_str(self, parent: dict[str, Any], key: str) -> str | None:
         value = parent.get(key.rsplit(".", 1)[-1])
         return None if value is None else self.string(value, key)
@@ -220,6 +238,9 @@ class _Reader:
             instance_type=self.string(raw.get("instanceType"), "realtime.instanceType"),
             encrypt_volumes=encrypt,
             variants=tuple(self.variant(v, f"realtime.variants[{i}]") for i, v in enumerate(variants)),
+            invocations_per_instance=self.number(
+                raw.get("invocationsPerInstance", 70), "realtime.invocationsPerInstance"
+            ),
             smoke_test=self.smoke_test(raw, "realtime.smokeTest"),
         )
 
@@ -230,6 +251,7 @@ class _Reader:
             stack_name=self.string(raw.get("stackName"), "serverless.stackName"),
             memory_size_in_mb=self.number(raw.get("memorySizeInMB", 2048), "serverless.memorySizeInMB", integer=True),
             max_concurrency=self.number(raw.get("maxConcurrency", 5), "serverless.maxConcurrency", integer=True),
+            provisioned_concurrency=self.optional_int(raw, "serverless.provisionedConcurrency"),
             smoke_test=self.smoke_test(raw, "serverless.smokeTest"),
         )
 
@@ -245,6 +267,9 @@ class _Reader:
                 "async.maxConcurrentInvocationsPerInstance",
                 integer=True,
             ),
+            min_instance_count=self.number(raw.get("minInstanceCount", 0), "async.minInstanceCount", integer=True),
+            max_instance_count=self.number(raw.get("maxInstanceCount", 2), "async.maxInstanceCount", integer=True),
+            backlog_per_instance=self.number(raw.get("backlogPerInstance", 5), "async.backlogPerInstance"),
             smoke_test=self.smoke_test(raw, "async.smokeTest"),
         )
 
@@ -258,6 +283,10 @@ class _Reader:
             stack_name=self.string(raw.get("stackName"), "multiModel.stackName"),
             instance_type=self.string(raw.get("instanceType"), "multiModel.instanceType"),
             instance_count=self.number(raw.get("instanceCount", 1), "multiModel.instanceCount", integer=True),
+            max_instance_count=self.number(raw.get("maxInstanceCount", 1), "multiModel.maxInstanceCount", integer=True),
+            invocations_per_instance=self.number(
+                raw.get("invocationsPerInstance", 70), "multiModel.invocationsPerInstance"
+            ),
             models={str(name): self.directory(path, f"multiModel.models.{name}") for name, path in models.items()},
             smoke_test=self.smoke_test(raw, "multiModel.smokeTest"),
         )
@@ -272,6 +301,8 @@ class _Reader:
             min_instance_count=self.number(raw.get("minInstanceCount", 1), f"{key}.minInstanceCount", integer=True),
             max_instance_count=self.number(raw.get("maxInstanceCount", 2), f"{key}.maxInstanceCount", integer=True),
             copy_count=self.number(raw.get("copyCount", 1), f"{key}.copyCount", integer=True),
+            max_copy_count=self.number(raw.get("maxCopyCount", 1), f"{key}.maxCopyCount", integer=True),
+            invocations_per_copy=self.number(raw.get("invocationsPerCopy", 30), f"{key}.invocationsPerCopy"),
             cpu_cores=self.number(raw.get("cpuCores", 1), f"{key}.cpuCores"),
             memory_mb=self.number(raw.get("memoryMb", 1024), f"{key}.memoryMb", integer=True),
             smoke_test=self.smoke_test(raw, f"{key}.smokeTest"),
@@ -294,5 +325,8 @@ class _Reader:
             name=self.string(raw.get("name"), f"{key}.name"),
             weight=self.number(raw.get("weight", 1), f"{key}.weight"),
             instance_count=self.number(raw.get("instanceCount", 1), f"{key}.instanceCount", integer=True),
+            max_instance_count=self.number(
+                raw.get("maxInstanceCount", raw.get("instanceCount", 1)), f"{key}.maxInstanceCount", integer=True
+            ),
             environment={str(k): self.string(v, f"{key}.environment.{k}") for k, v in environment.items()},
         )

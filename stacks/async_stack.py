@@ -10,12 +10,14 @@ from constructs import Construct
 from cdk_sagemaker_inference import AsyncInference, Endpoint
 
 from .app_config import AsyncSettings, RealtimeSettings
-from .sample_parts import add_json_smoke_test, instance_config, sentiment_model
+from .sample_parts import add_json_smoke_test, add_monitoring, instance_config, sentiment_model
 
 
 class AsyncEndpointStack(Stack):
     """The realtime sample's image and model behind InvokeEndpointAsync; the stack defines the results bucket
-    (retained on deletion) and the smoke test uploads its request next to the results and reads the answer."""
+    (retained on deletion) and the smoke test uploads its request next to the results and reads the answer.
+    The instances follow the backlog, down to ``minInstanceCount`` (0: none while idle, one added as soon as
+    a request waits)."""
 
     def __init__(
         self,
@@ -46,6 +48,13 @@ class AsyncEndpointStack(Stack):
         )
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         add_json_smoke_test(self.endpoint, settings.smoke_test)
+        count = self.endpoint.find_variant("AllTraffic").auto_scale_instance_count(
+            min_capacity=settings.min_instance_count, max_capacity=settings.max_instance_count
+        )
+        count.scale_on_backlog("Backlog", backlog_per_instance=settings.backlog_per_instance)
+        if settings.min_instance_count == 0:
+            count.scale_out_from_zero("FromZero")
+        add_monitoring(self, self.endpoint)
         assert config.async_inference is not None
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "ResultsLocation", value=config.async_inference.output.url)

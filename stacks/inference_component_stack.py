@@ -18,7 +18,7 @@ from cdk_sagemaker_inference import (
 )
 
 from .app_config import InferenceComponentSettings, RealtimeSettings
-from .sample_parts import acknowledge_single_instance, add_json_smoke_test, sentiment_model, volume_key
+from .sample_parts import acknowledge_single_instance, add_json_smoke_test, add_monitoring, sentiment_model, volume_key
 
 
 class InferenceComponentStack(Stack):
@@ -70,5 +70,10 @@ class InferenceComponentStack(Stack):
             copy_count=settings.copy_count,
         )
         add_json_smoke_test(self.endpoint, settings.smoke_test, inference_component=self.component)
+        if settings.max_copy_count > settings.copy_count:
+            self.component.auto_scale_copy_count(
+                min_capacity=settings.copy_count, max_capacity=settings.max_copy_count
+            ).scale_on_invocations("Invocations", invocations_per_copy=settings.invocations_per_copy)
+        add_monitoring(self, self.endpoint)
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "InferenceComponentName", value=self.component.inference_component_name)

@@ -10,7 +10,7 @@ from constructs import Construct
 from cdk_sagemaker_inference import ContainerImage, Endpoint, Model, ModelData
 
 from .app_config import MultiModelSettings, RealtimeSettings
-from .sample_parts import add_json_smoke_test, instance_config
+from .sample_parts import add_json_smoke_test, add_monitoring, instance_config
 
 
 class MultiModelEndpointStack(Stack):
@@ -50,6 +50,11 @@ class MultiModelEndpointStack(Stack):
                 f"{_construct_name(name)}SmokeTest",
                 target_model=data.target_model(name),
             )
+        if settings.max_instance_count > settings.instance_count:  # the invocation rate of all models together
+            self.endpoint.find_variant("AllTraffic").auto_scale_instance_count(
+                min_capacity=settings.instance_count, max_capacity=settings.max_instance_count
+            ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)
+        add_monitoring(self, self.endpoint)
         assert data.location is not None
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)
         CfnOutput(self, "ModelsLocation", value=data.location.url)

@@ -10,14 +10,15 @@ from constructs import Construct
 from cdk_sagemaker_inference import Endpoint, EndpointConfig, InstanceType, ProductionVariant
 
 from .app_config import RealtimeSettings
-from .sample_parts import add_json_smoke_test, sentiment_model, volume_key
+from .sample_parts import add_json_smoke_test, add_monitoring, sentiment_model, volume_key
 
 
 class RealtimeEndpointStack(Stack):
     """One model per variant (same image and data, own environment), one config, one endpoint.
 
     Each deploy that changes the endpoint sends the configured payload to every variant and fails
-    (rolling back) unless each answer is JSON holding the expected subset.
+    (rolling back) unless each answer is JSON holding the expected subset. A variant whose
+    ``maxInstanceCount`` exceeds its ``instanceCount`` scales on invocations per instance.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
@@ -53,4 +54,9 @@ class RealtimeEndpointStack(Stack):
             add_json_smoke_test(
                 self.endpoint, settings.smoke_test, f"{variant.name}SmokeTest", target_variant=variant.name
             )
+            if variant.max_instance_count > variant.instance_count:
+                self.endpoint.find_variant(variant.name).auto_scale_instance_count(
+                    min_capacity=variant.instance_count, max_capacity=variant.max_instance_count
+                ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)
+        add_monitoring(self, self.endpoint)
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

@@ -1,4 +1,4 @@
-"""What the sample stacks share: the sentiment model, its volume key, its JSON smoke test."""
+"""What the sample stacks share: the sentiment model, its volume key, its JSON smoke test, its monitoring."""
 
 from __future__ import annotations
 
@@ -6,20 +6,25 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from cdk_sagemaker_inference import (
     BodyCheck,
     ContainerImage,
+    EndpointAlarms,
     EndpointBase,
     EndpointConfig,
+    EndpointDashboard,
     EndpointSmokeTest,
     ExpectedResponse,
     InstanceType,
     Model,
     ModelData,
     ProductionVariant,
+    Severity,
     SmokeTestPayload,
 )
 
@@ -92,3 +97,24 @@ def acknowledge_single_instance(config: EndpointConfig, instance_count: int) -> 
                 "SageMaker spreads them across Availability Zones",
             )
         )
+
+
+def add_monitoring(scope: Construct, endpoint: EndpointBase) -> EndpointAlarms:
+    """The recommended alarms of ``endpoint`` notifying one encrypted topic (subscribe to it after deploy), and
+    its dashboard."""
+    key = kms.Key(
+        scope,
+        "AlarmTopicKey",
+        description="Encrypts the sample's alarm notifications",
+        enable_key_rotation=True,
+        removal_policy=RemovalPolicy.DESTROY,
+        pending_window=Duration.days(7),
+    )
+    # CloudWatch publishes to an encrypted topic only if the key lets it (an AWS-managed key cannot).
+    key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+    topic = sns.Topic(scope, "AlarmTopic", master_key=key, enforce_ssl=True)
+    alarms = EndpointAlarms(
+        scope, "Alarms", endpoint=endpoint, topics={Severity.CRITICAL: topic, Severity.WARNING: topic}
+    )
+    EndpointDashboard(scope, "Dashboard", endpoint=endpoint, alarms=alarms)
+    return alarms

@@ -10,7 +10,9 @@ from constructs import Construct
 from cdk_sagemaker_inference import Endpoint, EndpointConfig, ServerlessProductionVariant
 
 from .app_config import RealtimeSettings, ServerlessSettings
-from .sample_parts import add_json_smoke_test, sentiment_model
+from .sample_parts import add_json_smoke_test, add_monitoring, sentiment_model
+
+PROVISIONED_UTILIZATION = 0.7  # scale out before warm executions run out
 
 # cdk-nag's HIPAA and NIST packs want a KmsKeyId on every endpoint config; on a serverless one it would only
 # choose the key of SageMaker's escrowed copy of the image, which SageMaker already encrypts with its own key.
@@ -22,7 +24,8 @@ IMAGE_COPY_KEY_REASON = (
 
 class ServerlessEndpointStack(Stack):
     """The realtime sample's image and model, served on demand (no instances), without network isolation
-    (serverless refuses it)."""
+    (serverless refuses it); with ``provisionedConcurrency`` in the config, that many executions stay warm and
+    scale up to ``maxConcurrency`` on their utilization."""
 
     def __init__(
         self,
@@ -41,7 +44,10 @@ class ServerlessEndpointStack(Stack):
             model_directory=model_settings.model_directory,
         )
         variant = ServerlessProductionVariant(
-            model=model, memory_size_in_mb=settings.memory_size_in_mb, max_concurrency=settings.max_concurrency
+            model=model,
+            memory_size_in_mb=settings.memory_size_in_mb,
+            max_concurrency=settings.max_concurrency,
+            provisioned_concurrency=settings.provisioned_concurrency,
         )
         config = EndpointConfig(self, "EndpointConfig", production_variants=[variant])
         Validations.of(config.resource).acknowledge(
@@ -54,4 +60,9 @@ class ServerlessEndpointStack(Stack):
         )
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         add_json_smoke_test(self.endpoint, settings.smoke_test)
+        if settings.provisioned_concurrency is not None:  # on demand, SageMaker scales by itself
+            self.endpoint.find_variant(variant.variant_name).auto_scale_provisioned_concurrency(
+                min_capacity=settings.provisioned_concurrency, max_capacity=settings.max_concurrency
+            ).scale_on_utilization("Utilization", target_utilization=PROVISIONED_UTILIZATION)
+        add_monitoring(self, self.endpoint)
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

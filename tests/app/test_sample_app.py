@@ -273,3 +273,32 @@ def test_every_multi_model_smoke_test_finds_its_model_as_uploaded_and_passes(sam
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_serverless_sample_with_provisioned_concurrency_scales_it_on_utilization(tmp_path):
+    result = run_app(tmp_path, write_config(tmp_path, lambda c: c["serverless"].update(provisionedConcurrency=1)))
+    assert result.returncode == 0, result.stderr  # cdk-nag still finds nothing
+    template = json.loads((tmp_path / "out" / "SageMakerServerlessSample.template.json").read_text())
+    [target] = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
+    properties = target["Properties"]
+    assert properties["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
+    assert (properties["MinCapacity"], properties["MaxCapacity"]) == (1, 5)
+    assert cfn_lint(template, regions=["us-east-1"]) == []
+
+
+def test_each_sample_scales_as_its_kind_does(sample_app):
+    config, assembly, _ = sample_tests(sample_app)
+
+    def targets(stack_name):
+        resources = assembly.get_stack_by_name(stack_name).template["Resources"].values()
+        return [r["Properties"] for r in resources if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
+
+    [realtime] = targets(config.realtime.stack_name)
+    assert realtime["ResourceId"].endswith("/variant/Primary")
+    [asynchronous] = targets(config.asynchronous.stack_name)
+    assert asynchronous["MinCapacity"] == 0  # idle: no instances; the backlog brings one back
+    assert targets(config.serverless.stack_name) == []  # on demand: SageMaker scales it
+    [component] = targets(config.inference_components.stack_name)
+    assert component["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"
+    [multi_model] = targets(config.multi_model.stack_name)
+    assert multi_model["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
