@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
-from cdk_sagemaker_inference import Endpoint, EndpointConfig, InstanceType, ProductionVariant
+from cdk_sagemaker_inference import (
+    BlueGreenDeployment,
+    CapacitySize,
+    Endpoint,
+    EndpointConfig,
+    InstanceType,
+    ProductionVariant,
+    Severity,
+    TrafficRouting,
+)
 
 from .app_config import RealtimeSettings
 from .sample_parts import add_json_smoke_test, add_monitoring, sentiment_model, volume_key
+
+DEPLOYMENT_TIMEOUT = Duration.hours(1)  # longer than the canary's baking and the old fleet's wait
 
 
 class RealtimeEndpointStack(Stack):
@@ -18,7 +29,9 @@ class RealtimeEndpointStack(Stack):
 
     Each deploy that changes the endpoint sends the configured payload to every variant and fails
     (rolling back) unless each answer is JSON holding the expected subset. A variant whose
-    ``maxInstanceCount`` exceeds its ``instanceCount`` scales on invocations per instance.
+    ``maxInstanceCount`` exceeds its ``instanceCount`` scales on invocations per instance. A config change
+    deploys blue/green: a canary of ``canaryPercent`` of the new fleet bakes ``bakeMinutes``, then the rest
+    shifts, and the old fleet waits as long before it goes; a critical alarm rolls the deployment back.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
@@ -49,7 +62,19 @@ class RealtimeEndpointStack(Stack):
             volume_key(self, "Encrypts the sample endpoint's ML storage volumes") if settings.encrypt_volumes else None
         )
         config = EndpointConfig(self, "EndpointConfig", production_variants=variants, kms_key=key)
-        self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
+        bake = Duration.minutes(settings.bake_minutes)
+        self.endpoint = Endpoint(
+            self,
+            "Endpoint",
+            endpoint_config=config,
+            deployment=BlueGreenDeployment(  # a canary of the new fleet first; the critical alarms roll it back
+                traffic_routing=TrafficRouting.canary(
+                    CapacitySize.percent(settings.canary_percent), wait_interval=bake
+                ),
+                termination_wait=bake,
+                maximum_execution_timeout=DEPLOYMENT_TIMEOUT,
+            ),
+        )
         for variant in settings.variants:
             add_json_smoke_test(
                 self.endpoint, settings.smoke_test, f"{variant.name}SmokeTest", target_variant=variant.name
@@ -58,5 +83,6 @@ class RealtimeEndpointStack(Stack):
                 self.endpoint.find_variant(variant.name).auto_scale_instance_count(
                     min_capacity=variant.instance_count, max_capacity=variant.max_instance_count
                 ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)
-        add_monitoring(self, self.endpoint)
+        alarms = add_monitoring(self, self.endpoint)
+        self.endpoint.add_rollback_alarms(*alarms.of_severity(Severity.CRITICAL))
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

@@ -34,6 +34,13 @@ from .variants import (
 if TYPE_CHECKING:
     from .alarms import AlarmThresholds, EndpointAlarms, Severity
     from .dashboard import EndpointDashboard
+    from .deployment import (
+        BlueGreenDeployment,
+        CapacitySize,
+        ComponentRollingUpdate,
+        RollingDeployment,
+        TrafficRouting,
+    )
     from .scaling import CopyCount, InstanceCount, ProvisionedConcurrency, ScalableCapacity
     from .smoke_test import (
         AsyncLocations,
@@ -52,6 +59,10 @@ _LAZY = {
     "SmokeTestProvider": "smoke_test_provider",
     **dict.fromkeys(["AlarmThresholds", "EndpointAlarms", "Severity"], "alarms"),
     "EndpointDashboard": "dashboard",
+    **dict.fromkeys(
+        ["BlueGreenDeployment", "CapacitySize", "ComponentRollingUpdate", "RollingDeployment", "TrafficRouting"],
+        "deployment",
+    ),
     **dict.fromkeys(["CopyCount", "InstanceCount", "ProvisionedConcurrency", "ScalableCapacity"], "scaling"),
 }
 
@@ -70,7 +81,10 @@ __all__ = [
     "AlarmThresholds",
     "AsyncInference",
     "AsyncLocations",
+    "BlueGreenDeployment",
     "BodyCheck",
+    "CapacitySize",
+    "ComponentRollingUpdate",
     "ComputeRequirements",
     "ContainerImage",
     "ContainerImageConfig",
@@ -105,6 +119,7 @@ __all__ = [
     "Problem",
     "ProductionVariant",
     "ProvisionedConcurrency",
+    "RollingDeployment",
     "RoutingStrategy",
     "S3Location",
     "ScalableCapacity",
@@ -112,6 +127,7 @@ __all__ = [
     "Severity",
     "SmokeTestPayload",
     "SmokeTestProvider",
+    "TrafficRouting",
     "ValidationError",
     "Variant",
 ]

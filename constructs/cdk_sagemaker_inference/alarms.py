@@ -124,6 +124,10 @@ class EndpointAlarms(Construct):
                 periods=1,
             )
 
+    def of_severity(self, severity: str) -> list[cloudwatch.Alarm]:
+        """The alarms of one `Severity`, e.g. the critical ones as a deployment's rollback alarms."""
+        return [alarm for construct_id, alarm in self.alarms.items() if construct_id.endswith(severity)]
+
     def add_alarm(
         self,
         construct_id: str,

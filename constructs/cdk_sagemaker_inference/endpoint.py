@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import weakref
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module cos
     from aws_cdk.aws_cloudwatch import Metric
     from aws_cdk.interfaces import aws_sagemaker as sagemaker_refs
 
+    from .deployment import EndpointDeployment
     from .inference_component import InferenceComponent
     from .scaling import InstanceCount, ProvisionedConcurrency
     from .smoke_test import EndpointSmokeTest, ExpectedResponse, SmokeTestPayload
@@ -335,10 +337,14 @@ class EndpointVariant:
         check_capacity(
             problems, min_capacity, max_capacity, floor=floor_of(INSTANCES, asynchronous=asynchronous), current=current
         )
+        construct_id = f"{self.variant_name}InstanceCount"
+        if isinstance(variant, ProductionVariant) and not validation.is_unresolved(variant.instance_type.name):
+            # A new instance type gives the target a new logical ID: registered anew after the endpoint update.
+            construct_id += hashlib.sha256(variant.instance_type.name.encode()).hexdigest()[:8].upper()
         self._raise_if_any(problems, f"{self.variant_name}InstanceCount")
-        return InstanceCount(
+        count = InstanceCount(
             self.endpoint,
-            f"{self.variant_name}InstanceCount",
+            construct_id,
             endpoint=self.endpoint,
             variant_name=self.variant_name,
             min_capacity=min_capacity,
@@ -346,6 +352,11 @@ class EndpointVariant:
             asynchronous=asynchronous,
             scales=self._scaled_resource(),
         )
+        if isinstance(self.endpoint, Endpoint):
+            self.endpoint.retain_scaled_capacity()
+            if isinstance(variant, ProductionVariant):
+                count.deregister_before_type_change(self.endpoint, variant.instance_type.name)
+        return count
 
     def auto_scale_provisioned_concurrency(self, *, min_capacity: int, max_capacity: int) -> ProvisionedConcurrency:
         """Scale this serverless variant's provisioned concurrency between ``min_capacity`` (at least 1) and
@@ -384,7 +395,7 @@ class EndpointVariant:
                 )
         check_capacity(problems, min_capacity, max_capacity, floor=floor_of(PROVISIONED_CONCURRENCY), current=current)
         self._raise_if_any(problems, f"{self.variant_name}ProvisionedConcurrency")
-        return ProvisionedConcurrency(
+        concurrency = ProvisionedConcurrency(
             self.endpoint,
             f"{self.variant_name}ProvisionedConcurrency",
             endpoint=self.endpoint,
@@ -393,6 +404,9 @@ class EndpointVariant:
             max_capacity=max_capacity,
             scales=self._scaled_resource(),
         )
+        if isinstance(self.endpoint, Endpoint):
+            self.endpoint.retain_scaled_capacity()
+        return concurrency
 
     def _variant(self) -> Variant | None:
         config = self.endpoint.endpoint_config
@@ -404,7 +418,8 @@ class EndpointVariant:
         return self.endpoint.resource if isinstance(self.endpoint, Endpoint) else None
 
     def _raise_if_any(self, problems: Problems, construct_id: str) -> None:
-        if self.endpoint.node.try_find_child(construct_id) is not None:
+        taken = [child.node.id for child in self.endpoint.node.children if child.node.id.startswith(construct_id)]
+        if taken:
             problems.add(
                 rules.SCALING_KIND,
                 "variant_name",
@@ -460,6 +475,12 @@ class Endpoint(EndpointBase):
         checked against its variants, and ``endpoint_config`` is None; ``served_config`` holds it).
     :param endpoint_name: the name; letters, digits and hyphens, at most 63 characters.
         Default: - ``<stack>-<path>-<hash>`` (``-serverless`` appended for serverless), at most 63 characters.
+    :param deployment: how a config change reaches the live endpoint: `BlueGreenDeployment` (all at once,
+        canary or linear, with baking) or `RollingDeployment`, with rollback alarms (more with
+        `add_rollback_alarms`). Default: - SageMaker's: blue/green, all at once, no baking, no rollback alarms.
+
+    Once any of its variants autoscales, the endpoint keeps the live instance counts across config changes
+    (``RetainAllVariantProperties``), except the weights and data capture, so a new weight still applies.
     """
 
     def __init__(
@@ -469,6 +490,7 @@ class Endpoint(EndpointBase):
         *,
         endpoint_config: IEndpointConfig,
         endpoint_name: str | None = None,
+        deployment: EndpointDeployment | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
@@ -494,12 +516,73 @@ class Endpoint(EndpointBase):
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)
         endpoint_config.serve_endpoint(self._name)
+        self.deployment = deployment
+        self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms) if deployment else []
+        """The alarms that roll a deployment back, in the order given."""
+        self._validate_deployment()
         self.resource = sagemaker.CfnEndpoint(
             self,
             "Resource",
             endpoint_name=self._name,
             endpoint_config_name=endpoint_config.endpoint_config_name,
         )
+        if deployment is not None:
+            per_stack.at_validation(self.stack_facts.stack, self._render_deployment)
+
+    def add_rollback_alarms(self, *alarms: cloudwatch.IAlarm) -> None:
+        """More alarms that roll a deployment back (1 to 10 in all), e.g. ``alarms.of_severity(Severity.CRITICAL)``
+        of `EndpointAlarms` made for this endpoint (which needs the endpoint first)."""
+        problems = Problems()
+        if self.deployment is None:
+            problems.add(
+                rules.DEPLOYMENT_KIND,
+                "deployment",
+                None,
+                "a deployment to roll back: rollback alarms belong to BlueGreenDeployment or RollingDeployment",
+                "give Endpoint(deployment=BlueGreenDeployment(...))",
+            )
+        problems.raise_if_any(self)
+        self.rollback_alarms.extend(alarms)
+
+    def retain_scaled_capacity(self) -> None:
+        """Keep the live instance counts (and provisioned concurrency) across config changes, which autoscaling set;
+        weights and data capture still follow the new config. Called by ``auto_scale_*``."""
+        excluded = ("DesiredWeight", "DataCaptureConfig")
+        self.resource.retain_all_variant_properties = True
+        self.resource.exclude_retained_variant_properties = [
+            sagemaker.CfnEndpoint.VariantPropertyProperty(variant_property_type=name) for name in excluded
+        ]
+
+    def _validate_deployment(self) -> None:
+        if self.deployment is None:
+            return
+        from .deployment import BlueGreenDeployment, RollingDeployment, validate_endpoint_deployment
+
+        problems = Problems()
+        if validation.check_type(
+            problems,
+            "deployment",
+            self.deployment,
+            (BlueGreenDeployment, RollingDeployment),
+            "BlueGreenDeployment(traffic_routing=TrafficRouting.canary(...)) or RollingDeployment(...)",
+        ):
+            for warning in validate_endpoint_deployment(
+                problems, self.deployment, self.endpoint_config, self.rollback_alarms
+            ):
+                validation.warn(self, rules.DEPLOYMENT_FALLBACK, warning)
+        problems.raise_if_any(self)
+
+    def _render_deployment(self) -> list[str]:
+        """At synth, with every rollback alarm added: check their number and render the deployment."""
+        from .deployment import check_alarms, render_endpoint_deployment
+
+        assert self.deployment is not None
+        problems = Problems()
+        check_alarms(problems, "deployment", self.rollback_alarms)
+        if problems.items:
+            return [str(ValidationError(self.node.path, problems.items))]
+        self.resource.deployment_config = render_endpoint_deployment(self.deployment, self.rollback_alarms)
+        return []
 
     @property
     def endpoint_name(self) -> str:

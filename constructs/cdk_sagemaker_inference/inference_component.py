@@ -27,6 +27,7 @@ from .variants import DEFAULT_VARIANT_NAME
 if TYPE_CHECKING:
     from aws_cdk import aws_cloudwatch as cloudwatch
 
+    from .deployment import ComponentRollingUpdate
     from .scaling import CopyCount
 
 COPY_COUNT_ID = "CopyCount"
@@ -105,6 +106,8 @@ class InferenceComponent(Resource):
     :param artifacts: the adapter's weights, a ``.tar.gz`` (read with the config's execution role).
         Default: - none.
     :param inference_component_name: the name. Default: - ``<stack>-<path>-<hash>``, at most 63 characters.
+    :param deployment: how a change of the component reaches its copies: a `ComponentRollingUpdate` (batches of
+        copies, baking, rollback alarms). Default: - SageMaker's.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class InferenceComponent(Resource):
         base_component: InferenceComponent | None = None,
         artifacts: ModelData | None = None,
         inference_component_name: str | None = None,
+        deployment: ComponentRollingUpdate | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.endpoint = endpoint
@@ -145,6 +149,13 @@ class InferenceComponent(Resource):
         )
         self._validate(problems, compute, copy_count, artifacts)
         self._validate_startup(problems, model_data_download_timeout, container_startup_health_check_timeout)
+        if deployment is not None:
+            from .deployment import ComponentRollingUpdate
+
+            if validation.check_type(
+                problems, "deployment", deployment, ComponentRollingUpdate, "ComponentRollingUpdate(...)"
+            ):
+                deployment.validate(problems, "deployment", deployment.rollback_alarms)
         problems.raise_if_any(self)
         artifact_url = self._bind_artifacts(artifacts)
         startup = (
@@ -180,6 +191,7 @@ class InferenceComponent(Resource):
             runtime_config=None
             if base_component
             else sagemaker.CfnInferenceComponent.InferenceComponentRuntimeConfigProperty(copy_count=copy_count),
+            deployment_config=deployment.render(deployment.rollback_alarms) if deployment else None,
         )
         if isinstance(endpoint, Endpoint):
             self.resource.node.add_dependency(endpoint.resource)

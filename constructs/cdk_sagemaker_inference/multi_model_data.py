@@ -27,7 +27,7 @@ from . import per_stack, rules, validation
 from .errors import Problems
 from .model_archive import pack_directory
 from .model_data import GZIP_MAGIC, ModelData, ModelDataConfig
-from .nag import acknowledge_findings
+from .nag import DEPLOY_TIME_FUNCTION_RULES, acknowledge_findings, deploy_time_function_reasons
 from .s3_location import S3Location, bucket_acknowledgments, check_location, private_bucket
 
 if TYPE_CHECKING:
@@ -49,35 +49,15 @@ MIB = 1024 * 1024
 MIN_EPHEMERAL_MIB = 512
 MAX_EPHEMERAL_MIB = 10240  # Lambda's limit: the deployment holds the zip and its extracted files
 HEADROOM_MIB = 64
-DEPLOYMENT_REASONS = {
-    "AwsSolutions-IAM4": "the CDK BucketDeployment function's role uses AWSLambdaBasicExecutionRole, which only "
-    "lets it write its logs",
-    "AwsSolutions-IAM5": "the CDK BucketDeployment function reads its source asset and writes under the model "
-    "prefix, whose keys are the models' names, with aws-cdk-lib's own S3 read and write action groups; its "
-    "grants are limited to the asset and that prefix",
-    "AwsSolutions-L1": "the CDK BucketDeployment function's runtime is chosen by aws-cdk-lib, which updates it",
-    "IAMNoInlinePolicy": "aws-cdk-lib's BucketDeployment grants its function through an inline policy it manages",
-    "LambdaConcurrency": "a deploy-time function runs once per deploy that changes the models; reserved "
-    "concurrency would take capacity from the account's unreserved pool",
-    "LambdaDLQ": "CloudFormation invokes the function synchronously through its custom resource and reports its "
-    "failures; a dead-letter queue only receives failed asynchronous invocations",
-    "LambdaInsideVPC": "the function only copies between S3 buckets through the public S3 API during deploys",
-    "CloudWatchLogGroupEncrypted": "the deployment's logs hold bucket names and the models' keys, all already in "
-    "the template; CloudWatch Logs encrypts them at rest with its own keys",
-}
-COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
-RULES_BY_TYPE = {
-    "AWS::Lambda::Function": [
-        "AwsSolutions-L1",
-        *(
-            f"{pack}-{rule}"
-            for pack in COMPLIANCE_PACKS
-            for rule in ("LambdaConcurrency", "LambdaDLQ", "LambdaInsideVPC")
-        ),
-    ],
-    "AWS::IAM::Policy": [f"{pack}-IAMNoInlinePolicy" for pack in COMPLIANCE_PACKS],
-    "AWS::Logs::LogGroup": [f"{pack}-CloudWatchLogGroupEncrypted" for pack in COMPLIANCE_PACKS],
-}
+DEPLOYMENT_REASONS = deploy_time_function_reasons(
+    "BucketDeployment",
+    runs="once per deploy that changes the models",
+    calls="the public S3 API, copying between buckets,",
+    wildcards="the CDK BucketDeployment function reads its source asset and writes under the model prefix, whose "
+    "keys are the models' names, with aws-cdk-lib's own S3 read and write action groups; its grants are limited to "
+    "the asset and that prefix",
+    logs="bucket names and the models' keys",
+)
 
 
 class MultiModelData(ModelData):
@@ -197,7 +177,9 @@ def _deploy(scope: Construct, location: S3Location, staged: dict[str, tuple[Path
     function = deployment.handler_role.node.scope
     assert function is not None
     # At synth: the stack's one deployment function serves every deployment, each adding statements.
-    per_stack.at_validation(Stack.of(scope), lambda: acknowledge_findings(function, RULES_BY_TYPE, DEPLOYMENT_REASONS))
+    per_stack.at_validation(
+        Stack.of(scope), lambda: acknowledge_findings(function, DEPLOY_TIME_FUNCTION_RULES, DEPLOYMENT_REASONS)
+    )
     return deployment
 
 

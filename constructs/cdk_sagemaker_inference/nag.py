@@ -18,6 +18,20 @@ from constructs import IConstruct
 
 from .per_stack import StackFacts
 
+COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
+# What cdk-nag reports on an aws-cdk-lib deploy-time function it owns (BucketDeployment, AwsCustomResource).
+DEPLOY_TIME_FUNCTION_RULES = {
+    "AWS::Lambda::Function": [
+        "AwsSolutions-L1",
+        *(
+            f"{pack}-{rule}"
+            for pack in COMPLIANCE_PACKS
+            for rule in ("LambdaConcurrency", "LambdaDLQ", "LambdaInsideVPC")
+        ),
+    ],
+    "AWS::IAM::Policy": [f"{pack}-IAMNoInlinePolicy" for pack in COMPLIANCE_PACKS],
+    "AWS::Logs::LogGroup": [f"{pack}-CloudWatchLogGroupEncrypted" for pack in COMPLIANCE_PACKS],
+}
 IAM_WILDCARD_RULE = "AwsSolutions-IAM5"
 AWS_MANAGED_POLICY_RULE = "AwsSolutions-IAM4"
 
@@ -100,6 +114,25 @@ def action_wildcard_findings(policy: CfnResource, document: Any) -> list[str]:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def deploy_time_function_reasons(construct: str, *, runs: str, calls: str, wildcards: str, logs: str) -> dict[str, str]:
+    """Why each of `DEPLOY_TIME_FUNCTION_RULES` (and IAM4/IAM5) does not apply to aws-cdk-lib's ``construct``
+    function: it ``runs`` (when), ``calls`` (which APIs), needs ``wildcards`` (why), and its logs hold ``logs``."""
+    return {
+        "AwsSolutions-IAM4": f"aws-cdk-lib's {construct} function role uses AWSLambdaBasicExecutionRole, which only "
+        "lets it write its logs",
+        "AwsSolutions-IAM5": wildcards,
+        "AwsSolutions-L1": f"the {construct} function's runtime is chosen by aws-cdk-lib, which updates it",
+        "IAMNoInlinePolicy": f"aws-cdk-lib's {construct} grants its function through an inline policy it manages",
+        "LambdaConcurrency": f"a deploy-time function runs {runs}; reserved concurrency would take capacity from the "
+        "account's unreserved pool",
+        "LambdaDLQ": "CloudFormation invokes the function synchronously through its custom resource and reports its "
+        "failures; a dead-letter queue only receives failed asynchronous invocations",
+        "LambdaInsideVPC": f"the function only calls {calls} during deploys",
+        "CloudWatchLogGroupEncrypted": f"the function's logs hold {logs}, all already in the template; CloudWatch Logs "
+        "encrypts them at rest with its own keys",
+    }
 
 
 def acknowledge_findings(

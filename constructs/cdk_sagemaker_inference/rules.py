@@ -299,6 +299,25 @@ ZERO_WITHOUT_SCALE_OUT = _rule(
     guide("Automatic scaling", 6122),
     "warning",
 )
+# Deployments.
+DEPLOYMENT_KIND = _rule(
+    "DeploymentKind",
+    "deployment guardrails are for real-time and asynchronous endpoints (not serverless); a rolling deployment "
+    "is for an endpoint with one variant",
+    guide("Deployment guardrails", 6321),
+)
+DEPLOYMENT_SIZE = _rule(
+    "DeploymentSize",
+    "a canary is at most 50 % of the fleet, a linear step 10 to 50 %, a rolling batch 5 to 50 %; the execution "
+    "timeout is longer than the baking and termination waits",
+    guide("Use canary traffic shifting", 6309),
+)
+DEPLOYMENT_FALLBACK = _rule(
+    "DeploymentFallback",
+    "deployment settings on Inf1 variants are ignored: SageMaker shifts all at once without baking",
+    guide("Deployment guardrails", 6321),
+    "warning",
+)
 # Alarms.
 ALARM_CAN_FIRE = _rule(
     "AlarmCanFire",
@@ -415,6 +434,14 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "JsonContentTypes"): "data capture JSON content types: 1 to 10",
     ("sagemaker", "CsvContentType"): "data capture CSV content type: pattern and length",
     ("sagemaker", "JsonContentType"): "data capture JSON content type: pattern and length",
+    ("sagemaker", "CapacitySizeType"): "deployment step size type: INSTANCE_COUNT or CAPACITY_PERCENT",
+    ("sagemaker", "CapacitySizeValue"): "deployment step size: at least 1",
+    ("sagemaker", "InferenceComponentCapacitySizeType"): "component rolling batch type: COPY_COUNT or CAPACITY_PERCENT",
+    ("sagemaker", "TrafficRoutingConfigType"): "blue/green traffic shifting: ALL_AT_ONCE, CANARY or LINEAR",
+    ("sagemaker", "WaitIntervalInSeconds"): "baking period: 0 to 3600 seconds",
+    ("sagemaker", "TerminationWaitInSeconds"): "old fleet termination wait: 0 to 3600 seconds",
+    ("sagemaker", "MaximumExecutionTimeoutInSeconds"): "deployment timeout: 600 to 28800 seconds",
+    ("sagemaker", "AlarmList"): "rollback alarms: 1 to 10",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
 }
 

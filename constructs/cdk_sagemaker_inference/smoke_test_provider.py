@@ -12,7 +12,7 @@ from constructs import Construct
 
 from .handler_assets import handler_code
 from .managed_policy import ManagedPolicyStatements
-from .nag import acknowledge_findings
+from .nag import COMPLIANCE_PACKS, acknowledge_findings
 
 PROVIDER_ID = "SageMakerSmokeTestProvider"
 QUERY_INTERVAL = Duration.seconds(10)
@@ -27,7 +27,6 @@ SERVICE_TIMEOUT = Duration.minutes(55)  # CloudFormation's limit is 60
 LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 
-COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
 # Why cdk-nag's findings on the framework's parts and the handler functions do not apply, by rule.
 REASONS = {
     "AwsSolutions-IAM4": "the CDK Provider framework's own function roles use AWSLambdaBasicExecutionRole, "

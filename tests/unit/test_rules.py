@@ -48,4 +48,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "MultiModelGpuList",
         "DockerLabels",
         "ZeroWithoutScaleOut",
+        "DeploymentFallback",
     }

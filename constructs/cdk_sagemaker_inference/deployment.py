@@ -1,0 +1,386 @@
+"""How a live endpoint (or inference component) moves to a new config: deployment guardrails.
+
+- `BlueGreenDeployment`: a new (green) fleet, traffic shifted all at once, in a canary step or in linear
+  steps (`TrafficRouting`), baking between shifts, the old fleet kept ``termination_wait`` before it goes.
+- `RollingDeployment`: the fleet replaced in batches (`CapacitySize`), each baking ``wait_interval``.
+- `ComponentRollingUpdate`: an inference component's copies replaced in batches.
+
+Each may roll back automatically when one of 1 to 10 CloudWatch alarms fires during the deployment
+(``rollback_alarms``; SageMaker reads them with ``cloudwatch:DescribeAlarms`` as the deploying principal).
+Guardrails apply to real-time and asynchronous endpoints only; rolling updates not to several variants; Inf1
+endpoints silently fall back to all at once without baking. Limits come from botocore's API model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_sagemaker as sagemaker
+
+from . import api_model, rules, validation
+from .errors import Problems
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    from .endpoint_config import EndpointConfig
+
+PERCENT = "CAPACITY_PERCENT"
+INSTANCES = "INSTANCE_COUNT"
+COPIES = "COPY_COUNT"
+CANARY_MAX_PERCENT = 50
+LINEAR_PERCENT = (10, 50)
+ROLLING_PERCENT = (5, 50)
+
+
+@dataclass(frozen=True)
+class CapacitySize:
+    """A share of a fleet: a percentage of its capacity, or a number of instances (or component copies)."""
+
+    type: str
+    value: int
+
+    @staticmethod
+    def percent(value: int) -> CapacitySize:
+        """``value`` % of the fleet's capacity (``CAPACITY_PERCENT``)."""
+        return CapacitySize(PERCENT, value)
+
+    @staticmethod
+    def instance_count(value: int) -> CapacitySize:
+        """``value`` instances (``INSTANCE_COUNT``)."""
+        return CapacitySize(INSTANCES, value)
+
+    @staticmethod
+    def copy_count(value: int) -> CapacitySize:
+        """``value`` copies of an inference component (``COPY_COUNT``)."""
+        return CapacitySize(COPIES, value)
+
+    def share_of(self, fleet: int | None) -> float | None:
+        """The share of a fleet of ``fleet`` instances, in percent; None when unknown."""
+        if self.type == PERCENT:
+            return float(self.value)
+        if fleet is None or not fleet or validation.is_unresolved(self.value):
+            return None
+        return 100 * self.value / fleet
+
+    def check(self, problems: Problems, prop: str, shape: str, share: tuple[float, float], fleet: int | None) -> None:
+        """The type and value fit ``shape``, and the share of ``fleet`` lies within ``share`` (percent)."""
+        validation.check_value(problems, f"{prop}.type", self.type, api_model.member(shape, "Type"), "use a factory")
+        validation.check_value(problems, f"{prop}.value", self.value, api_model.member(shape, "Value"), "give 1+")
+        if problems.items:
+            return
+        part = self.share_of(fleet)
+        low, high = share
+        if part is not None and not low <= part <= high:
+            problems.add(
+                rules.DEPLOYMENT_SIZE,
+                prop,
+                f"{self.value} ({self.type}, {part:g} % of {fleet or 'the'} instances)",
+                f"{low:g} to {high:g} % of the fleet",
+                "choose a step within that share",
+            )
+
+
+@dataclass(frozen=True)
+class TrafficRouting:
+    """How a blue/green deployment shifts traffic to the new fleet; ``wait_interval`` bakes after each shift."""
+
+    type: str
+    wait_interval: Duration
+    size: CapacitySize | None = None
+
+    @staticmethod
+    def all_at_once(*, wait_interval: Duration | None = None) -> TrafficRouting:
+        """All traffic at once, then bake ``wait_interval`` (0 to 1 h). Default: 0 (SageMaker's default update)."""
+        return TrafficRouting("ALL_AT_ONCE", wait_interval or Duration.seconds(0))
+
+    @staticmethod
+    def canary(size: CapacitySize, *, wait_interval: Duration) -> TrafficRouting:
+        """``size`` (at most 50 % of the new fleet) first, bake ``wait_interval``, then the rest."""
+        return TrafficRouting("CANARY", wait_interval, size)
+
+    @staticmethod
+    def linear(step: CapacitySize, *, wait_interval: Duration) -> TrafficRouting:
+        """Steps of ``step`` (10 to 50 % of the new fleet), baking ``wait_interval`` after each."""
+        return TrafficRouting("LINEAR", wait_interval, step)
+
+    def bake_seconds(self) -> float | None:
+        """Seconds spent baking across the shifts (None when unknown at synth time)."""
+        wait = validation.seconds_of(Problems(), "", self.wait_interval)
+        if wait is None or validation.is_unresolved(wait):
+            return None
+        if self.type != "LINEAR" or self.size is None:
+            return float(wait)
+        share = self.size.share_of(None)
+        return None if share is None else math.ceil(100 / share) * float(wait)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Guardrail:
+    rollback_alarms: Sequence[cloudwatch.IAlarm] = field(default_factory=tuple)
+    maximum_execution_timeout: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BlueGreenDeployment(_Guardrail):
+    """Blue/green: a new fleet, traffic shifted by ``traffic_routing``, the old fleet kept until it is done.
+
+    :param traffic_routing: Default: ``TrafficRouting.all_at_once()``.
+    :param termination_wait: keep the old fleet this long after the shift (0 to 1 h). Default: 0.
+    :param maximum_execution_timeout: the whole deployment's limit, 10 min to 8 h, longer than its baking.
+        Default: - SageMaker's.
+    :param rollback_alarms: 1 to 10 alarms that roll the deployment back (e.g.
+        ``alarms.of_severity(Severity.CRITICAL)``). Default: - none.
+    """
+
+    traffic_routing: TrafficRouting = field(default_factory=TrafficRouting.all_at_once)
+    termination_wait: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollingDeployment(_Guardrail):
+    """Rolling: the fleet replaced ``maximum_batch_size`` (5 to 50 %) at a time, each batch baking.
+
+    :param maximum_batch_size: instances per batch.
+    :param wait_interval: bake after each batch (0 to 1 h).
+    :param maximum_execution_timeout: 10 min to 8 h. Default: - SageMaker's.
+    :param rollback_maximum_batch_size: batches when rolling back. Default: - all at once (blue/green).
+    :param rollback_alarms: Default: - none.
+    """
+
+    maximum_batch_size: CapacitySize
+    wait_interval: Duration
+    rollback_maximum_batch_size: CapacitySize | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentRollingUpdate(_Guardrail):
+    """An inference component's copies replaced ``maximum_batch_size`` at a time (`CapacitySize.copy_count` or
+    ``percent``), each batch baking ``wait_interval``.
+
+    :param rollback_maximum_batch_size: Default: - all at once.
+    :param maximum_execution_timeout: 10 min to 8 h. Default: - SageMaker's.
+    :param rollback_alarms: Default: - none.
+    """
+
+    maximum_batch_size: CapacitySize
+    wait_interval: Duration
+    rollback_maximum_batch_size: CapacitySize | None = None
+
+    def validate(self, problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        shape = "InferenceComponentRollingUpdatePolicy"
+        for name in ("maximum_batch_size", "rollback_maximum_batch_size"):
+            size = getattr(self, name)
+            if size is not None:
+                size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", (0, 100), None)
+        _check_seconds(problems, prop, shape, self.wait_interval, self.maximum_execution_timeout, None)
+        check_alarms(problems, prop, alarms)
+
+    def render(
+        self, alarms: Sequence[cloudwatch.IAlarm]
+    ) -> sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty:
+        cfn = sagemaker.CfnInferenceComponent
+        size = cfn.InferenceComponentCapacitySizeProperty
+
+        def as_size(value: CapacitySize | None) -> Any:
+            return size(type=value.type, value=value.value) if value else None
+
+        return cfn.InferenceComponentDeploymentConfigProperty(
+            rolling_update_policy=cfn.InferenceComponentRollingUpdatePolicyProperty(
+                maximum_batch_size=as_size(self.maximum_batch_size),
+                wait_interval_in_seconds=_seconds(self.wait_interval) or 0,
+                maximum_execution_timeout_in_seconds=_seconds(self.maximum_execution_timeout),
+                rollback_maximum_batch_size=as_size(self.rollback_maximum_batch_size),
+            ),
+            auto_rollback_configuration=cfn.AutoRollbackConfigurationProperty(
+                alarms=[cfn.AlarmProperty(alarm_name=alarm.alarm_name) for alarm in alarms]
+            )
+            if alarms
+            else None,
+        )
+
+
+EndpointDeployment = BlueGreenDeployment | RollingDeployment
+
+
+def validate_endpoint_deployment(
+    problems: Problems,
+    deployment: EndpointDeployment,
+    config: EndpointConfig | None,
+    alarms: Sequence[cloudwatch.IAlarm],
+) -> list[str]:
+    """Add the deployment's problems against the config it deploys (None: imported, unknown); return warnings."""
+    from .variants import InstanceVariant, ServerlessProductionVariant
+
+    prop = "deployment"
+    variants = list(config.production_variants) if config is not None else []
+    if any(isinstance(variant, ServerlessProductionVariant) for variant in variants):
+        problems.add(
+            rules.DEPLOYMENT_KIND,
+            prop,
+            type(deployment).__name__,
+            "guardrails on real-time and asynchronous endpoints only: serverless endpoints refuse them",
+            "drop deployment= (a serverless endpoint updates all at once)",
+        )
+    fleet = sum(v.initial_instance_count for v in variants if isinstance(v, InstanceVariant)) or None
+    if validation.is_unresolved(fleet):
+        fleet = None
+    if isinstance(deployment, RollingDeployment):
+        if len(variants) > 1:
+            problems.add(
+                rules.DEPLOYMENT_KIND,
+                prop,
+                f"RollingDeployment of {len(variants)} variants",
+                "a rolling deployment of an endpoint with one variant: SageMaker refuses several",
+                "use BlueGreenDeployment, or one variant",
+            )
+        deployment.maximum_batch_size.check(
+            problems, f"{prop}.maximum_batch_size", "CapacitySize", ROLLING_PERCENT, fleet
+        )
+        if deployment.rollback_maximum_batch_size is not None:
+            deployment.rollback_maximum_batch_size.check(
+                problems, f"{prop}.rollback_maximum_batch_size", "CapacitySize", (0, 100), fleet
+            )
+        _check_seconds(
+            problems, prop, "RollingUpdatePolicy", deployment.wait_interval, deployment.maximum_execution_timeout, None
+        )
+    else:
+        routing = deployment.traffic_routing
+        validation.check_value(
+            problems,
+            f"{prop}.traffic_routing.type",
+            routing.type,
+            api_model.member("TrafficRoutingConfig", "Type"),
+            "use a TrafficRouting factory",
+        )
+        if routing.size is not None:
+            share = (0, CANARY_MAX_PERCENT) if routing.type == "CANARY" else LINEAR_PERCENT
+            routing.size.check(problems, f"{prop}.traffic_routing.size", "CapacitySize", share, fleet)
+        _check_seconds(
+            problems,
+            f"{prop}.traffic_routing",
+            "TrafficRoutingConfig",
+            routing.wait_interval,
+            None,
+            None,
+        )
+        termination = validation.seconds_of(problems, f"{prop}.termination_wait", deployment.termination_wait)
+        validation.check_value(
+            problems,
+            f"{prop}.termination_wait",
+            termination,
+            api_model.member("BlueGreenUpdatePolicy", "TerminationWaitInSeconds"),
+            "choose 0 to 1 hour",
+        )
+        baking = routing.bake_seconds()
+        known_termination = 0 if termination is None else termination
+        waits = None if baking is None or validation.is_unresolved(known_termination) else baking + known_termination
+        _check_seconds(problems, prop, "BlueGreenUpdatePolicy", None, deployment.maximum_execution_timeout, waits)
+    check_alarms(problems, prop, alarms)
+    inf1 = [
+        v.variant_name
+        for v in variants
+        if isinstance(v, InstanceVariant) and v.instance_type.name.startswith("ml.inf1.")
+    ]
+    if inf1:
+        return [
+            f"variants {inf1} run on Inf1, where SageMaker silently replaces the deployment guardrails with all at "
+            "once and no baking: the deployment settings and rollback alarms have no effect there"
+        ]
+    return []
+
+
+def render_endpoint_deployment(
+    deployment: EndpointDeployment, alarms: Sequence[cloudwatch.IAlarm]
+) -> sagemaker.CfnEndpoint.DeploymentConfigProperty:
+    cfn = sagemaker.CfnEndpoint
+
+    def as_size(value: CapacitySize | None) -> Any:
+        return cfn.CapacitySizeProperty(type=value.type, value=value.value) if value else None
+
+    rollback = (
+        cfn.AutoRollbackConfigProperty(alarms=[cfn.AlarmProperty(alarm_name=alarm.alarm_name) for alarm in alarms])
+        if alarms
+        else None
+    )
+    if isinstance(deployment, RollingDeployment):
+        return cfn.DeploymentConfigProperty(
+            rolling_update_policy=cfn.RollingUpdatePolicyProperty(
+                maximum_batch_size=as_size(deployment.maximum_batch_size),
+                wait_interval_in_seconds=_seconds(deployment.wait_interval) or 0,
+                maximum_execution_timeout_in_seconds=_seconds(deployment.maximum_execution_timeout),
+                rollback_maximum_batch_size=as_size(deployment.rollback_maximum_batch_size),
+            ),
+            auto_rollback_configuration=rollback,
+        )
+    routing = deployment.traffic_routing
+    sized = {"CANARY": "canary_size", "LINEAR": "linear_step_size"}.get(routing.type)
+    return cfn.DeploymentConfigProperty(
+        blue_green_update_policy=cfn.BlueGreenUpdatePolicyProperty(
+            traffic_routing_configuration=cfn.TrafficRoutingConfigProperty(
+                type=routing.type,
+                wait_interval_in_seconds=_seconds(routing.wait_interval) or 0,  # always given: the API requires it
+                **({sized: as_size(routing.size)} if sized else {}),
+            ),
+            termination_wait_in_seconds=_seconds(deployment.termination_wait),
+            maximum_execution_timeout_in_seconds=_seconds(deployment.maximum_execution_timeout),
+        ),
+        auto_rollback_configuration=rollback,
+    )
+
+
+def _check_seconds(
+    problems: Problems,
+    prop: str,
+    shape: str,
+    wait: Duration | None,
+    timeout: Duration | None,
+    waits: float | None,
+) -> None:
+    """The wait and the timeout within ``shape``'s limits, and the timeout longer than the known ``waits``."""
+    if wait is not None:
+        seconds = validation.seconds_of(problems, f"{prop}.wait_interval", wait)
+        validation.check_value(
+            problems,
+            f"{prop}.wait_interval",
+            seconds,
+            api_model.member(shape, "WaitIntervalInSeconds"),
+            "choose 0 to 1 hour",
+        )
+    if timeout is None:
+        return
+    limit = validation.seconds_of(problems, f"{prop}.maximum_execution_timeout", timeout)
+    validation.check_value(
+        problems,
+        f"{prop}.maximum_execution_timeout",
+        limit,
+        api_model.member(shape, "MaximumExecutionTimeoutInSeconds"),
+        "choose 10 minutes to 8 hours",
+    )
+    if waits is not None and limit is not None and not validation.is_unresolved(limit) and limit <= waits:
+        problems.add(
+            rules.DEPLOYMENT_SIZE,
+            f"{prop}.maximum_execution_timeout",
+            f"{limit:g} seconds",
+            f"longer than the deployment's baking and termination waits ({waits:g} seconds)",
+            "raise the timeout or shorten the waits",
+        )
+
+
+def check_alarms(problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+    if alarms:
+        validation.check_count(
+            problems,
+            f"{prop}.rollback_alarms",
+            list(alarms),
+            api_model.member("AutoRollbackConfig", "Alarms"),
+            "roll back on the few alarms that matter most (e.g. the critical ones)",
+        )
+
+
+def _seconds(duration: Duration | None) -> float | None:
+    return validation.seconds_of(Problems(), "", duration)
