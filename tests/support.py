@@ -14,9 +14,12 @@ from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint
 
 from cdk_sagemaker_inference import (
+    ComputeRequirements,
     ContainerImage,
     Endpoint,
     EndpointConfig,
+    InferenceComponent,
+    InferenceComponentHostVariant,
     InstanceType,
     Model,
     ProductionVariant,
@@ -49,6 +52,24 @@ def ecr_model(stack: Stack, construct_id: str = "Model", **kwargs: Any) -> Model
 def variant(model: Model, **kwargs: Any) -> ProductionVariant:
     kwargs.setdefault("instance_type", InstanceType.ML_M5_LARGE)
     return ProductionVariant(model=model, **kwargs)
+
+
+def component_endpoint(stack: Stack, **config_kwargs: Any) -> Endpoint:
+    """An endpoint whose config hosts inference components: one ml.m5.large host variant."""
+    host = InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)
+    config = EndpointConfig(stack, "Config", production_variants=[host], **config_kwargs)
+    return Endpoint(stack, "Endpoint", endpoint_config=config)
+
+
+def inference_component(
+    stack: Stack, endpoint: Endpoint | None = None, construct_id: str = "Component", **kwargs: Any
+) -> InferenceComponent:
+    """A component of an ECR model that shares the config's role, 1024 MB per copy."""
+    endpoint = endpoint or component_endpoint(stack)
+    assert endpoint.endpoint_config is not None
+    kwargs.setdefault("model", ecr_model(stack, f"{construct_id}Model", role=endpoint.endpoint_config.execution_role))
+    kwargs.setdefault("compute", ComputeRequirements(min_memory_required_in_mb=1024))
+    return InferenceComponent(stack, construct_id, endpoint=endpoint, **kwargs)
 
 
 def realtime_endpoint(stack: Stack, **variant_kwargs: Any) -> Endpoint:

@@ -106,6 +106,7 @@ class EndpointAlarms(Construct):
         self.topics = dict(topics or {})
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         """Every alarm made here, by construct ID."""
+        self._severities: dict[str, str] = {}
         config = endpoint.endpoint_config
         if config is None:
             return
@@ -126,7 +127,7 @@ class EndpointAlarms(Construct):
 
     def of_severity(self, severity: str) -> list[cloudwatch.Alarm]:
         """The alarms of one `Severity`, e.g. the critical ones as a deployment's rollback alarms."""
-        return [alarm for construct_id, alarm in self.alarms.items() if construct_id.endswith(severity)]
+        return [alarm for construct_id, alarm in self.alarms.items() if self._severities[construct_id] == severity]
 
     def add_alarm(
         self,
@@ -173,6 +174,7 @@ class EndpointAlarms(Construct):
             alarm.add_alarm_action(SnsAction(topic))
             alarm.add_ok_action(SnsAction(topic))
         self.alarms[construct_id] = alarm
+        self._severities[construct_id] = severity
         return alarm
 
     def _variant_alarms(self, variant: Variant) -> None:

@@ -185,16 +185,12 @@ class ComponentRollingUpdate(_Guardrail):
     ) -> sagemaker.CfnInferenceComponent.InferenceComponentDeploymentConfigProperty:
         cfn = sagemaker.CfnInferenceComponent
         size = cfn.InferenceComponentCapacitySizeProperty
-
-        def as_size(value: CapacitySize | None) -> Any:
-            return size(type=value.type, value=value.value) if value else None
-
         return cfn.InferenceComponentDeploymentConfigProperty(
             rolling_update_policy=cfn.InferenceComponentRollingUpdatePolicyProperty(
-                maximum_batch_size=as_size(self.maximum_batch_size),
+                maximum_batch_size=_render_size(size, self.maximum_batch_size),
                 wait_interval_in_seconds=_seconds(self.wait_interval) or 0,
                 maximum_execution_timeout_in_seconds=_seconds(self.maximum_execution_timeout),
-                rollback_maximum_batch_size=as_size(self.rollback_maximum_batch_size),
+                rollback_maximum_batch_size=_render_size(size, self.rollback_maximum_batch_size),
             ),
             auto_rollback_configuration=cfn.AutoRollbackConfigurationProperty(
                 alarms=[cfn.AlarmProperty(alarm_name=alarm.alarm_name) for alarm in alarms]
@@ -300,7 +296,7 @@ def render_endpoint_deployment(
     cfn = sagemaker.CfnEndpoint
 
     def as_size(value: CapacitySize | None) -> Any:
-        return cfn.CapacitySizeProperty(type=value.type, value=value.value) if value else None
+        return _render_size(cfn.CapacitySizeProperty, value)
 
     rollback = (
         cfn.AutoRollbackConfigProperty(alarms=[cfn.AlarmProperty(alarm_name=alarm.alarm_name) for alarm in alarms])
@@ -380,6 +376,11 @@ def check_alarms(problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAla
             api_model.member("AutoRollbackConfig", "Alarms"),
             "roll back on the few alarms that matter most (e.g. the critical ones)",
         )
+
+
+def _render_size(property_type: Any, size: CapacitySize | None) -> Any:
+    """``size`` as the CloudFormation property of one resource (the endpoint's or a component's)."""
+    return property_type(type=size.type, value=size.value) if size else None
 
 
 def _seconds(duration: Duration | None) -> float | None:

@@ -29,6 +29,7 @@ from .errors import Problems
 from .nag import DEPLOY_TIME_FUNCTION_RULES, acknowledge_findings, deploy_time_function_reasons
 
 if TYPE_CHECKING:
+    from aws_cdk import TimeZone
     from aws_cdk import aws_cloudwatch as cloudwatch
 
     from .endpoint import Endpoint, EndpointBase
@@ -108,6 +109,9 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
     ``auto_scale_provisioned_concurrency(...)`` or ``component.auto_scale_copy_count(...)``.
     """
 
+    _floor = 1
+    """The smallest minimum this kind allows."""
+
     def __init__(
         self,
         scope: Construct,
@@ -175,7 +179,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         schedule: appscaling.Schedule,
         min_capacity: int | None = None,
         max_capacity: int | None = None,
-        time_zone: object | None = None,
+        time_zone: TimeZone | None = None,
     ) -> None:
         """Change the capacity limits on a schedule (e.g. business hours); at least one limit, within this target's.
 
@@ -195,11 +199,8 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             schedule=schedule,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
-            time_zone=time_zone,  # type: ignore[arg-type]
+            time_zone=time_zone,
         )
-
-    _floor = 1
-    """The smallest minimum this kind allows."""
 
     def _track(
         self,

@@ -9,18 +9,24 @@ from aws_cdk import aws_sns as sns
 from cdk_sagemaker_inference import (
     AlarmThresholds,
     AsyncInference,
-    ComputeRequirements,
     Endpoint,
     EndpointAlarms,
     EndpointConfig,
     EndpointDashboard,
-    InferenceComponent,
-    InferenceComponentHostVariant,
     InstanceType,
     ServerlessProductionVariant,
     Severity,
 )
-from tests.support import cfn_lint, ecr_model, expect_problems, realtime_endpoint, template, variant
+from tests.support import (
+    cfn_lint,
+    component_endpoint,
+    ecr_model,
+    expect_problems,
+    inference_component,
+    realtime_endpoint,
+    template,
+    variant,
+)
 
 MISSING = cloudwatch.TreatMissingData.NOT_BREACHING
 
@@ -77,17 +83,8 @@ def test_an_async_endpoint_watches_its_backlog(stack):
 
 
 def test_inference_components_alarm_on_calls_without_a_copy(stack):
-    config = EndpointConfig(
-        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
-    )
-    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
-    InferenceComponent(
-        stack,
-        "Component",
-        endpoint=endpoint,
-        model=ecr_model(stack, role=config.execution_role),
-        compute=ComputeRequirements(min_memory_required_in_mb=1024),
-    )
+    endpoint = component_endpoint(stack)
+    inference_component(stack, endpoint)
     EndpointAlarms(stack, "Alarms", endpoint=endpoint)
     [failures] = [a for a in alarms_of(stack).values() if a["MetricName"] == "NoCapacityInvocationFailures"]
     assert failures["Statistic"] == "Sum" and failures["EvaluationPeriods"] == 1

@@ -9,19 +9,24 @@ from cdk_sagemaker_inference import (
     BlueGreenDeployment,
     CapacitySize,
     ComponentRollingUpdate,
-    ComputeRequirements,
     Endpoint,
     EndpointAlarms,
     EndpointConfig,
-    InferenceComponent,
-    InferenceComponentHostVariant,
     InstanceType,
     RollingDeployment,
     ServerlessProductionVariant,
     Severity,
     TrafficRouting,
 )
-from tests.support import ecr_model, expect_problems, only_resource, synth_errors, variant
+from tests.support import (
+    component_endpoint,
+    ecr_model,
+    expect_problems,
+    inference_component,
+    only_resource,
+    synth_errors,
+    variant,
+)
 
 MINUTES_10 = Duration.minutes(10)
 
@@ -190,16 +195,8 @@ def test_rollback_alarms_need_a_deployment(stack):
 
 
 def test_an_inference_component_rolls_its_copies(stack):
-    config = EndpointConfig(
-        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
-    )
-    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
-    InferenceComponent(
+    inference_component(
         stack,
-        "Component",
-        endpoint=endpoint,
-        model=ecr_model(stack, role=config.execution_role),
-        compute=ComputeRequirements(min_memory_required_in_mb=1024),
         copy_count=4,
         deployment=ComponentRollingUpdate(
             maximum_batch_size=CapacitySize.copy_count(1), wait_interval=Duration.minutes(2)
@@ -211,17 +208,11 @@ def test_an_inference_component_rolls_its_copies(stack):
 
 
 def test_a_component_rolling_update_takes_copy_counts_not_instances(stack):
-    config = EndpointConfig(
-        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
-    )
-    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    endpoint = component_endpoint(stack)
     expect_problems(
-        lambda: InferenceComponent(
+        lambda: inference_component(
             stack,
-            "Component",
-            endpoint=endpoint,
-            model=ecr_model(stack, role=config.execution_role),
-            compute=ComputeRequirements(min_memory_required_in_mb=1024),
+            endpoint,
             deployment=ComponentRollingUpdate(
                 maximum_batch_size=CapacitySize.instance_count(1), wait_interval=MINUTES_10
             ),

@@ -22,8 +22,10 @@ from cdk_sagemaker_inference import (
     SmokeTestProvider,
 )
 from tests.support import (
+    component_endpoint,
     ecr_model,
     expect_problems,
+    inference_component,
     new_stack,
     only_resource,
     realtime_endpoint,
@@ -41,15 +43,9 @@ def host(**kwargs):
     return InferenceComponentHostVariant(**kwargs)
 
 
-def ic_endpoint(stack, **config_kwargs):
-    config = EndpointConfig(stack, "Config", production_variants=[host()], **config_kwargs)
-    return Endpoint(stack, "Endpoint", endpoint_config=config)
-
-
 def component(stack, endpoint, construct_id="Component", **kwargs):
-    kwargs.setdefault("model", ecr_model(stack, f"{construct_id}Model", role=endpoint.endpoint_config.execution_role))
     kwargs.setdefault("compute", COMPUTE)
-    return InferenceComponent(stack, construct_id, endpoint=endpoint, **kwargs)
+    return inference_component(stack, endpoint, construct_id, **kwargs)
 
 
 def test_a_host_config_has_a_role_and_variants_without_a_model(stack):
@@ -82,7 +78,7 @@ def test_a_given_role_becomes_the_configs(stack):
 
 
 def test_a_component_runs_its_model_on_the_endpoint_after_it_exists(stack):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     made = component(stack, endpoint, copy_count=2, model_data_download_timeout=Duration.minutes(5))
     resource = only_resource(stack, "AWS::SageMaker::InferenceComponent")
     properties = resource["Properties"]
@@ -100,7 +96,7 @@ def test_a_component_runs_its_model_on_the_endpoint_after_it_exists(stack):
 
 
 def test_an_adapter_runs_on_its_base_with_artifacts_the_configs_role_reads(stack):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     base = component(stack, endpoint)
     bucket = s3.Bucket(stack, "Adapters")
     adapter = base.add_adapter("Adapter", artifacts=ModelData.from_bucket(bucket, "lora/v1.tar.gz"))
@@ -169,12 +165,12 @@ def test_an_adapter_runs_on_its_base_with_artifacts_the_configs_role_reads(stack
     ],
 )
 def test_component_rules(stack, build, fragments):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     expect_problems(lambda: component(stack, endpoint, **build(stack, endpoint)), "TestStack/Component", *fragments)
 
 
 def test_adapter_rules(stack):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     base = component(stack, endpoint)
     other = component(stack, endpoint, "Second")
     adapter = base.add_adapter("Adapter", artifacts=ModelData.from_s3_url("s3://adapters/a.tar.gz"))
@@ -273,7 +269,7 @@ def test_a_routing_strategy_is_one_the_api_knows(stack):
 
 
 def smoke_tested(stack, copy_count=1):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     made = component(stack, endpoint, copy_count=copy_count)
     endpoint.add_smoke_test(payload=PAYLOAD, inference_component=made)
     return made, only_resource(stack, "Custom::SageMakerEndpointSmokeTest")
@@ -295,14 +291,14 @@ def test_a_change_to_the_component_runs_its_smoke_test_again():
 
 
 def test_a_smoke_test_of_another_endpoints_component_fails_the_synth(stack):
-    made = component(stack, ic_endpoint(stack))
+    made = component(stack, component_endpoint(stack))
     other = Endpoint(stack, "Other", endpoint_config=EndpointConfig(stack, "OtherConfig", production_variants=[host()]))
     other.add_smoke_test(payload=PAYLOAD, inference_component=made)
     assert "[KnownTarget] inference_component = 'TestStack/Component'" in synth_errors(stack)
 
 
 def test_the_configs_role_may_write_the_components_log_group(stack):
-    endpoint = ic_endpoint(stack)
+    endpoint = component_endpoint(stack)
     made = component(stack, endpoint)
     statements = json.dumps(endpoint.endpoint_config.execution_role.statements)
     assert f"log-group:/aws/sagemaker/InferenceComponents/{made.inference_component_name}" in statements

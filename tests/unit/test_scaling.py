@@ -9,16 +9,21 @@ from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import (
     AsyncInference,
-    ComputeRequirements,
     Endpoint,
     EndpointConfig,
-    InferenceComponent,
-    InferenceComponentHostVariant,
     InstanceType,
     ServerlessProductionVariant,
     SmokeTestPayload,
 )
-from tests.support import cfn_lint, ecr_model, expect_problems, realtime_endpoint, template, variant
+from tests.support import (
+    cfn_lint,
+    ecr_model,
+    expect_problems,
+    inference_component,
+    realtime_endpoint,
+    template,
+    variant,
+)
 
 TARGET = "AWS::ApplicationAutoScaling::ScalableTarget"
 POLICY = "AWS::ApplicationAutoScaling::ScalingPolicy"
@@ -48,18 +53,7 @@ def serverless_endpoint(stack, **kwargs):
 
 
 def component(stack, copy_count=1):
-    config = EndpointConfig(
-        stack, "Config", production_variants=[InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE)]
-    )
-    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
-    return InferenceComponent(
-        stack,
-        "Component",
-        endpoint=endpoint,
-        model=ecr_model(stack, role=config.execution_role),
-        compute=ComputeRequirements(min_memory_required_in_mb=1024),
-        copy_count=copy_count,
-    )
+    return inference_component(stack, copy_count=copy_count)
 
 
 def test_an_instance_variant_scales_on_invocations_per_instance_after_the_endpoint_exists(stack):
