@@ -67,7 +67,8 @@ def inference_component(
     """A component of an ECR model that shares the config's role, 1024 MB per copy."""
     endpoint = endpoint or component_endpoint(stack)
     assert endpoint.endpoint_config is not None
-    kwargs.setdefault("model", ecr_model(stack, f"{construct_id}Model", role=endpoint.endpoint_config.execution_role))
+    if "model" not in kwargs:  # built only when needed: it adds constructs
+        kwargs["model"] = ecr_model(stack, f"{construct_id}Model", role=endpoint.endpoint_config.execution_role)
     kwargs.setdefault("compute", ComputeRequirements(min_memory_required_in_mb=1024))
     return InferenceComponent(stack, construct_id, endpoint=endpoint, **kwargs)
 

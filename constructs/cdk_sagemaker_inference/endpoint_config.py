@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, compatibility, per_stack, rules, validation
+from . import api_model, compatibility, network, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
 from .data_capture import DataCapture
 from .errors import Problems
@@ -22,6 +22,7 @@ from .model import ModelBase
 from .variants import InferenceComponentHostVariant, InstanceVariant, InvocationFeatures, ProductionVariant, Variant
 
 if TYPE_CHECKING:
+    from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_kms as kms
 
 GPU_TYPE = re.compile(r"ml\.[gp]\d")
@@ -92,6 +93,10 @@ class EndpointConfig(EndpointConfigBase):
         Default: - an `ExecutionRole` is defined for such a config; none otherwise.
     :param network_isolation: isolate the inference components of this config from the network; their models
         must say the same. Default: False.
+    :param vpc: run the inference components of this config in this VPC (it needs the execution role of a
+        config that hosts them); their models must use the same VPC and subnets. Default: - no VPC.
+    :param vpc_subnets: the subnets in ``vpc``. Default: - the VPC's private subnets.
+    :param security_groups: the security groups in ``vpc``. Default: - one is defined, all egress allowed.
     """
 
     def __init__(
@@ -106,6 +111,9 @@ class EndpointConfig(EndpointConfigBase):
         data_capture: DataCapture | None = None,
         execution_role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
@@ -133,10 +141,14 @@ class EndpointConfig(EndpointConfigBase):
             data_capture.validate(problems, "data_capture")
         shadows = list(shadow_production_variants or [])
         validation.check_type(problems, "network_isolation", network_isolation, bool, "True or False")
+        network.check_vpc_type(problems, vpc)
         if execution_role is not None and not isinstance(execution_role, ExecutionRole):
             validation.check_interface(
                 problems, "execution_role", execution_role, "iam.IRole", "grant_pass_role", "iam.Role.from_role_arn"
             )
+        subnet_ids = network.validate_placement(
+            self, "the endpoint config", problems, vpc, vpc_subnets, security_groups
+        )
         problems.raise_if_any(self)
         self.async_inference: BoundAsyncInference | None = async_inference.bind(self) if async_inference else None
         self.data_capture: DataCapture | None = data_capture
@@ -144,6 +156,13 @@ class EndpointConfig(EndpointConfigBase):
         self.network_isolation = network_isolation
         self.shadow_production_variants: tuple[ProductionVariant, ...] = ()
         self.execution_role = self._execution_role(execution_role, production_variants)
+        self.vpc = vpc
+        self.subnet_ids = subnet_ids
+        self.placement = (
+            network.place(self, vpc, subnet_ids, security_groups, self.execution_role)
+            if vpc is not None and self.execution_role is not None
+            else None
+        )
         self._endpoint_names: list[str] = []
         self._validated_add(list(production_variants), shadows)
         per_stack.at_validation(self.stack_facts.stack, self._warn)
@@ -157,6 +176,7 @@ class EndpointConfig(EndpointConfigBase):
             data_capture_config=data_capture.render() if data_capture else None,
             execution_role_arn=self.execution_role.role_arn if self.execution_role else None,
             enable_network_isolation=network_isolation or None,
+            vpc_config=self.placement.render(sagemaker.CfnEndpointConfig.VpcConfigProperty) if self.placement else None,
         )
         self._endpoint_config_name: str = self.resource.attr_endpoint_config_name
 

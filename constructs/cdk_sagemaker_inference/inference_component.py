@@ -384,13 +384,14 @@ class InferenceComponent(Resource):
                 f"the config's network_isolation ({config.network_isolation})",
                 "give the model and the EndpointConfig the same network_isolation",
             )
-        if model.vpc is not None:
+        same_vpc = model.vpc is config.vpc and sorted(model.subnet_ids) == sorted(config.subnet_ids)
+        if not same_vpc:
             problems.add(
                 rules.INFERENCE_COMPONENT_MODEL,
                 "model.vpc",
-                "a VPC",
-                "no VPC: the endpoint config (which has none) sets the network of its components",
-                "create the model without vpc=",
+                "a VPC" if model.vpc is not None else None,
+                f"the config's VPC and subnets ({'none' if config.vpc is None else config.vpc.node.path})",
+                "give the model and the EndpointConfig the same vpc= and vpc_subnets=",
             )
 
     def _validate_startup(self, problems: Problems, download: Duration | None, startup: Duration | None) -> None:

@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, per_stack, rules, validation
+from . import api_model, network, per_stack, rules, validation
 from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load i
 
     from .multi_model_data import MultiModelData
 
-MIN_RECOMMENDED_SUBNETS = 2
 MULTI_MODEL_LABEL = "com.amazonaws.sagemaker.capabilities.multi-models"
 BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 
@@ -164,7 +163,6 @@ class Model(ModelBase):
         self.container_hostnames = tuple(item.hostname for item in self.containers if item.hostname is not None)
         self.network_isolation = network_isolation
         self.vpc = vpc
-        self.subnet_ids: list[str] = _select_subnets(vpc, vpc_subnets).subnet_ids if vpc else []
         self._validate(vpc, vpc_subnets, security_groups)
 
         if isinstance(role, ExecutionRole):
@@ -174,15 +172,10 @@ class Model(ModelBase):
         else:
             self.execution_role = ExecutionRole(self, "ExecutionRole")
         self.role: iam.IRole = self.execution_role.role
-        self.security_groups: list[ec2.ISecurityGroup] = []
-        if vpc is not None:
-            self.security_groups = list(security_groups or [])
-            if not self.security_groups:
-                from aws_cdk.aws_ec2 import SecurityGroup
-
-                self.security_groups = [SecurityGroup(self, "SecurityGroup", vpc=vpc, allow_all_outbound=True)]
-            self.execution_role.grant_vpc_access()
-
+        self.placement = (
+            network.place(self, vpc, self.subnet_ids, security_groups, self.execution_role) if vpc else None
+        )
+        self.security_groups: list[ec2.ISecurityGroup] = self.placement.security_groups if self.placement else []
         self._deployments: list[Construct] = []
         rendered = [self._bind_container(index, item) for index, item in enumerate(self.containers)]
         mode = self.inference_execution_mode
@@ -194,7 +187,7 @@ class Model(ModelBase):
             containers=None if self._single else rendered,
             inference_execution_config=sagemaker.CfnModel.InferenceExecutionConfigProperty(mode=mode) if mode else None,
             enable_network_isolation=network_isolation or None,
-            vpc_config=self._vpc_config(),
+            vpc_config=self.placement.render(sagemaker.CfnModel.VpcConfigProperty) if self.placement else None,
         )
         for deployment in self._deployments:
             self.resource.node.add_dependency(deployment)
@@ -356,14 +349,6 @@ class Model(ModelBase):
                         "container (model creation fails without it) unless the base image sets it",
                     )
 
-    def _vpc_config(self) -> sagemaker.CfnModel.VpcConfigProperty | None:
-        if self.vpc is None:
-            return None
-        return sagemaker.CfnModel.VpcConfigProperty(
-            subnets=self.subnet_ids,
-            security_group_ids=[group.security_group_id for group in self.security_groups],
-        )
-
     def _validate_types(
         self,
         container: object,
@@ -398,10 +383,7 @@ class Model(ModelBase):
                 problems, "role", role, "iam.IRole", "grant_pass_role", "iam.Role.from_role_arn(scope, 'Role', arn)"
             )
         validation.check_type(problems, "network_isolation", network_isolation, bool, "True or False")
-        if vpc is not None:
-            validation.check_interface(
-                problems, "vpc", vpc, "ec2.IVpc", "select_subnets", "ec2.Vpc.from_lookup(...) or an ec2.Vpc"
-            )
+        network.check_vpc_type(problems, vpc)
         problems.raise_if_any(self)
 
     def _validate(
@@ -412,41 +394,11 @@ class Model(ModelBase):
     ) -> None:
         problems = Problems()
         self._validate_containers(problems)
-        if vpc is None and (vpc_subnets is not None or security_groups):
-            problems.add(
-                rules.VPC_REQUIRED,
-                "vpc",
-                None,
-                "a VPC whenever vpc_subnets or security_groups are given",
-                "pass vpc=... as well",
-            )
-        if vpc is not None:
-            vpc_rules = "VpcConfig"
-            validation.check_count(
-                problems,
-                "vpc_subnets",
-                self.subnet_ids,
-                api_model.member(vpc_rules, "Subnets"),
-                "select fewer or more subnets with vpc_subnets",
-            )
-            if security_groups:
-                validation.check_count(
-                    problems,
-                    "security_groups",
-                    list(security_groups),
-                    api_model.member(vpc_rules, "SecurityGroupIds"),
-                    "pass fewer security groups",
-                )
+        self.subnet_ids: list[str] = network.validate_placement(
+            self, "the model", problems, vpc, vpc_subnets, security_groups
+        )
         problems.raise_if_any(self)
         self._warn_missing_labels()
-        subnets_known = vpc is not None and not validation.is_unresolved(self.subnet_ids)
-        if subnets_known and len(self.subnet_ids) < MIN_RECOMMENDED_SUBNETS:
-            validation.warn(
-                self,
-                rules.SINGLE_SUBNET,
-                f"the model uses {len(self.subnet_ids)} subnet; use at least {MIN_RECOMMENDED_SUBNETS} in "
-                "different Availability Zones so SageMaker can spread instances",
-            )
 
 
 def _check_container_types(problems: Problems, prefix: str, image: object, data: object, environment: object) -> None:
@@ -466,19 +418,3 @@ def _is_multi_model(data: ModelData | None) -> bool:
     from .multi_model_data import MultiModelData
 
     return isinstance(data, MultiModelData)
-
-
-SUBNET_SELECTION_FIELDS = (
-    "availability_zones",
-    "one_per_az",
-    "subnet_filters",
-    "subnet_group_name",
-    "subnets",
-    "subnet_type",
-)
-
-
-def _select_subnets(vpc: ec2.IVpc, selection: ec2.SubnetSelection | None) -> ec2.SelectedSubnets:
-    """``vpc.select_subnets`` for a `SubnetSelection` (Python's binding takes its fields as keywords)."""
-    fields = {name: getattr(selection, name) for name in SUBNET_SELECTION_FIELDS} if selection else {}
-    return vpc.select_subnets(**{name: value for name, value in fields.items() if value is not None})

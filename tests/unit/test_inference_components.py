@@ -303,3 +303,20 @@ def test_the_configs_role_may_write_the_components_log_group(stack):
     statements = json.dumps(endpoint.endpoint_config.execution_role.statements)
     assert f"log-group:/aws/sagemaker/InferenceComponents/{made.inference_component_name}" in statements
     assert f"log-group:/aws/sagemaker/Endpoints/{endpoint.endpoint_name}" in statements
+
+
+def test_a_host_config_in_a_vpc_places_its_components_there_and_their_models_must_follow(stack):
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    endpoint = component_endpoint(stack, vpc=vpc)
+    config = endpoint.endpoint_config
+    rendered = only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"]["VpcConfig"]
+    assert len(rendered["Subnets"]) == 2 and len(rendered["SecurityGroupIds"]) == 1
+    assert "ec2:CreateNetworkInterface" in json.dumps(config.execution_role.statements)
+    component(stack, endpoint, model=ecr_model(stack, "Inside", role=config.execution_role, vpc=vpc))
+    expect_problems(
+        lambda: component(
+            stack, endpoint, "Outside", model=ecr_model(stack, "OutsideModel", role=config.execution_role)
+        ),
+        "[InferenceComponentModel] model.vpc = None",
+        "the config's VPC and subnets (TestStack/Vpc)",
+    )
