@@ -75,7 +75,7 @@ def check_capacity(
 ) -> None:
     """``floor <= min_capacity <= max_capacity``, and the capacity the resource starts with (``(name, value)``)
     within them: Application Auto Scaling would otherwise move it at once, or refuse the target."""
-    ScalableCapacity._check_limits(problems, min_capacity, max_capacity, floor)  # type: ignore[arg-type]
+    check_limits(problems, min_capacity, max_capacity, floor)
     if problems.items or current is None:
         return
     name, value = current
@@ -90,6 +90,17 @@ def check_capacity(
             f"from min_capacity ({min_capacity}) to max_capacity ({max_capacity})",
             f"start {name} within the scaling range, or widen it",
         )
+
+
+def check_limits(problems: Problems, low: object, high: object, floor: int) -> None:
+    """``floor <= low <= high`` for the integers among them (None and deploy-time values are skipped)."""
+    for prop, value in (("min_capacity", low), ("max_capacity", high)):
+        known = value is not None and not validation.is_unresolved(value)
+        if known and validation.check_type(problems, prop, value, int, f"{prop}=2") and value < floor:  # type: ignore[operator]
+            problems.add(rules.SCALING_CAPACITY, prop, value, f"at least {floor}", f"raise {prop} to {floor} or more")
+    both = low is not None and high is not None and not any(validation.is_unresolved(v) for v in (low, high))
+    if both and isinstance(low, int) and isinstance(high, int) and low > high:
+        problems.add(rules.SCALING_CAPACITY, "min_capacity", low, f"at most max_capacity ({high})", "swap them")
 
 
 def scaling_role(scope: Construct) -> iam.IRole:
@@ -192,7 +203,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             problems.add(
                 rules.SCALING_CAPACITY, "min_capacity", None, "min_capacity, max_capacity or both", "give a limit"
             )
-        self._check_limits(problems, min_capacity, max_capacity, self._floor)
+        check_limits(problems, min_capacity, max_capacity, self._floor)
         problems.raise_if_any(self)
         self._do_scale_on_schedule(
             construct_id,
@@ -266,18 +277,6 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
                 "min_capacity is 0 but no policy scales out from zero: target tracking cannot leave 0 (its metric "
                 "has no data then); add scale_out_from_zero(...)",
             )
-
-    @staticmethod
-    def _check_limits(problems: Problems, low: int | None, high: int | None, floor: int) -> None:
-        for prop, value in (("min_capacity", low), ("max_capacity", high)):
-            known = value is not None and not validation.is_unresolved(value)
-            if known and validation.check_type(problems, prop, value, int, f"{prop}=2") and value < floor:  # type: ignore[operator]
-                problems.add(
-                    rules.SCALING_CAPACITY, prop, value, f"at least {floor}", f"raise {prop} to {floor} or more"
-                )
-        both = low is not None and high is not None and not any(validation.is_unresolved(v) for v in (low, high))
-        if both and isinstance(low, int) and isinstance(high, int) and low > high:
-            problems.add(rules.SCALING_CAPACITY, "min_capacity", low, f"at most max_capacity ({high})", "swap them")
 
 
 class InstanceCount(ScalableCapacity):

@@ -167,19 +167,24 @@ CHANGES = {
     "async concurrency": ({"async_concurrency": 8}, {"AWS::SageMaker::EndpointConfig"}),
     "added inference component": ({"second_component": True}, set()),
 }
-BEFORE = synthesize(App())
+
+
+@pytest.fixture(scope="module")
+def before():
+    """The app as deployed first: synthesized once for every comparison."""
+    return synthesize(App())
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
-def test_a_day_two_change_keeps_every_endpoint_and_replaces_only_nameless_resources(change):
+def test_a_day_two_change_keeps_every_endpoint_and_replaces_only_nameless_resources(change, before):
     edits, replaced_types = CHANGES[change]
     after = synthesize(replace(App(), **edits))
-    endpoints_before = resources(BEFORE, "AWS::SageMaker::Endpoint")
+    endpoints_before = resources(before, "AWS::SageMaker::Endpoint")
     endpoints_after = resources(after, "AWS::SageMaker::Endpoint")
     assert endpoints_before.keys() == endpoints_after.keys()
     for logical_id, endpoint in endpoints_after.items():
         assert endpoint["Properties"]["EndpointName"] == endpoints_before[logical_id]["Properties"]["EndpointName"]
-    diff = changed(BEFORE, after)
+    diff = changed(before, after)
     replaced = {after["Resources"][logical_id]["Type"] for logical_id, replacing in diff.items() if replacing}
     assert replaced == replaced_types, diff
     for logical_id, replacing in diff.items():
@@ -192,9 +197,9 @@ def test_a_day_two_change_keeps_every_endpoint_and_replaces_only_nameless_resour
     assert realtime["Properties"]["RetainAllVariantProperties"] is True  # autoscaled capacity survives the change
 
 
-def test_scaling_limits_alarm_thresholds_and_the_deployment_policy_update_in_place():
+def test_scaling_limits_alarm_thresholds_and_the_deployment_policy_update_in_place(before):
     after = synthesize(replace(App(), max_capacity=6, latency_ms=250, canary_percent=10))
-    diff = changed(BEFORE, after)
+    diff = changed(before, after)
     types = {after["Resources"][logical_id]["Type"] for logical_id in diff}
     assert types == {
         "AWS::ApplicationAutoScaling::ScalableTarget",
@@ -204,14 +209,14 @@ def test_scaling_limits_alarm_thresholds_and_the_deployment_policy_update_in_pla
     assert not any(diff.values())
 
 
-def test_an_instance_type_change_swaps_the_scaling_target_after_deregistering_the_old_one_first():
+def test_an_instance_type_change_swaps_the_scaling_target_after_deregistering_the_old_one_first(before):
     after = synthesize(replace(App(), primary_type="ml.c5.xlarge"))
-    targets_before = resources(BEFORE, "AWS::ApplicationAutoScaling::ScalableTarget")
+    targets_before = resources(before, "AWS::ApplicationAutoScaling::ScalableTarget")
     targets_after = resources(after, "AWS::ApplicationAutoScaling::ScalableTarget")
     assert targets_before.keys().isdisjoint(targets_after.keys())  # a new registration after the update
     for target in (*targets_before.values(), *targets_after.values()):
         assert target["DeletionPolicy"] == "Retain"  # removing the old one must not deregister the new one
-    [old_call] = resources(BEFORE, "Custom::AWS").items()
+    [old_call] = resources(before, "Custom::AWS").items()
     [new_call] = resources(after, "Custom::AWS").items()
     assert old_call[0] == new_call[0]  # the same custom resource, updated: it deregisters before the endpoint update
     assert (old_call[1]["Properties"]["InstanceType"], new_call[1]["Properties"]["InstanceType"]) == (
@@ -226,7 +231,7 @@ def test_an_instance_type_change_swaps_the_scaling_target_after_deregistering_th
     assert new_call[0] in endpoint["DependsOn"]
 
 
-def test_a_new_weight_takes_effect_because_weights_are_not_retained():
+def test_a_new_weight_takes_effect_because_weights_are_not_retained(before):
     after = synthesize(replace(App(), weights=(0.5, 0.5)))
     [endpoint] = [
         e
@@ -242,10 +247,10 @@ def test_a_new_weight_takes_effect_because_weights_are_not_retained():
     assert [v["InitialVariantWeight"] for v in configs[0]["Properties"]["ProductionVariants"]] == [0.5, 0.5]
 
 
-def test_an_added_component_leaves_the_endpoint_and_the_other_component_unchanged():
+def test_an_added_component_leaves_the_endpoint_and_the_other_component_unchanged(before):
     after = synthesize(replace(App(), second_component=True))
     added = set(resources(after, "AWS::SageMaker::InferenceComponent")) - set(
-        resources(BEFORE, "AWS::SageMaker::InferenceComponent")
+        resources(before, "AWS::SageMaker::InferenceComponent")
     )
     assert len(added) == 1
-    assert not any(BEFORE["Resources"][key]["Type"].startswith("AWS::SageMaker::") for key in changed(BEFORE, after))
+    assert not any(before["Resources"][key]["Type"].startswith("AWS::SageMaker::") for key in changed(before, after))
