@@ -116,7 +116,9 @@ class TrafficRouting:
         if self.type != "LINEAR" or self.size is None:
             return float(wait)
         share = self.size.share_of(None)
-        return None if share is None else math.ceil(100 / share) * float(wait)
+        if share is None or not math.isfinite(share) or share <= 0:  # unknown, or refused by the size checks
+            return None
+        return math.ceil(100 / share) * float(wait)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,4 +1,5 @@
-"""Property: any input through the public API ends in a clean synth or a ValidationError, never another exception.
+"""Property: any input through the public API (endpoints and smoke tests; components, scaling, deployments and
+capture) ends in a clean synth or a ValidationError, never another exception.
 
 Checks that wait for every ``add_*()`` (a smoke test's targets against the variants) run when the app
 synthesizes; the CDK then reports our message (path, rule, property, value, fix) in its validation error.
@@ -251,7 +252,94 @@ def test_every_input_ends_in_a_clean_synth_or_a_validation_error(case):
         assert_synth_error_names_path_property_value_and_fix(str(error))
 
 
+FEATURE_CASES = st.fixed_dictionaries(
+    {
+        "min_instances": mostly(st.integers(0, 1), BAD_NUMBERS, st.integers(2, 5)),
+        "max_instances": mostly(st.integers(1, 4), BAD_NUMBERS),
+        "memory_mb": mostly(st.integers(128, 4096), BAD_NUMBERS, st.integers(-5, 127)),
+        "cpu_cores": mostly(st.one_of(st.none(), st.floats(0.25, 4)), BAD_NUMBERS),
+        "copies": mostly(st.just(1), BAD_NUMBERS, st.integers(0, 5)),
+        "min_copies": mostly(st.integers(0, 1), BAD_NUMBERS),
+        "max_copies": mostly(st.integers(1, 4), BAD_NUMBERS),
+        "target": mostly(st.floats(0.1, 200), BAD_NUMBERS, st.floats(-10, 0)),
+        "canary_percent": mostly(st.integers(1, 50), BAD_NUMBERS, st.integers(51, 200)),
+        "wait": durations(),
+        "sampling": mostly(st.integers(0, 100), BAD_NUMBERS),
+        "capture_input": mostly(st.booleans(), st.just("yes")),
+    }
+)
+
+
+def build_features(stack: Stack, case: dict) -> None:
+    """Inference components, copy scaling, a canary deployment and data capture, through the public API only."""
+    from cdk_sagemaker_inference import (
+        BlueGreenDeployment,
+        CapacitySize,
+        ComputeRequirements,
+        DataCapture,
+        InferenceComponent,
+        InferenceComponentHostVariant,
+        ManagedInstanceScaling,
+        S3Location,
+        TrafficRouting,
+    )
+
+    host = InferenceComponentHostVariant(
+        instance_type=InstanceType.ML_M5_LARGE,
+        initial_instance_count=1,
+        managed_instance_scaling=ManagedInstanceScaling(
+            min_instance_count=case["min_instances"], max_instance_count=case["max_instances"]
+        ),
+    )
+    hosts = EndpointConfig(stack, "Hosts", production_variants=[host])
+    hosting = Endpoint(stack, "Hosting", endpoint_config=hosts)
+    image = ContainerImage.from_image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1")
+    component = InferenceComponent(
+        stack,
+        "Component",
+        endpoint=hosting,
+        model=Model(stack, "Shared", container=image, role=hosts.execution_role),
+        compute=ComputeRequirements(
+            min_memory_required_in_mb=case["memory_mb"], number_of_cpu_cores_required=case["cpu_cores"]
+        ),
+        copy_count=case["copies"],
+    )
+    copies = component.auto_scale_copy_count(min_capacity=case["min_copies"], max_capacity=case["max_copies"])
+    copies.scale_on_invocations("Invocations", invocations_per_copy=case["target"])
+    model = Model(stack, "Model", container=image, model_data=ModelData.from_s3_url("s3://bucket-1/model.tar.gz"))
+    capture = DataCapture(
+        destination=S3Location(s3.Bucket(stack, "Captures"), "capture/"),
+        sampling_percentage=case["sampling"],
+        capture_input=case["capture_input"],
+    )
+    config = EndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            ProductionVariant(model=model, instance_type=InstanceType.ML_M5_LARGE, initial_instance_count=2)
+        ],
+        data_capture=capture,
+    )
+    routing = TrafficRouting.canary(CapacitySize.percent(case["canary_percent"]), wait_interval=case["wait"](stack))
+    Endpoint(stack, "Endpoint", endpoint_config=config, deployment=BlueGreenDeployment(traffic_routing=routing))
+
+
+@settings(max_examples=120, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(FEATURE_CASES)
+def test_every_input_to_components_scaling_deployments_and_capture_ends_cleanly(case):
+    stack = Stack(new_app(), "Fuzz")
+    try:
+        build_features(stack, case)
+    except ValidationError as error:
+        assert_names_path_property_value_and_fix(error)
+        return
+    try:
+        Template.from_stack(stack)
+    except RuntimeError as error:
+        assert_synth_error_names_path_property_value_and_fix(str(error))
+
+
 def test_the_cdk_runtime_survives_the_property_test():
-    # Runs after the property test in this module: a dead jsii kernel would fail here.
+    # Runs after the property tests in this module: a dead jsii kernel would fail here.
     assert Token.is_unresolved(Token.as_string({"Ref": "X"}))
     assert not math.isnan(Duration.minutes(2).to_seconds())
