@@ -14,7 +14,7 @@ Format (JSON; paths are relative to the config file):
     "encryptVolumes": true,                                 a KMS key for the ML storage volumes
     "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "maxInstanceCount": 2, "environment": {}}],
     "invocationsPerInstance": 70,                           scaling target of variants with maxInstanceCount
-    "canaryPercent": 50, "bakeMinutes": 5,                  blue/green: canary share, baking per step
+    "bakeMinutes": 5,                                       blue/green: baking of the new fleet
     "smokeTest": {                                          sent to every variant at each deploy
       "payload": {"text": "great"},                         JSON the model server accepts
       "expect": {"label": "positive"}                       a subset the JSON answer must hold
@@ -90,7 +90,6 @@ class RealtimeSettings:
     encrypt_volumes: bool
     variants: tuple[VariantSettings, ...]
     invocations_per_instance: float
-    canary_percent: int
     bake_minutes: int
     smoke_test: SmokeTestSettings
 
@@ -244,7 +243,6 @@ class _Reader:
             invocations_per_instance=self.number(
                 raw.get("invocationsPerInstance", 70), "realtime.invocationsPerInstance"
             ),
-            canary_percent=self.number(raw.get("canaryPercent", 50), "realtime.canaryPercent", integer=True),
             bake_minutes=self.number(raw.get("bakeMinutes", 5), "realtime.bakeMinutes", integer=True),
             smoke_test=self.smoke_test(raw, "realtime.smokeTest"),
         )

@@ -9,7 +9,6 @@ from constructs import Construct
 
 from cdk_sagemaker_inference import (
     BlueGreenDeployment,
-    CapacitySize,
     Endpoint,
     EndpointConfig,
     InstanceType,
@@ -21,7 +20,7 @@ from cdk_sagemaker_inference import (
 from .app_config import RealtimeSettings
 from .sample_parts import add_json_smoke_test, add_monitoring, sentiment_model, volume_key
 
-DEPLOYMENT_TIMEOUT = Duration.hours(1)  # longer than the canary's baking and the old fleet's wait
+DEPLOYMENT_TIMEOUT = Duration.hours(1)  # longer than the baking and the old fleet's wait
 
 
 class RealtimeEndpointStack(Stack):
@@ -30,8 +29,9 @@ class RealtimeEndpointStack(Stack):
     Each deploy that changes the endpoint sends the configured payload to every variant and fails
     (rolling back) unless each answer is JSON holding the expected subset. A variant whose
     ``maxInstanceCount`` exceeds its ``instanceCount`` scales on invocations per instance. A config change
-    deploys blue/green: a canary of ``canaryPercent`` of the new fleet bakes ``bakeMinutes``, then the rest
-    shifts, and the old fleet waits as long before it goes; a critical alarm rolls the deployment back.
+    deploys blue/green: all traffic shifts to the new fleet, which bakes ``bakeMinutes`` while the old fleet
+    waits; a critical alarm rolls the deployment back. (A canary needs variants of 2 or more instances: it is
+    at most half of each variant's fleet.)
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: RealtimeSettings, **kwargs: Any) -> None:
@@ -67,10 +67,8 @@ class RealtimeEndpointStack(Stack):
             self,
             "Endpoint",
             endpoint_config=config,
-            deployment=BlueGreenDeployment(  # a canary of the new fleet first; the critical alarms roll it back
-                traffic_routing=TrafficRouting.canary(
-                    CapacitySize.percent(settings.canary_percent), wait_interval=bake
-                ),
+            deployment=BlueGreenDeployment(  # the critical alarms roll it back while it bakes
+                traffic_routing=TrafficRouting.all_at_once(wait_interval=bake),
                 termination_wait=bake,
                 maximum_execution_timeout=DEPLOYMENT_TIMEOUT,
             ),

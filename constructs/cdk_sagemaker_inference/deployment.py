@@ -60,7 +60,7 @@ class CapacitySize:
         return CapacitySize(COPIES, value)
 
     def share_of(self, fleet: int | None) -> float | None:
-        """The share of a fleet of ``fleet`` instances, in percent; None when unknown."""
+        """The share of a variant of ``fleet`` instances, in percent; None when unknown."""
         if self.type == PERCENT:
             return float(self.value)
         if fleet is None or not fleet or validation.is_unresolved(self.value):
@@ -80,7 +80,7 @@ class CapacitySize:
                 rules.DEPLOYMENT_SIZE,
                 prop,
                 f"{self.value} ({self.type}, {part:g} % of {fleet or 'the'} instances)",
-                f"{low:g} to {high:g} % of the fleet",
+                f"{low:g} to {high:g} % of each variant's instances",
                 "choose a step within that share",
             )
 
@@ -100,12 +100,12 @@ class TrafficRouting:
 
     @staticmethod
     def canary(size: CapacitySize, *, wait_interval: Duration) -> TrafficRouting:
-        """``size`` (at most 50 % of the new fleet) first, bake ``wait_interval``, then the rest."""
+        """``size`` (at most 50 % of each variant's new fleet) first, bake ``wait_interval``, then the rest."""
         return TrafficRouting("CANARY", wait_interval, size)
 
     @staticmethod
     def linear(step: CapacitySize, *, wait_interval: Duration) -> TrafficRouting:
-        """Steps of ``step`` (10 to 50 % of the new fleet), baking ``wait_interval`` after each."""
+        """Steps of ``step`` (10 to 50 % of each variant's new fleet), baking ``wait_interval`` after each."""
         return TrafficRouting("LINEAR", wait_interval, step)
 
     def bake_seconds(self) -> float | None:
@@ -224,9 +224,18 @@ def validate_endpoint_deployment(
             "guardrails on real-time and asynchronous endpoints only: serverless endpoints refuse them",
             "drop deployment= (a serverless endpoint updates all at once)",
         )
-    fleet = sum(v.initial_instance_count for v in variants if isinstance(v, InstanceVariant)) or None
-    if validation.is_unresolved(fleet):
-        fleet = None
+    # Steps are shares of each variant's fleet: the smallest variant bounds them.
+    counts = [v.initial_instance_count for v in variants if isinstance(v, InstanceVariant)]
+    fleet = min(counts) if counts and not any(validation.is_unresolved(count) for count in counts) else None
+    stepped = isinstance(deployment, RollingDeployment) or deployment.traffic_routing.size is not None
+    if stepped and fleet == 1:
+        problems.add(
+            rules.DEPLOYMENT_SIZE,
+            prop,
+            f"{type(deployment).__name__} in steps of a variant of 1 instance",
+            "steps of at most half a variant's instances: a variant of one instance has no smaller step than all of it",
+            "use TrafficRouting.all_at_once(wait_interval=...), or 2 or more instances per variant",
+        )
     if isinstance(deployment, RollingDeployment):
         if len(variants) > 1:
             problems.add(

@@ -251,3 +251,35 @@ def test_the_smoke_test_runs_after_the_traffic_shift_on_the_config_the_deploy_as
     assert test["Properties"]["ExpectedEndpointConfigName"] == {
         "Fn::GetAtt": [stack.get_logical_id(endpoint.endpoint_config.resource), "EndpointConfigName"]
     }
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        BlueGreenDeployment(traffic_routing=TrafficRouting.canary(CapacitySize.percent(50), wait_interval=MINUTES_10)),
+        RollingDeployment(maximum_batch_size=CapacitySize.percent(50), wait_interval=MINUTES_10),
+    ],
+)
+def test_a_variant_of_one_instance_cannot_deploy_in_steps(stack, deployment):
+    expect_problems(
+        lambda: endpoint_with(stack, deployment, count=1),
+        "[DeploymentSize] deployment =",
+        "in steps of a variant of 1 instance",
+        "TrafficRouting.all_at_once",
+    )
+
+
+def test_steps_are_shares_of_the_smallest_variant(stack):
+    model = ecr_model(stack)
+    variants = [
+        variant(model, variant_name="Big", initial_instance_count=8),
+        variant(model, variant_name="Small", initial_instance_count=2),
+    ]
+    config = EndpointConfig(stack, "Config", production_variants=variants)
+    routing = TrafficRouting.canary(CapacitySize.instance_count(2), wait_interval=MINUTES_10)
+    expect_problems(
+        lambda: Endpoint(
+            stack, "Endpoint", endpoint_config=config, deployment=BlueGreenDeployment(traffic_routing=routing)
+        ),
+        "100 % of 2 instances",
+    )
