@@ -10,7 +10,6 @@ treats missing data, and each severity may notify an SNS topic. `check_alarm` re
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from aws_cdk import aws_sns as sns
 
 MICROSECONDS_PER_MS = 1000
-GPU_TYPE = re.compile(r"ml\.[gp]\d")
 # Metrics whose every data point is 0 or 1: their Average is a rate in [0, 1].
 ZERO_ONE_METRICS = frozenset({"Invocation4XXErrors", "Invocation5XXErrors", "HasBacklogWithoutCapacity"})
 # The unit SageMaker publishes each metric in (when an alarm or metric names one, it must be this).
@@ -189,7 +187,7 @@ class EndpointAlarms(Construct):
         if isinstance(variant, ServerlessProductionVariant) or not isinstance(variant, InstanceVariant):
             return
         utilization = ["CPUUtilization", "MemoryUtilization", "DiskUtilization"]
-        if GPU_TYPE.match(variant.instance_type.name):
+        if variant.instance_type.is_gpu:
             utilization += ["GPUUtilization", "GPUMemoryUtilization"]
         for metric_name in utilization:
             metric = endpoint.metric(

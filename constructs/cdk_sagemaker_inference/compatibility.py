@@ -7,7 +7,6 @@ Features of the variants' models (multi-model, several containers, uncompressed 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -35,12 +34,6 @@ class Exclusion:
     fix: str
 
 
-# GPU types with more than one GPU (the guide allows single-GPU types for GPU multi-model endpoints).
-MULTI_GPU_TYPE = re.compile(
-    r"ml\.(p2\.(8|16)xlarge|p3\.(8|16)xlarge|p3dn\.|p4d|p4de|p5|p6|[gp]\d+[a-z]*\.(12|24|48)xlarge)"
-)
-
-
 def _models(variant: Variant) -> list[ModelBase]:
     """The variant's models this library knows the insides of (an imported model's are unknown)."""
     return [model for model in variant.models if isinstance(model, ModelBase)]
@@ -55,7 +48,7 @@ def _several_containers(variant: Variant) -> bool:
 
 
 def _multi_gpu(variant: Variant) -> bool:
-    return isinstance(variant, InstanceVariant) and bool(MULTI_GPU_TYPE.match(variant.instance_type.name))
+    return isinstance(variant, InstanceVariant) and variant.instance_type.has_multiple_gpus
 
 
 def _has_shadow(config: EndpointConfig) -> bool:
@@ -194,7 +187,7 @@ EXCLUSIONS = (
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
         InstanceVariant,
-        lambda config, variant: _has_shadow(config) and variant.instance_type.name.startswith("ml.inf1."),  # type: ignore[attr-defined]
+        lambda config, variant: _has_shadow(config) and variant.instance_type.is_inf1,  # type: ignore[attr-defined]
         ".instance_type",
         lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
         "shadow variants on instance types other than Inf1: Inf1 endpoints refuse shadow tests",

@@ -288,11 +288,7 @@ def validate_endpoint_deployment(
         waits = None if baking is None or validation.is_unresolved(known_termination) else baking + known_termination
         _check_seconds(problems, prop, "BlueGreenUpdatePolicy", None, deployment.maximum_execution_timeout, waits)
     check_alarms(problems, prop, alarms)
-    inf1 = [
-        v.variant_name
-        for v in variants
-        if isinstance(v, InstanceVariant) and v.instance_type.name.startswith("ml.inf1.")
-    ]
+    inf1 = [v.variant_name for v in variants if isinstance(v, InstanceVariant) and v.instance_type.is_inf1]
     if inf1:
         return [
             f"variants {inf1} run on Inf1, where SageMaker silently replaces the deployment guardrails with all at "

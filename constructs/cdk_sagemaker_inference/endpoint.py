@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module cos
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 DEFAULT_PERIOD_MINUTES = 1  # a Duration made at import would start the jsii runtime during the import
-BURSTABLE_PREFIX = "ml.t"  # T2/T3 types: Application Auto Scaling refuses to register them
 NAME_FIX = "use letters, digits and hyphens (not at the start or end), from 1 to 63 characters"
 
 
@@ -319,16 +318,14 @@ class EndpointVariant:
                 else "set the host variant's managed_instance_scaling, and scale the components' copies"
             )
             problems.add(rules.SCALING_KIND, "variant", type(variant).__name__, "a ProductionVariant", fix)
-        elif isinstance(variant, ProductionVariant):
-            name = variant.instance_type.name
-            if not validation.is_unresolved(name) and name.startswith(BURSTABLE_PREFIX):
-                problems.add(
-                    rules.SCALING_KIND,
-                    "instance_type",
-                    name,
-                    "a type other than burstable (ml.t*): Application Auto Scaling refuses to register those",
-                    "choose e.g. ml.m5.large or ml.c5.large",
-                )
+        elif isinstance(variant, ProductionVariant) and variant.instance_type.is_burstable:
+            problems.add(
+                rules.SCALING_KIND,
+                "instance_type",
+                variant.instance_type.name,
+                "a type other than burstable (ml.t*): Application Auto Scaling refuses to register those",
+                "choose e.g. ml.m5.large or ml.c5.large",
+            )
         current = (
             ("initial_instance_count", variant.initial_instance_count)
             if isinstance(variant, ProductionVariant)

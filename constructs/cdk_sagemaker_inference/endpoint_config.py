@@ -3,7 +3,6 @@ serverless), an optional shadow variant, asynchronous inference and data capture
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
     from aws_cdk import aws_ec2 as ec2
     from aws_cdk import aws_kms as kms
 
-GPU_TYPE = re.compile(r"ml\.[gp]\d")
 SINGLE_GPU_MULTI_MODEL_TYPES = frozenset(
     {"ml.p2.xlarge", "ml.p3.2xlarge", *(f"ml.{family}.{size}xlarge" for family in ("g4dn", "g5")
                                         for size in ("", "2", "4", "8", "16"))}
@@ -400,10 +398,7 @@ def _unconfirmed_gpu_multi_model(variant: Variant) -> bool:
         isinstance(model, ModelBase) and model.is_multi_model for model in variant.models
     ):
         return False
-    name = variant.instance_type.name
-    return (
-        not validation.is_unresolved(name) and bool(GPU_TYPE.match(name)) and name not in SINGLE_GPU_MULTI_MODEL_TYPES
-    )
+    return variant.instance_type.is_gpu and variant.instance_type.name not in SINGLE_GPU_MULTI_MODEL_TYPES
 
 
 def _local_storage_settings(variant: InstanceVariant, kms_key: kms.IKey | None) -> list[str]:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+GPU_FAMILY = re.compile(r"ml\.[gp]\d")
+# GPU types with more than one GPU (the guide allows single-GPU types for GPU multi-model endpoints).
+MULTI_GPU_TYPE = re.compile(
+    r"ml\.(p2\.(8|16)xlarge|p3\.(8|16)xlarge|p3dn\.|p4d|p4de|p5|p6|[gp]\d+[a-z]*\.(12|24|48)xlarge)"
+)
+# Local NVMe storage and no EBS volume: the d families and g5 the guide names (not exhaustive).
+LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
 
 
 class InstanceType:
@@ -31,6 +40,31 @@ class InstanceType:
     def of(name: str) -> InstanceType:
         """An instance type by its full name, e.g. ``InstanceType.of("ml.g5.12xlarge")``."""
         return InstanceType(name)
+
+    @property
+    def is_gpu(self) -> bool:
+        """A g or p family type (NVIDIA GPUs). False for a type known only at deploy time, as are the others."""
+        return bool(GPU_FAMILY.match(self.name))
+
+    @property
+    def has_multiple_gpus(self) -> bool:
+        """A GPU type with more than one GPU."""
+        return bool(MULTI_GPU_TYPE.match(self.name))
+
+    @property
+    def has_local_storage(self) -> bool:
+        """Local NVMe storage and no EBS volume (the d families and g5)."""
+        return bool(LOCAL_STORAGE_TYPE.match(self.name))
+
+    @property
+    def is_inf1(self) -> bool:
+        """An Inf1 type, where SageMaker offers no deployment guardrails or shadow tests."""
+        return self.name.startswith("ml.inf1.")
+
+    @property
+    def is_burstable(self) -> bool:
+        """A burstable T type, which Application Auto Scaling refuses to register."""
+        return self.name.startswith("ml.t")
 
     def __str__(self) -> str:
         return self.name

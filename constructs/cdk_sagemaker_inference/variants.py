@@ -9,7 +9,6 @@ of its config (what a kind refuses) live in `compatibility`, one table keyed by 
 from __future__ import annotations
 
 import abc
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -25,7 +24,6 @@ VARIANT = "ProductionVariant"
 SERVERLESS = "ProductionVariantServerlessConfig"
 MANAGED_SCALING = "ProductionVariantManagedInstanceScaling"
 DEFAULT_VARIANT_NAME = "AllTraffic"
-LOCAL_STORAGE_TYPE = re.compile(r"ml\.([a-z]+\d+[a-z]*d[a-z]*|g5)\.")
 MEMORY_STEP_MB = 1024
 DIRECT_MODE = InferenceExecutionMode.DIRECT
 
@@ -291,7 +289,7 @@ class InstanceVariant(Variant):
     @property
     def has_local_storage(self) -> bool:
         """The type has local NVMe storage and no EBS volume: the d families and g5 the guide names (not exhaustive)."""
-        return bool(LOCAL_STORAGE_TYPE.match(self.instance_type.name))
+        return self.instance_type.has_local_storage
 
 
 @dataclass(frozen=True, kw_only=True)
