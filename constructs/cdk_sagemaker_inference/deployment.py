@@ -110,7 +110,7 @@ class TrafficRouting:
 
     def bake_seconds(self) -> float | None:
         """Seconds spent baking across the shifts (None when unknown at synth time)."""
-        wait = validation.seconds_of(Problems(), "", self.wait_interval)
+        wait = validation.rendered_seconds(self.wait_interval)
         if wait is None or validation.is_unresolved(wait):
             return None
         if self.type != "LINEAR" or self.size is None:
@@ -190,8 +190,8 @@ class ComponentRollingUpdate(_Guardrail):
         return cfn.InferenceComponentDeploymentConfigProperty(
             rolling_update_policy=cfn.InferenceComponentRollingUpdatePolicyProperty(
                 maximum_batch_size=_render_size(size, self.maximum_batch_size),
-                wait_interval_in_seconds=_seconds(self.wait_interval) or 0,
-                maximum_execution_timeout_in_seconds=_seconds(self.maximum_execution_timeout),
+                wait_interval_in_seconds=validation.rendered_seconds(self.wait_interval) or 0,
+                maximum_execution_timeout_in_seconds=validation.rendered_seconds(self.maximum_execution_timeout),
                 rollback_maximum_batch_size=_render_size(size, self.rollback_maximum_batch_size),
             ),
             auto_rollback_configuration=cfn.AutoRollbackConfigurationProperty(
@@ -314,8 +314,8 @@ def render_endpoint_deployment(
         return cfn.DeploymentConfigProperty(
             rolling_update_policy=cfn.RollingUpdatePolicyProperty(
                 maximum_batch_size=as_size(deployment.maximum_batch_size),
-                wait_interval_in_seconds=_seconds(deployment.wait_interval) or 0,
-                maximum_execution_timeout_in_seconds=_seconds(deployment.maximum_execution_timeout),
+                wait_interval_in_seconds=validation.rendered_seconds(deployment.wait_interval) or 0,
+                maximum_execution_timeout_in_seconds=validation.rendered_seconds(deployment.maximum_execution_timeout),
                 rollback_maximum_batch_size=as_size(deployment.rollback_maximum_batch_size),
             ),
             auto_rollback_configuration=rollback,
@@ -326,11 +326,12 @@ def render_endpoint_deployment(
         blue_green_update_policy=cfn.BlueGreenUpdatePolicyProperty(
             traffic_routing_configuration=cfn.TrafficRoutingConfigProperty(
                 type=routing.type,
-                wait_interval_in_seconds=_seconds(routing.wait_interval) or 0,  # always given: the API requires it
+                # Always given: the API requires it (the guide's all-at-once example leaves it out).
+                wait_interval_in_seconds=validation.rendered_seconds(routing.wait_interval) or 0,
                 **({sized: as_size(routing.size)} if sized else {}),
             ),
-            termination_wait_in_seconds=_seconds(deployment.termination_wait),
-            maximum_execution_timeout_in_seconds=_seconds(deployment.maximum_execution_timeout),
+            termination_wait_in_seconds=validation.rendered_seconds(deployment.termination_wait),
+            maximum_execution_timeout_in_seconds=validation.rendered_seconds(deployment.maximum_execution_timeout),
         ),
         auto_rollback_configuration=rollback,
     )
@@ -388,7 +389,3 @@ def check_alarms(problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAla
 def _render_size(property_type: Any, size: CapacitySize | None) -> Any:
     """``size`` as the CloudFormation property of one resource (the endpoint's or a component's)."""
     return property_type(type=size.type, value=size.value) if size else None
-
-
-def _seconds(duration: Duration | None) -> float | None:
-    return validation.seconds_of(Problems(), "", duration)

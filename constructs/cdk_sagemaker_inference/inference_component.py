@@ -160,11 +160,9 @@ class InferenceComponent(Resource):
         artifact_url = self._bind_artifacts(artifacts)
         startup = (
             sagemaker.CfnInferenceComponent.InferenceComponentStartupParametersProperty(
-                model_data_download_timeout_in_seconds=validation.seconds_of(
-                    Problems(), "", model_data_download_timeout
-                ),
-                container_startup_health_check_timeout_in_seconds=validation.seconds_of(
-                    Problems(), "", container_startup_health_check_timeout
+                model_data_download_timeout_in_seconds=validation.rendered_seconds(model_data_download_timeout),
+                container_startup_health_check_timeout_in_seconds=validation.rendered_seconds(
+                    container_startup_health_check_timeout
                 ),
             )
             if model_data_download_timeout or container_startup_health_check_timeout

@@ -536,7 +536,7 @@ class EndpointSmokeTest(Construct):
 
 def _whole_seconds(duration: Duration) -> str:
     """``"600"``, or the string form of a deploy-time Duration's token (validated before)."""
-    seconds = validation.seconds_of(Problems(), "timeout", duration)
+    seconds = validation.rendered_seconds(duration)
     return Token.as_string(seconds) if validation.is_unresolved(seconds) else str(seconds)
 
 

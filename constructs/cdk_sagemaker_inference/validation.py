@@ -186,6 +186,11 @@ def seconds_of(problems: Problems, prop: str, duration: object) -> float | int |
     return int(seconds)
 
 
+def rendered_seconds(duration: object) -> float | int | None:
+    """`seconds_of` for rendering a Duration validated before: whole seconds, a deploy-time token, or None."""
+    return seconds_of(Problems(), "", duration)
+
+
 def check_count(problems: Problems, prop: str, items: Sequence[object], constraint: Constraint, fix: str) -> None:
     """Check a list's size against its API constraint. Skips a list that is a token."""
     if is_unresolved(items):

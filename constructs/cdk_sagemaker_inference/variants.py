@@ -271,8 +271,10 @@ class InstanceVariant(Variant):
             "initial_instance_count": self.initial_instance_count,
             "initial_variant_weight": self.initial_variant_weight,
             "volume_size_in_gb": self.volume_size_in_gb,
-            "model_data_download_timeout_in_seconds": _seconds(self.model_data_download_timeout),
-            "container_startup_health_check_timeout_in_seconds": _seconds(self.container_startup_health_check_timeout),
+            "model_data_download_timeout_in_seconds": validation.rendered_seconds(self.model_data_download_timeout),
+            "container_startup_health_check_timeout_in_seconds": validation.rendered_seconds(
+                self.container_startup_health_check_timeout
+            ),
             "inference_ami_version": self.inference_ami_version,
             "routing_config": sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=self.routing_strategy)
             if self.routing_strategy
@@ -410,8 +412,3 @@ class ServerlessProductionVariant(Variant):
                 provisioned_concurrency=self.provisioned_concurrency,
             ),
         )
-
-
-def _seconds(duration: Duration | None) -> float | None:
-    """Whole seconds, or the token of a Duration known only at deploy time (validated before)."""
-    return validation.seconds_of(Problems(), "", duration)
