@@ -6,7 +6,9 @@ import sys
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from tests.support import ROOT
 
-sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))  # as Lambda runs it: the asset folder is the root
+# As Lambda runs the handlers: each asset folder is the root.
+sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))
+sys.path.insert(0, str(ROOT / "lambda" / "scaling_guard"))
 
 import pytest
 from aws_cdk import Stack

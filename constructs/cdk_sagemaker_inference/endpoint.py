@@ -352,7 +352,7 @@ class EndpointVariant:
         if isinstance(self.endpoint, Endpoint):
             self.endpoint.retain_scaled_capacity()
             if isinstance(variant, ProductionVariant):
-                count.deregister_before_type_change(self.endpoint, variant.instance_type.name)
+                count.guard_instance_type_changes(self.endpoint, variant.instance_type.name)
         return count
 
     def auto_scale_provisioned_concurrency(self, *, min_capacity: int, max_capacity: int) -> ProvisionedConcurrency:

@@ -37,7 +37,8 @@ class ManagedPolicyStatements:
     @property
     def statements(self) -> list[dict[str, Any]]:
         """The statements as IAM JSON (values may hold tokens), in the order added, resources as of now."""
-        return [_rendered(statement) for statement in self._statements]
+        rendered = (_rendered(statement) for statement in self._statements)
+        return [statement for statement in rendered if statement["Resource"]]
 
     def allow(
         self,
@@ -47,7 +48,8 @@ class ManagedPolicyStatements:
     ) -> None:
         """Allow ``actions`` on ``resources``, under ``conditions`` if given.
 
-        ``resources`` may be a function, called when the policy renders (resources known only after ``add_*()``).
+        ``resources`` may be a function, called when the policy renders (resources known only after ``add_*()``);
+        a statement whose function returns no resources is left out.
         """
         statement: dict[str, Any] = {"Effect": "Allow", "Action": _one_or_list(actions)}
         statement["Resource"] = _one_or_list(resources) if isinstance(resources, list) else resources

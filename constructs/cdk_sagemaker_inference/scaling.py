@@ -26,7 +26,6 @@ from constructs import Construct
 
 from . import per_stack, rules, validation
 from .errors import Problems
-from .nag import DEPLOY_TIME_FUNCTION_RULES, acknowledge_findings, deploy_time_function_reasons
 
 if TYPE_CHECKING:
     from aws_cdk import TimeZone
@@ -53,16 +52,6 @@ UTILIZATION_METRICS = (
 )
 PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})  # CPU and GPU reach 100 per vCPU or GPU
 SCALE_FROM_ZERO_COOLDOWN_SECONDS = 60
-NOT_REGISTERED = "ObjectNotFoundException"  # what DeregisterScalableTarget says of a target not registered
-AWS_CUSTOM_RESOURCE_FUNCTION = "AWS679f53fac002430cb0da5b7982bd2287"  # aws-cdk-lib's one function per stack
-DEREGISTRATION_REASONS = deploy_time_function_reasons(
-    "AwsCustomResource",
-    runs="once per deploy that changes an autoscaled variant's instance type",
-    calls="the public Application Auto Scaling API",
-    wildcards="Application Auto Scaling's DeregisterScalableTarget takes no resource-level permission for a target "
-    "named by its SageMaker variant (scalable-target ARNs hold IDs known only after registration)",
-    logs="the variant's resource ID",
-)
 
 
 def floor_of(dimension: str, *, asynchronous: bool = False) -> int:
@@ -310,57 +299,21 @@ class InstanceCount(ScalableCapacity):
         self.resource_id = f"endpoint/{endpoint.endpoint_name}/variant/{variant_name}"
         self._floor = floor_of(INSTANCES, asynchronous=asynchronous)
 
-    def deregister_before_type_change(self, endpoint: Endpoint, instance_type: str) -> None:
-        """Make an instance-type change deploy in one ``cdk deploy``: SageMaker refuses to update an endpoint
-        whose changed variant is still registered with Application Auto Scaling.
+    def guard_instance_type_changes(self, endpoint: Endpoint, instance_type: str) -> None:
+        """Make an instance-type change deploy in one ``cdk deploy``, and leave this variant's scaling as the
+        template in force declares when the deploy fails and rolls back (see `scaling_guard`)."""
+        from .scaling_guard import guard_instance_type_changes
 
-        A custom resource (aws-cdk-lib's ``AwsCustomResource``) that the endpoint depends on calls
-        DeregisterScalableTarget whenever its ``InstanceType`` property changes (before the endpoint update)
-        and when it is removed (autoscaling dropped). This target's construct ID carries the instance type, so
-        after the update a new target (and its policies) registers; the old target is retained, since deleting
-        it would deregister the new registration of the same variant.
-        """
-        from aws_cdk import CfnResource, RemovalPolicy
-        from aws_cdk import custom_resources as cr
-
-        call = cr.AwsSdkCall(
-            service="ApplicationAutoScaling",
-            action="deregisterScalableTarget",
-            parameters={
-                "ServiceNamespace": "sagemaker",
-                "ResourceId": self.resource_id,
-                "ScalableDimension": INSTANCES,
-            },
-            physical_resource_id=cr.PhysicalResourceId.of(self.resource_id),
-            ignore_error_codes_matching=NOT_REGISTERED,
+        self.guard = guard_instance_type_changes(
+            self,
+            scope=endpoint,
+            endpoint_resource=endpoint.resource,
+            endpoint_name=endpoint.endpoint_name,
+            variant_name=self.variant_name,
+            resource_id=self.resource_id,
+            dimension=INSTANCES,
+            instance_type=instance_type,
         )
-        deregistration = cr.AwsCustomResource(
-            endpoint,
-            f"{self.variant_name}DeregisterBeforeTypeChange",
-            on_update=call,  # also on create, when nothing is registered yet
-            on_delete=call,
-            policy=cr.AwsCustomResourcePolicy.from_statements(
-                [iam.PolicyStatement(actions=["application-autoscaling:DeregisterScalableTarget"], resources=["*"])]
-            ),
-            install_latest_aws_sdk=False,
-        )
-        resource = deregistration.node.find_child("Resource").node.default_child
-        assert isinstance(resource, CfnResource)
-        resource.add_property_override("InstanceType", instance_type)  # a change runs the Update first
-        endpoint.resource.node.add_dependency(deregistration)
-        self.deregistration = deregistration
-        for child in self.node.find_all():
-            if isinstance(child, appscaling.CfnScalableTarget):
-                child.apply_removal_policy(RemovalPolicy.RETAIN)
-        per_stack.at_validation(
-            Stack.of(endpoint),
-            lambda: acknowledge_findings(
-                Stack.of(endpoint).node.find_child(AWS_CUSTOM_RESOURCE_FUNCTION),
-                DEPLOY_TIME_FUNCTION_RULES,
-                DEREGISTRATION_REASONS,
-            ),
-        )
-        acknowledge_findings(deregistration, DEPLOY_TIME_FUNCTION_RULES, DEREGISTRATION_REASONS)
 
     def scale_on_invocations(
         self,

@@ -205,30 +205,35 @@ def test_scaling_limits_alarm_thresholds_and_the_deployment_policy_update_in_pla
         "AWS::ApplicationAutoScaling::ScalableTarget",
         "AWS::CloudWatch::Alarm",
         "AWS::SageMaker::Endpoint",
+        "Custom::SageMakerScalingGuard",  # holds the declared scaling, to restore it if a type change rolls back
     }
     assert not any(diff.values())
 
 
-def test_an_instance_type_change_swaps_the_scaling_target_after_deregistering_the_old_one_first(before):
+def test_an_instance_type_change_swaps_the_scaling_target_behind_a_guard_and_a_restore_resource(before):
     after = synthesize(replace(App(), primary_type="ml.c5.xlarge"))
     targets_before = resources(before, "AWS::ApplicationAutoScaling::ScalableTarget")
     targets_after = resources(after, "AWS::ApplicationAutoScaling::ScalableTarget")
     assert targets_before.keys().isdisjoint(targets_after.keys())  # a new registration after the update
     for target in (*targets_before.values(), *targets_after.values()):
         assert target["DeletionPolicy"] == "Retain"  # removing the old one must not deregister the new one
-    [old_call] = resources(before, "Custom::AWS").items()
-    [new_call] = resources(after, "Custom::AWS").items()
-    assert old_call[0] == new_call[0]  # the same custom resource, updated: it deregisters before the endpoint update
-    assert (old_call[1]["Properties"]["InstanceType"], new_call[1]["Properties"]["InstanceType"]) == (
+    [old_guard] = resources(before, "Custom::SageMakerScalingGuard").items()
+    [new_guard] = resources(after, "Custom::SageMakerScalingGuard").items()
+    assert old_guard[0] == new_guard[0]  # the same guard, updated: it deregisters before the endpoint update
+    assert (old_guard[1]["Properties"]["InstanceType"], new_guard[1]["Properties"]["InstanceType"]) == (
         "ml.m5.large",
         "ml.c5.xlarge",
     )
+    [old_restore] = resources(before, "Custom::SageMakerScalingRestore")
+    [new_restore] = resources(after, "Custom::SageMakerScalingRestore")
+    assert old_restore != new_restore  # created anew: deleting it while a rollback cleans up restores the old scaling
+    assert after["Resources"][new_restore]["Properties"]["Previous"] == {"Fn::GetAtt": [new_guard[0], "Previous"]}
     [endpoint] = [
         e
         for e in resources(after, "AWS::SageMaker::Endpoint").values()
         if "RetainAllVariantProperties" in e["Properties"]
     ]
-    assert new_call[0] in endpoint["DependsOn"]
+    assert new_restore in endpoint["DependsOn"]
 
 
 def test_a_new_weight_takes_effect_because_weights_are_not_retained(before):

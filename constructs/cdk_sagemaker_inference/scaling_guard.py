@@ -1,0 +1,182 @@
+"""Instance-type changes of an autoscaled variant in one deploy, safe when the deploy fails.
+
+SageMaker refuses to update an endpoint while a variant whose instance type changes is registered with
+Application Auto Scaling. Per autoscaled instance variant, two custom resources of the stack's one
+`ScalingGuardProvider` (``lambda/scaling_guard``) keep the registration what the template in force declares,
+whichever way the deploy ends:
+
+- the *guard* (the endpoint depends on it; its ``InstanceType`` property follows the variant) deregisters
+  the variant before the endpoint update, and on CloudFormation's rollback either deregisters again (the
+  endpoint returns to the old type next) or registers the old scaling at once (the endpoint never left it);
+- the *restore* resource (one per instance type, created after the guard and before the endpoint update)
+  holds the scaling the old template declared; when CloudFormation deletes it while cleaning up a rollback,
+  after the endpoint is back on the old type, it registers that scaling again.
+
+The scalable targets carry the instance type in their construct ID (a new target registers after the update)
+and are retained: deleting the old one would deregister the new registration of the same variant. Each is
+tagged with the stack's name, which scopes the handler's Application Auto Scaling permissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_applicationautoscaling as appscaling
+from constructs import Construct
+
+from . import per_stack, validation
+from .deploy_time_provider import DeployTimeProvider, HandlerSpec
+from .nag import stack_arn, wildcard_findings
+
+GUARD_TYPE = "Custom::SageMakerScalingGuard"
+RESTORE_TYPE = "Custom::SageMakerScalingRestore"
+WILDCARD_REASON = (
+    "scalable-target ARNs hold IDs Application Auto Scaling assigns at registration, so the targets are chosen by "
+    "this stack's tag; endpoint configs and step-scaling alarms are named by CloudFormation at deploy time (the "
+    "alarms under this stack's name prefix); DescribeAlarms lists by name prefix"
+)
+STACK_TAG = "cdk-sagemaker-inference:stack"
+"""The tag on every scalable target a guarded variant registers: its stack's name."""
+TARGET_FIELDS = ("MinCapacity", "MaxCapacity", "ScheduledActions", "SuspendedState")
+POLICY_FIELDS = (
+    "PolicyName",
+    "PolicyType",
+    "StepScalingPolicyConfiguration",
+    "TargetTrackingScalingPolicyConfiguration",
+)
+
+
+class ScalingGuardProvider(DeployTimeProvider):
+    """Runs the scaling guards of a stack (one function, no polling); get it with `ScalingGuardProvider.of`.
+
+    Its role may deregister and register only the scalable targets tagged with this stack's name, read the
+    stack's status, the stack's endpoints and configs, and point the step-scaling alarms of guarded variants
+    at their policies.
+    """
+
+    PROVIDER_ID = "SageMakerScalingGuardProvider"
+
+    SPEC = HandlerSpec(
+        module="guard_handler",
+        handler="scaling_guard",
+        description="SageMaker autoscaled variant guard",
+        calls="Application Auto Scaling, SageMaker, CloudWatch, CloudFormation",
+        logs="variant resource IDs, instance types and request types, all already in the template",
+        on_event_timeout=Duration.minutes(2),
+    )
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        facts = per_stack.facts(self)
+        targets = stack_arn(facts, "application-autoscaling", "scalable-target/*").arn
+        stack_name = Stack.of(self).stack_name
+        self.policy.allow(
+            [
+                "application-autoscaling:DeregisterScalableTarget",
+                "application-autoscaling:PutScalingPolicy",
+                "application-autoscaling:PutScheduledAction",
+            ],
+            [targets],
+            {"StringEquals": {f"aws:ResourceTag/{STACK_TAG}": stack_name}},
+        )
+        self.policy.allow(
+            ["application-autoscaling:RegisterScalableTarget", "application-autoscaling:TagResource"],
+            [targets],
+            {"StringEquals": {f"aws:RequestTag/{STACK_TAG}": stack_name}},
+        )
+        configs = stack_arn(facts, "sagemaker", "endpoint-config/*").arn
+        self.policy.allow(["sagemaker:DescribeEndpointConfig"], [configs])
+        # A re-created step policy has a new ARN: the stack's alarms that called the old one (CloudFormation names
+        # them <stack name>-<logical ID>-<suffix>) must call the new one.
+        self.policy.allow(["cloudwatch:DescribeAlarms"], [stack_arn(facts, "cloudwatch", "alarm:*").arn])
+        self.policy.allow(
+            ["cloudwatch:PutMetricAlarm"], [stack_arn(facts, "cloudwatch", "alarm:").arn + f"{stack_name}-*"]
+        )
+        Validations.of(self.policy.policy).acknowledge(
+            *(
+                Acknowledgment(id=finding, reason=WILDCARD_REASON)
+                for finding in wildcard_findings(self.policy.policy, {"Statement": self.policy.statements})
+            )
+        )
+
+
+def guard_instance_type_changes(
+    scalable: appscaling.BaseScalableAttribute,
+    *,
+    scope: Construct,
+    endpoint_resource: CfnResource,
+    endpoint_name: str,
+    variant_name: str,
+    resource_id: str,
+    dimension: str,
+    instance_type: str,
+) -> CustomResource:
+    """Guard ``scalable`` (a variant's instance count) across changes of ``instance_type``; returns the guard.
+
+    The guard and the restore resource are children of ``scope`` (the endpoint), which ``endpoint_resource``
+    waits for. The declared registration (target, policies) is read from ``scalable`` when the
+    app synthesizes, after every policy was added.
+    """
+    provider = ScalingGuardProvider.of(scope)
+    # By name, not the endpoint's Ref: the endpoint waits for these resources, so their policy cannot wait for it.
+    name = endpoint_name if validation.is_unresolved(endpoint_name) else endpoint_name.lower()
+    provider.policy.allow(
+        ["sagemaker:DescribeEndpoint"], [stack_arn(per_stack.facts(scope), "sagemaker", f"endpoint/{name}").arn]
+    )
+    stack = Stack.of(scope)
+    common = {
+        "ResourceId": resource_id,
+        "ScalableDimension": dimension,
+        "EndpointName": endpoint_name,
+        "VariantName": variant_name,
+        "InstanceType": instance_type,
+        "StackName": stack.stack_name,
+        "Tags": {STACK_TAG: stack.stack_name},
+    }
+    guard = CustomResource(
+        scope,
+        f"{variant_name}ScalingGuard",
+        service_token=provider.service_token,
+        resource_type=GUARD_TYPE,
+        properties={**common, "Role": "Guard"},
+    )
+    digest = hashlib.sha256(instance_type.encode()).hexdigest()[:8].upper()
+    restore = CustomResource(
+        scope,
+        f"{variant_name}ScalingRestore{digest}",
+        service_token=provider.service_token,
+        resource_type=RESTORE_TYPE,
+        properties={**common, "Role": "Restore", "Previous": guard.get_att_string("Previous")},
+    )
+    endpoint_resource.node.add_dependency(restore)
+    guard_resource = guard.node.default_child
+    assert isinstance(guard_resource, CfnResource)
+    targets = [child for child in scalable.node.find_all() if isinstance(child, appscaling.CfnScalableTarget)]
+    for target in targets:
+        target.apply_removal_policy(RemovalPolicy.RETAIN)
+        target.add_property_override("Tags", [{"Key": STACK_TAG, "Value": stack.stack_name}])
+
+    per_stack.at_validation(
+        stack, lambda: guard_resource.add_property_override("Registration", declared_registration(scalable))
+    )
+    return guard
+
+
+def declared_registration(scalable: Construct) -> dict[str, Any]:
+    """What ``scalable``'s template declares, as the handler registers it again: the target's `TARGET_FIELDS`
+    and each policy's `POLICY_FIELDS` (no references: the guard's properties cannot wait for the target)."""
+    children = scalable.node.find_all()
+    [target] = [_rendered(child) for child in children if isinstance(child, appscaling.CfnScalableTarget)]
+    policies = [_rendered(child) for child in children if isinstance(child, appscaling.CfnScalingPolicy)]
+    return {
+        "Target": {k: target[k] for k in TARGET_FIELDS if target.get(k) not in (None, [])},
+        "Policies": [{k: policy[k] for k in POLICY_FIELDS if k in policy} for policy in policies],
+    }
+
+
+def _rendered(resource: Any) -> dict[str, Any]:
+    """An L1 resource's properties as the template holds them."""
+    rendered: dict[str, Any] = resource._render_properties(Stack.of(resource).resolve(resource._cfn_properties))
+    return rendered

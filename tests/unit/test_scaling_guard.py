@@ -1,0 +1,99 @@
+"""The guard of an autoscaled variant's instance type: one provider per stack, scoped permissions, what it holds.
+
+Its handler's behaviour under every deploy outcome is replayed against moto in tests/handlers/test_scaling_guard.py.
+"""
+
+import json
+
+from aws_cdk import Stack
+from aws_cdk import aws_applicationautoscaling as appscaling
+
+from cdk_sagemaker_inference import Endpoint, EndpointConfig
+from cdk_sagemaker_inference.scaling_guard import STACK_TAG, ScalingGuardProvider
+from tests.support import cfn_lint, ecr_model, nag_findings, realtime_endpoint, template, variant
+
+GUARD = "Custom::SageMakerScalingGuard"
+
+
+def autoscaled(stack, index=0):
+    config = EndpointConfig(
+        stack,
+        f"Config{index}",
+        production_variants=[variant(ecr_model(stack, f"Model{index}"), initial_instance_count=2)],
+    )
+    endpoint = Endpoint(stack, f"Endpoint{index}", endpoint_config=config)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
+    count.scale_on_invocations("Invocations", invocations_per_instance=100)
+    return endpoint, count
+
+
+def test_every_autoscaled_variant_of_a_stack_shares_one_provider_and_its_one_policy(stack):
+    for index in range(3):
+        autoscaled(stack, index)
+    synthesized = template(stack)
+    assert len(synthesized.find_resources(GUARD)) == 3
+    assert len(synthesized.find_resources("Custom::SageMakerScalingRestore")) == 3
+    assert len(synthesized.find_resources("AWS::Lambda::Function")) == 2  # the handler and the framework's
+    assert synthesized.find_resources("Custom::AWS") == {}
+    provider = ScalingGuardProvider.of(stack)
+    [policy] = [
+        p for p in synthesized.find_resources("AWS::IAM::ManagedPolicy").values() if "ScalingGuard" in json.dumps(p)
+    ]
+    described = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sagemaker:DescribeEndpoint"
+    ]
+    assert len(described) == 3  # each endpoint by name
+    assert provider is ScalingGuardProvider.of(stack)
+
+
+def test_the_guard_may_change_only_the_scalable_targets_its_stack_tags(stack):
+    autoscaled(stack)
+    synthesized = template(stack)
+    statements = json.dumps(Stack.of(stack).resolve(ScalingGuardProvider.of(stack).policy.statements))
+    for statement in json.loads(statements):
+        assert statement["Resource"] != "*", statement
+        if any(action.startswith("application-autoscaling:") for action in json.dumps(statement["Action"]).split('"')):
+            assert "scalable-target/*" in json.dumps(statement["Resource"])
+            assert STACK_TAG in json.dumps(statement["Condition"])
+    [target] = synthesized.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert target["Properties"]["Tags"] == [{"Key": STACK_TAG, "Value": "TestStack"}]
+    assert target["DeletionPolicy"] == "Retain"
+
+
+def test_the_guard_holds_the_declared_scaling_without_waiting_for_it(stack):
+    endpoint, count = autoscaled(stack)
+    count.scale_on_metric(
+        "Latency",
+        metric=endpoint.metric_model_latency("AllTraffic"),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=1000, change=-1),
+            appscaling.ScalingInterval(lower=5000, change=1),
+        ],
+    )
+    count.scale_on_schedule("Night", schedule=appscaling.Schedule.cron(hour="22", minute="0"), max_capacity=2)
+    synthesized = template(stack)
+    [guard] = synthesized.find_resources(GUARD).values()
+    registration = guard["Properties"]["Registration"]
+    assert (registration["Target"]["MinCapacity"], registration["Target"]["MaxCapacity"]) == (1, 4)
+    assert [action["ScheduledActionName"] for action in registration["Target"]["ScheduledActions"]] == ["Night"]
+    policy_names = sorted(
+        p["Properties"]["PolicyName"]
+        for p in synthesized.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    )
+    assert sorted(p["PolicyName"] for p in registration["Policies"]) == policy_names
+    assert "Ref" not in json.dumps(registration)  # no reference: the endpoint waits for the guard, the target for it
+    endpoint_resource = synthesized.to_json()["Resources"][stack.get_logical_id(endpoint.resource)]
+    [restore_id] = synthesized.find_resources("Custom::SageMakerScalingRestore")
+    assert restore_id in endpoint_resource["DependsOn"]
+    assert cfn_lint(synthesized.to_json(), ["us-east-1"]) == []
+
+
+def test_the_guard_provider_draws_no_unacknowledged_cdk_nag_finding(stack):
+    autoscaled(stack)
+    findings = [(rule, path) for rule, path in nag_findings(stack) if not path.startswith("TestStack/Config0/")]
+    assert findings == []  # the config's own (no volume key) are the config's business
+
+
+def test_a_variant_without_autoscaling_has_no_guard(stack):
+    realtime_endpoint(stack)
+    assert template(stack).find_resources(GUARD) == {}
