@@ -96,7 +96,7 @@ class InferenceComponent(Resource):
     :param model: the model each copy runs; its role, network isolation and VPC must be the config's.
         Default: - none (an adapter: give ``base_component`` and ``artifacts``).
     :param compute: what each copy needs (required with ``model``). Default: - none.
-    :param copy_count: copies at creation; 0 is allowed (scale from zero later). Default: 1.
+    :param copy_count: copies at creation, at least 1 (scaling may reach 0 later). Default: 1.
     :param variant_name: the host variant to run on. Default: - the config's only host variant (``AllTraffic``
         for an imported endpoint).
     :param model_data_download_timeout: startup: time to download the model, 60 s to 1 h. Default: - SageMaker's.
@@ -304,8 +304,16 @@ class InferenceComponent(Resource):
             "copy_count",
             copy_count,
             api_model.member("InferenceComponentRuntimeConfig", "CopyCount"),
-            "run 0 or more copies",
+            "run 1 or more copies",
         )
+        if isinstance(copy_count, int) and not isinstance(copy_count, bool) and copy_count == 0:
+            problems.add(
+                rules.COMPONENT_COPIES,
+                "copy_count",
+                copy_count,
+                "at least 1 (CreateInferenceComponent refuses 0 copies)",
+                "start with copy_count=1 and let auto_scale_copy_count(min_capacity=0) scale to zero",
+            )
         if self.base_component is not None:
             self._validate_adapter(problems, compute, artifacts)
             return

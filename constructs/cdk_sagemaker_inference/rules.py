@@ -245,6 +245,12 @@ COMPONENT_COMPUTE = _rule(
     "a component with a model gives its compute: memory (at least 128 MB, max >= min), CPU cores or accelerators",
     "botocore shape InferenceComponentComputeResourceRequirements (sagemaker)",
 )
+COMPONENT_COPIES = _rule(
+    "ComponentCopies",
+    "a component starts with at least one copy (zero comes from scaling): botocore's CopyCount allows 0, but "
+    "CreateInferenceComponent refuses it",
+    "botocore shape InferenceComponentRuntimeConfig (sagemaker); CreateInferenceComponent as a live account answers",
+)
 # Shadow variants and data capture.
 SHADOW_VARIANTS = _rule(
     "ShadowVariants",

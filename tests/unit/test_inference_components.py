@@ -152,6 +152,8 @@ def test_an_adapter_runs_on_its_base_with_artifacts_the_configs_role_reads(stack
             ["[Api.NumberOfCpuCores] compute.number_of_cpu_cores_required = 0.1"],
         ),
         (lambda stack, endpoint: {"copy_count": -1}, ["[Api.InferenceComponentCopyCount] copy_count = -1"]),
+        # botocore's model allows 0; CreateInferenceComponent refuses it, so the library follows the service.
+        (lambda stack, endpoint: {"copy_count": 0}, ["[ComponentCopies] copy_count = 0", "auto_scale_copy_count"]),
         (lambda stack, endpoint: {"variant_name": "Other"}, ["[InferenceComponentEndpoint] variant_name = 'Other'"]),
         (
             lambda stack, endpoint: {"container_startup_health_check_timeout": Duration.seconds(30)},
