@@ -13,7 +13,6 @@ from cdk_sagemaker_inference import (
     EndpointConfig,
     InstanceType,
     ProductionVariant,
-    Severity,
     TrafficRouting,
 )
 
@@ -67,7 +66,7 @@ class RealtimeEndpointStack(Stack):
             self,
             "Endpoint",
             endpoint_config=config,
-            deployment=BlueGreenDeployment(  # the critical alarms roll it back while it bakes
+            deployment=BlueGreenDeployment(  # the new fleet's critical alarms roll it back while it bakes
                 traffic_routing=TrafficRouting.all_at_once(wait_interval=bake),
                 termination_wait=bake,
                 maximum_execution_timeout=DEPLOYMENT_TIMEOUT,
@@ -81,6 +80,6 @@ class RealtimeEndpointStack(Stack):
                 self.endpoint.find_variant(variant.name).auto_scale_instance_count(
                     min_capacity=variant.instance_count, max_capacity=variant.max_instance_count
                 ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)
-        alarms = add_monitoring(self, self.endpoint)
-        self.endpoint.add_rollback_alarms(*alarms.of_severity(Severity.CRITICAL))
+        # The critical thresholds on the new fleet only, sized to reach ALARM within the bake.
+        add_monitoring(self, self.endpoint).add_rollback_alarms()
         CfnOutput(self, "EndpointName", value=self.endpoint.endpoint_name)

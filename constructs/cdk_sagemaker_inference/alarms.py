@@ -10,6 +10,7 @@ treats missing data, and each severity may notify an SNS topic. `check_alarm` re
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from . import rules
+from . import rules, validation
 from .endpoint import INSTANCE_NAMESPACE, EndpointBase
 from .errors import Problems
 from .variants import InstanceVariant, ServerlessProductionVariant, Variant
@@ -124,8 +125,82 @@ class EndpointAlarms(Construct):
             )
 
     def of_severity(self, severity: str) -> list[cloudwatch.Alarm]:
-        """The alarms of one `Severity`, e.g. the critical ones as a deployment's rollback alarms."""
+        """The alarms of one `Severity`. They watch every fleet of a variant: as rollback alarms, an old fleet
+        that already fails aborts the deployment meant to fix it; prefer `add_rollback_alarms`."""
         return [alarm for construct_id, alarm in self.alarms.items() if self._severities[construct_id] == severity]
+
+    def add_rollback_alarms(self, severity: str = Severity.CRITICAL) -> list[cloudwatch.Alarm]:
+        """Alarms on the new fleet only, added to the endpoint's rollback alarms, and returned.
+
+        For each production variant, the error-rate and p99-latency thresholds of ``severity`` (those SageMaker
+        publishes for its kind) on the metrics of the config being deployed (dimension EndpointConfigName, as in
+        the guide's guardrail examples): a failing old fleet does not abort the deployment that replaces it,
+        nor CloudFormation's rollback to it. Each evaluates ``thresholds.evaluation_periods`` 1-minute periods,
+        fewer where needed to reach ALARM within the deployment's bake. Default ``severity``: critical.
+        """
+        from .deployment import PUBLISHING_DELAY_SECONDS, bake_of
+        from .endpoint import Endpoint, published_metrics
+
+        endpoint = self.endpoint
+        problems = Problems()
+        deployment = endpoint.deployment if isinstance(endpoint, Endpoint) else None
+        bake = validation.rendered_seconds(bake_of(deployment)) if deployment is not None else None
+        periods = self.thresholds.evaluation_periods
+        if deployment is None:
+            problems.add(
+                rules.ROLLBACK_ALARMS,
+                "endpoint",
+                endpoint.node.path,
+                "an Endpoint of this library with a deployment (the config it deploys names the new fleet)",
+                "give the endpoint deployment=BlueGreenDeployment(...) or RollingDeployment(...)",
+            )
+        elif bake is not None and not validation.is_unresolved(bake):
+            periods = min(periods, int((bake - PUBLISHING_DELAY_SECONDS) // 60))
+            if periods < 1:
+                problems.add(
+                    rules.ROLLBACK_ALARMS,
+                    "deployment wait_interval",
+                    f"{bake:g} s",
+                    f"a bake of at least {PUBLISHING_DELAY_SECONDS + 60} s: one 1-minute period plus the minute "
+                    "SageMaker's data points take",
+                    "bake longer (wait_interval=Duration.minutes(5) is common)",
+                )
+        problems.raise_if_any(self)
+        assert isinstance(endpoint, Endpoint) and endpoint.endpoint_config is not None
+        config = endpoint.endpoint_config
+        fleet = endpoint.served_config.endpoint_config_name
+        thresholds = {
+            "ErrorRate5xx": ("Invocation5XXErrors", "Average", self.thresholds.error_rate_5xx, 1),
+            "ErrorRate4xx": ("Invocation4XXErrors", "Average", self.thresholds.error_rate_4xx, 1),
+            "LatencyP99": ("ModelLatency", "p99", self.thresholds.latency_p99_ms, MICROSECONDS_PER_MS),
+        }
+        made = []
+        for variant in config.production_variants:
+            published = published_metrics(config, variant)
+            for what, (metric_name, statistic, by_severity, scale) in thresholds.items():
+                threshold = by_severity.get(severity)
+                if threshold is None or metric_name not in published:
+                    continue
+                metric = endpoint.metric(
+                    metric_name,
+                    variant.variant_name,
+                    statistic=statistic,
+                    unit=METRIC_UNITS.get(metric_name),
+                    endpoint_config_name=fleet,
+                )
+                made.append(
+                    self.add_alarm(
+                        f"{variant.variant_name}{what}{severity}NewFleet",
+                        metric=metric,
+                        threshold=threshold * scale,
+                        severity=severity,
+                        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                        evaluation_periods=periods,
+                        description=f"{endpoint.endpoint_name}: {what} of the fleet being deployed above {threshold:g}",
+                    )
+                )
+        endpoint.add_rollback_alarms(*made)
+        return made
 
     def add_alarm(
         self,
@@ -266,7 +341,19 @@ def check_alarm(
     check_unit(problems, name, metric.unit)
     variant = (metric.dimensions or {}).get("VariantName")
     if variant is not None and (metric.dimensions or {}).get("EndpointName") == endpoint.endpoint_name:
-        endpoint.find_variant(str(variant))  # raises naming the endpoint's variants
+        endpoint.check_variant("variant_name", str(variant), name)  # raises naming the variants or published metrics
+
+
+def check_rollback_alarm(problems: Problems, endpoint: EndpointBase, alarm: cloudwatch.IAlarm) -> None:
+    """`check_alarm` for an alarm made in this app (an imported one is not known, so not checked)."""
+    resource = alarm.node.default_child if isinstance(alarm, cloudwatch.Alarm) else None
+    if isinstance(alarm, cloudwatch.Alarm) and isinstance(resource, cloudwatch.CfnAlarm):
+        # The template holds CloudFormation's name (GreaterThanThreshold); the enum's value is its member name.
+        operator = re.sub(r"(?<!^)(?=[A-Z])", "_", resource.comparison_operator or "").upper()
+        comparison = cloudwatch.ComparisonOperator(operator)
+        threshold = resource.threshold
+        if isinstance(threshold, int | float):
+            check_alarm(problems, endpoint, alarm.metric, threshold, comparison)
 
 
 def check_unit(problems: Problems, metric_name: str, unit: cloudwatch.Unit | None) -> None:

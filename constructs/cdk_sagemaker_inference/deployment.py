@@ -35,6 +35,9 @@ COPIES = "COPY_COUNT"
 CANARY_MAX_PERCENT = 50
 LINEAR_PERCENT = (10, 50)
 ROLLING_PERCENT = (5, 50)
+# SageMaker sends its endpoint metrics to CloudWatch each minute, so an alarm sees a period's data up to a
+# minute after it ends (guide: "Amazon SageMaker AI metrics in Amazon CloudWatch").
+PUBLISHING_DELAY_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,7 @@ class ComponentRollingUpdate(_Guardrail):
             if size is not None:
                 size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", (0, 100), None)
         _check_seconds(problems, prop, shape, self.wait_interval, self.maximum_execution_timeout, None)
-        check_alarms(problems, prop, alarms)
+        check_alarms(problems, prop, alarms, self.wait_interval)
 
     def render(
         self, alarms: Sequence[cloudwatch.IAlarm]
@@ -287,7 +290,7 @@ def validate_endpoint_deployment(
         known_termination = 0 if termination is None else termination
         waits = None if baking is None or validation.is_unresolved(known_termination) else baking + known_termination
         _check_seconds(problems, prop, "BlueGreenUpdatePolicy", None, deployment.maximum_execution_timeout, waits)
-    check_alarms(problems, prop, alarms)
+    check_alarms(problems, prop, alarms, bake_of(deployment))
     inf1 = [v.variant_name for v in variants if isinstance(v, InstanceVariant) and v.instance_type.is_inf1]
     if inf1:
         return [
@@ -375,15 +378,60 @@ def _check_seconds(
         )
 
 
-def check_alarms(problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm]) -> None:
-    if alarms:
-        validation.check_count(
-            problems,
-            f"{prop}.rollback_alarms",
-            list(alarms),
-            api_model.member("AutoRollbackConfig", "Alarms"),
-            "roll back on the few alarms that matter most (e.g. the critical ones)",
-        )
+def check_alarms(
+    problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm], wait_interval: Duration | None
+) -> None:
+    """1 to 10 alarms, each able to reach ALARM within one bake of ``wait_interval`` (see `alarm_window`)."""
+    if not alarms:
+        return
+    validation.check_count(
+        problems,
+        f"{prop}.rollback_alarms",
+        list(alarms),
+        api_model.member("AutoRollbackConfig", "Alarms"),
+        "roll back on the few alarms that matter most (e.g. the critical ones)",
+    )
+    bake = validation.rendered_seconds(wait_interval)
+    if bake is None or validation.is_unresolved(bake):
+        return
+    for index, alarm in enumerate(alarms):
+        window = alarm_window(alarm)
+        if window is not None and window[0] > bake:
+            seconds, datapoints, period = window
+            problems.add(
+                rules.ROLLBACK_ALARMS,
+                f"{prop}.rollback_alarms[{index}]",
+                alarm.node.path,
+                f"an alarm that can reach ALARM within the {bake:g} s bake it guards (wait_interval); it needs "
+                f"{seconds} s: {datapoints} breaching period(s) of {period} s + {PUBLISHING_DELAY_SECONDS} s until "
+                "SageMaker's data points arrive",
+                "lower its evaluation_periods (or datapoints_to_alarm) or period, or bake longer; "
+                "EndpointAlarms.add_rollback_alarms() sizes alarms to the bake",
+            )
+
+
+def alarm_window(alarm: cloudwatch.IAlarm) -> tuple[int, int, int] | None:
+    """(seconds, datapoints, period) until ``alarm`` can first reach ALARM: ``datapoints`` breaching periods plus
+    `PUBLISHING_DELAY_SECONDS`; None for an imported alarm, metric math or deploy-time values."""
+    from aws_cdk import aws_cloudwatch as cloudwatch  # loaded once an app has rollback alarms
+
+    resource = alarm.node.default_child if isinstance(alarm, cloudwatch.Alarm) else None
+    if not isinstance(resource, cloudwatch.CfnAlarm):
+        return None
+    period = resource.period
+    datapoints = resource.datapoints_to_alarm or resource.evaluation_periods
+    if not isinstance(period, int | float) or not isinstance(datapoints, int | float):
+        return None
+    if validation.is_unresolved(period) or validation.is_unresolved(datapoints):
+        return None
+    return int(datapoints * period + PUBLISHING_DELAY_SECONDS), int(datapoints), int(period)
+
+
+def bake_of(deployment: EndpointDeployment | ComponentRollingUpdate) -> Duration:
+    """The baking period each rollback alarm guards: one wait between shifts or batches."""
+    if isinstance(deployment, BlueGreenDeployment):
+        return deployment.traffic_routing.wait_interval
+    return deployment.wait_interval
 
 
 def _render_size(property_type: Any, size: CapacitySize | None) -> Any:

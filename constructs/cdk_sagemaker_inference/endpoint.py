@@ -106,9 +106,14 @@ class EndpointBase(Resource):
         namespace: str = INVOCATION_NAMESPACE,
         unit: cloudwatch.Unit | None = None,
         period: Duration | None = None,
+        endpoint_config_name: str | None = None,
     ) -> cloudwatch.Metric:
         """Any metric of one variant (dimensions EndpointName and VariantName); the variant must exist, and a
-        ``unit`` must be the one SageMaker publishes the metric in."""
+        ``unit`` must be the one SageMaker publishes the metric in.
+
+        :param endpoint_config_name: only the fleet of this config (dimension EndpointConfigName, which SageMaker
+            adds once a deployment's new fleet takes traffic). Default: - every fleet of the variant.
+        """
         from aws_cdk.aws_cloudwatch import Metric
 
         from .alarms import check_unit
@@ -116,11 +121,14 @@ class EndpointBase(Resource):
         problems = Problems()
         check_unit(problems, metric_name, unit)
         problems.raise_if_any(self)
-        self._check_variant("variant_name", variant_name, metric_name)
+        self.check_variant("variant_name", variant_name, metric_name)
+        dimensions = {"EndpointName": self.endpoint_name, "VariantName": variant_name}
+        if endpoint_config_name is not None:
+            dimensions["EndpointConfigName"] = endpoint_config_name
         return Metric(
             namespace=namespace,
             metric_name=metric_name,
-            dimensions_map={"EndpointName": self.endpoint_name, "VariantName": variant_name},
+            dimensions_map=dimensions,
             statistic=statistic,
             unit=unit,
             period=period or Duration.minutes(DEFAULT_PERIOD_MINUTES),
@@ -130,7 +138,7 @@ class EndpointBase(Resource):
 
     def find_variant(self, variant_name: str) -> EndpointVariant:
         """One variant of this endpoint, with its metrics; its name must be one of the config's."""
-        self._check_variant("variant_name", variant_name)
+        self.check_variant("variant_name", variant_name)
         return EndpointVariant(self, variant_name)
 
     def metric_approximate_backlog_size(self, *, per_instance: bool = False, period: Duration | None = None) -> Metric:
@@ -177,8 +185,9 @@ class EndpointBase(Resource):
             region=self._metric_environment.get("region"),
         )
 
-    def _check_variant(self, prop: str, variant_name: str, metric_name: str | None = None) -> None:
-        """A literal variant name is one of the config's, and SageMaker publishes ``metric_name`` for it.
+    def check_variant(self, prop: str, variant_name: str, metric_name: str | None = None) -> None:
+        """Raise unless a literal ``variant_name`` is one of the config's, and SageMaker publishes ``metric_name``
+        (when given) for it; ``prop`` names the argument in the error.
 
         An imported endpoint's variants and kind are unknown: nothing is checked.
         """
@@ -538,6 +547,14 @@ class Endpoint(EndpointBase):
                 "a deployment to roll back: rollback alarms belong to BlueGreenDeployment or RollingDeployment",
                 "give Endpoint(deployment=BlueGreenDeployment(...))",
             )
+        if not alarms:
+            problems.add(
+                rules.ROLLBACK_ALARMS,
+                "alarms",
+                "no alarm",
+                "at least one alarm (an empty list would leave the deployment without rollback)",
+                "pass the alarms, e.g. *alarms.of_severity(Severity.CRITICAL), or EndpointAlarms.add_rollback_alarms()",
+            )
         problems.raise_if_any(self)
         self.rollback_alarms.extend(alarms)
 
@@ -571,11 +588,17 @@ class Endpoint(EndpointBase):
 
     def _render_deployment(self) -> list[str]:
         """At synth, with every rollback alarm added: check their number and render the deployment."""
-        from .deployment import check_alarms, render_endpoint_deployment
+        from .alarms import check_rollback_alarm
+        from .deployment import bake_of, check_alarms, render_endpoint_deployment
 
         assert self.deployment is not None
         problems = Problems()
-        check_alarms(problems, "deployment", self.rollback_alarms)
+        check_alarms(problems, "deployment", self.rollback_alarms, bake_of(self.deployment))
+        for alarm in self.rollback_alarms:
+            try:
+                check_rollback_alarm(problems, self, alarm)
+            except ValidationError as error:  # a variant or metric the endpoint does not have
+                problems.items.extend(error.problems)
         if problems.items:
             return [str(ValidationError(self.node.path, problems.items))]
         self.resource.deployment_config = render_endpoint_deployment(self.deployment, self.rollback_alarms)

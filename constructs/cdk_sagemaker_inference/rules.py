@@ -325,6 +325,12 @@ DEPLOYMENT_FALLBACK = _rule(
     "warning",
 )
 # Alarms.
+ROLLBACK_ALARMS = _rule(
+    "RollbackAlarms",
+    "rollback alarms can stop the deployment they guard: each reaches ALARM within one bake (datapoints x period "
+    "+ the minute SageMaker's data points take), at least one is added, new-fleet alarms need a deployment",
+    guide("Auto-Rollback Configuration and Monitoring", 6297),
+)
 ALARM_CAN_FIRE = _rule(
     "AlarmCanFire",
     "an alarm can fire: not the Average of a 0/1 metric (errors, HasBacklogWithoutCapacity) above 1, a known "

@@ -3,9 +3,11 @@ alarms; what each kind refuses; capacity kept across config changes once scaling
 
 import pytest
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import (
+    AlarmThresholds,
     BlueGreenDeployment,
     CapacitySize,
     ComponentRollingUpdate,
@@ -23,8 +25,10 @@ from tests.support import (
     ecr_model,
     expect_problems,
     inference_component,
+    new_stack,
     only_resource,
     synth_errors,
+    template,
     variant,
 )
 
@@ -283,3 +287,100 @@ def test_steps_are_shares_of_the_smallest_variant(stack):
         ),
         "100 % of 2 instances",
     )
+
+
+def all_at_once(bake_minutes):
+    return BlueGreenDeployment(traffic_routing=TrafficRouting.all_at_once(wait_interval=Duration.minutes(bake_minutes)))
+
+
+def test_a_rollback_alarm_that_cannot_reach_alarm_within_the_bake_fails_the_synth_naming_both_numbers(stack):
+    endpoint = endpoint_with(stack, all_at_once(5))
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)  # 5 one-minute periods by default
+    endpoint.add_rollback_alarms(*alarms.of_severity(Severity.CRITICAL))
+    message = synth_errors(stack)
+    assert "[RollbackAlarms] deployment.rollback_alarms[0] = 'TestStack/Alarms/V0ErrorRate5xxCritical'" in message
+    assert "within the 300 s bake" in message
+    assert "it needs 360 s: 5 breaching period(s) of 60 s + 60 s" in message
+
+
+def test_a_rollback_alarm_with_fewer_datapoints_fits_the_same_bake(stack):
+    endpoint = endpoint_with(stack, all_at_once(5))
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    alarm = alarms.add_alarm(
+        "Errors",
+        metric=endpoint.metric_invocation_5xx_errors("V0", statistic="Average"),
+        threshold=0.05,
+        severity=Severity.CRITICAL,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        evaluation_periods=5,
+        datapoints_to_alarm=4,  # 4 x 60 s + 60 s = 300 s: can fire inside the bake
+    )
+    endpoint.add_rollback_alarms(alarm)
+    assert deployment_config(stack)["AutoRollbackConfiguration"]["Alarms"] == [
+        {"AlarmName": {"Ref": stack.get_logical_id(alarm.node.default_child)}}
+    ]
+
+
+def test_new_fleet_rollback_alarms_watch_the_config_being_deployed_and_fit_the_bake(stack):
+    endpoint = endpoint_with(stack, all_at_once(5), variants=2)
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    made = alarms.add_rollback_alarms()
+    assert [alarm.node.id for alarm in made] == [
+        f"V{index}{what}CriticalNewFleet" for index in range(2) for what in ("ErrorRate5xx",)
+    ]  # the critical defaults: 5xx only
+    assert endpoint.rollback_alarms == made
+    resources = template(stack).find_resources("AWS::CloudWatch::Alarm")
+    alarm = resources[stack.get_logical_id(made[0].node.default_child)]["Properties"]
+    config_id = stack.get_logical_id(endpoint.endpoint_config.resource)
+    assert {"Name": "EndpointConfigName", "Value": {"Fn::GetAtt": [config_id, "EndpointConfigName"]}} in alarm[
+        "Dimensions"
+    ]
+    assert alarm["EvaluationPeriods"] == 4  # 4 x 60 s + 60 s fits the 300 s bake (the default asks 5)
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Average", 0.05)
+
+
+def test_new_fleet_alarms_take_each_threshold_of_the_severity_the_kind_publishes(stack):
+    endpoint = endpoint_with(stack, all_at_once(10))
+    thresholds = AlarmThresholds(latency_p99_ms={Severity.CRITICAL: 250})
+    made = EndpointAlarms(stack, "Alarms", endpoint=endpoint, thresholds=thresholds).add_rollback_alarms()
+    assert sorted(alarm.node.id for alarm in made) == ["V0ErrorRate5xxCriticalNewFleet", "V0LatencyP99CriticalNewFleet"]
+    latency = template(stack).to_json()["Resources"][stack.get_logical_id(made[1].node.default_child)]
+    assert (latency["Properties"]["Threshold"], latency["Properties"]["EvaluationPeriods"]) == (250_000, 5)
+
+
+def test_new_fleet_alarms_need_a_deployment_and_a_bake_they_can_fire_in(stack):
+    endpoint = endpoint_with(stack, None)
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    expect_problems(alarms.add_rollback_alarms, "[RollbackAlarms] endpoint = 'TestStack/Endpoint'", "deployment=")
+    other = new_stack()
+    short = endpoint_with(other, all_at_once(1))
+    expect_problems(
+        EndpointAlarms(other, "Alarms", endpoint=short).add_rollback_alarms,
+        "[RollbackAlarms] deployment wait_interval = '60 s'",
+        "at least 120 s",
+    )
+
+
+def test_adding_no_rollback_alarm_is_an_error_not_a_silent_no_op(stack):
+    endpoint = endpoint_with(stack, all_at_once(5))
+    expect_problems(endpoint.add_rollback_alarms, "[RollbackAlarms] alarms = 'no alarm'")
+
+
+def test_a_rollback_alarm_is_checked_as_add_alarm_checks_it(stack):
+    endpoint = endpoint_with(stack, all_at_once(10))
+    unchecked = cloudwatch.Alarm(
+        stack,
+        "Raw",
+        metric=cloudwatch.Metric(
+            namespace="AWS/SageMaker",
+            metric_name="Invocation5XXErrors",
+            dimensions_map={"EndpointName": endpoint.endpoint_name, "VariantName": "V0"},
+            statistic="Average",
+            period=Duration.minutes(1),
+        ),
+        threshold=1,  # the Average of a 0/1 metric never exceeds 1
+        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluation_periods=2,
+    )
+    endpoint.add_rollback_alarms(unchecked)
+    assert "[AlarmCanFire] threshold = 1" in synth_errors(stack)
