@@ -14,6 +14,7 @@ Format (JSON; paths are relative to the config file):
     "encryptVolumes": true,                                 a KMS key for the ML storage volumes
     "variants": [{"name": "Primary", "weight": 1, "instanceCount": 1, "maxInstanceCount": 2, "environment": {}}],
     "invocationsPerInstance": 70,                           scaling target of variants with maxInstanceCount
+                                                            (given: scaled from instanceCount up to it; absent: not)
     "bakeMinutes": 5,                                       blue/green: baking of the new fleet
     "smokeTest": {                                          sent to every variant at each deploy
       "payload": {"text": "great"},                         JSON the model server accepts
@@ -71,7 +72,7 @@ class VariantSettings:
     name: str
     weight: float
     instance_count: int
-    max_instance_count: int
+    max_instance_count: int | None  # None: not autoscaled
     environment: dict[str, str]
 
 
@@ -120,7 +121,7 @@ class MultiModelSettings:
     stack_name: str
     instance_type: str
     instance_count: int
-    max_instance_count: int
+    max_instance_count: int | None  # None: not autoscaled
     invocations_per_instance: float
     models: dict[str, Path]
     smoke_test: SmokeTestSettings
@@ -286,7 +287,7 @@ class _Reader:
             stack_name=self.string(raw.get("stackName"), "multiModel.stackName"),
             instance_type=self.string(raw.get("instanceType"), "multiModel.instanceType"),
             instance_count=self.number(raw.get("instanceCount", 1), "multiModel.instanceCount", integer=True),
-            max_instance_count=self.number(raw.get("maxInstanceCount", 1), "multiModel.maxInstanceCount", integer=True),
+            max_instance_count=self.scaling_maximum(raw, "multiModel"),
             invocations_per_instance=self.number(
                 raw.get("invocationsPerInstance", 70), "multiModel.invocationsPerInstance"
             ),
@@ -318,6 +319,21 @@ class _Reader:
             expect=self.section(raw, "expect", required=True, key=f"{key}.expect"),
         )
 
+    def scaling_maximum(self, raw: dict[str, Any], key: str) -> int | None:
+        """``maxInstanceCount``: given, the instances autoscale from ``instanceCount`` up to it (equal included, so
+        a config change never drops scaling silently); absent, they do not autoscale."""
+        if "maxInstanceCount" not in raw:
+            return None
+        low = self.number(raw.get("instanceCount", 1), f"{key}.instanceCount", integer=True)
+        high = self.number(raw["maxInstanceCount"], f"{key}.maxInstanceCount", integer=True)
+        if high < low:
+            raise self.fail(
+                f"{key}.maxInstanceCount",
+                high,
+                f"at least {key}.instanceCount ({low}); leave it out for no autoscaling",
+            )
+        return int(high)
+
     def variant(self, raw: Any, key: str) -> VariantSettings:
         if not isinstance(raw, dict):
             raise self.fail(key, raw, "an object")
@@ -328,8 +344,6 @@ class _Reader:
             name=self.string(raw.get("name"), f"{key}.name"),
             weight=self.number(raw.get("weight", 1), f"{key}.weight"),
             instance_count=self.number(raw.get("instanceCount", 1), f"{key}.instanceCount", integer=True),
-            max_instance_count=self.number(
-                raw.get("maxInstanceCount", raw.get("instanceCount", 1)), f"{key}.maxInstanceCount", integer=True
-            ),
+            max_instance_count=self.scaling_maximum(raw, key),
             environment={str(k): self.string(v, f"{key}.environment.{k}") for k, v in environment.items()},
         )

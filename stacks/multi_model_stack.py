@@ -50,7 +50,7 @@ class MultiModelEndpointStack(Stack):
                 f"{_construct_name(name)}SmokeTest",
                 target_model=data.target_model(name),
             )
-        if settings.max_instance_count > settings.instance_count:  # the invocation rate of all models together
+        if settings.max_instance_count is not None:  # the invocation rate of all models together
             self.endpoint.find_variant("AllTraffic").auto_scale_instance_count(
                 min_capacity=settings.instance_count, max_capacity=settings.max_instance_count
             ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)

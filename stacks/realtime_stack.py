@@ -26,8 +26,8 @@ class RealtimeEndpointStack(Stack):
     """One model per variant (same image and data, own environment), one config, one endpoint.
 
     Each deploy that changes the endpoint sends the configured payload to every variant and fails
-    (rolling back) unless each answer is JSON holding the expected subset. A variant whose
-    ``maxInstanceCount`` exceeds its ``instanceCount`` scales on invocations per instance. A config change
+    (rolling back) unless each answer is JSON holding the expected subset. A variant with a
+    ``maxInstanceCount`` scales on invocations per instance from its ``instanceCount`` up to it. A config change
     deploys blue/green: all traffic shifts to the new fleet, which bakes ``bakeMinutes`` while the old fleet
     waits; a critical alarm rolls the deployment back. (A canary needs variants of 2 or more instances: it is
     at most half of each variant's fleet.)
@@ -76,7 +76,7 @@ class RealtimeEndpointStack(Stack):
             add_json_smoke_test(
                 self.endpoint, settings.smoke_test, f"{variant.name}SmokeTest", target_variant=variant.name
             )
-            if variant.max_instance_count > variant.instance_count:
+            if variant.max_instance_count is not None:
                 self.endpoint.find_variant(variant.name).auto_scale_instance_count(
                     min_capacity=variant.instance_count, max_capacity=variant.max_instance_count
                 ).scale_on_invocations("Invocations", invocations_per_instance=settings.invocations_per_instance)

@@ -139,6 +139,10 @@ def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
         (lambda c: c["multiModel"].update(models={}), "multiModel.models = {}: expected an object of model name"),
         (lambda c: c["multiModel"]["models"].update(x="nowhere"), "multiModel.models.x = 'nowhere': expected a dir"),
         (lambda c: c["inferenceComponents"].update(memoryMb=1.5), "inferenceComponents.memoryMb = 1.5: expected an"),
+        (
+            lambda c: c["realtime"]["variants"][0].update(instanceCount=3, maxInstanceCount=2),
+            "realtime.variants[0].maxInstanceCount = 2: expected at least realtime.variants[0].instanceCount (3)",
+        ),
     ],
 )
 def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
@@ -147,6 +151,16 @@ def test_config_errors_name_the_key_and_the_fix(tmp_path, edit, fragment):
         load_config(path)
     assert fragment in str(caught.value) and "Fix: set" in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+def test_an_instance_count_raised_to_the_maximum_keeps_the_variants_scaling(tmp_path):
+    def full(config):
+        config["realtime"]["variants"][0].update(instanceCount=2, maxInstanceCount=2)
+
+    [primary, *_] = load_config(write_config(tmp_path, full)).realtime.variants
+    assert (primary.instance_count, primary.max_instance_count) == (2, 2)  # still autoscaled, from 2 to 2
+    [_, *others] = load_config(DEFAULT_CONFIG).realtime.variants
+    assert all(other.max_instance_count is None for other in others)  # no maxInstanceCount: not autoscaled
 
 
 def test_config_file_errors(tmp_path):
