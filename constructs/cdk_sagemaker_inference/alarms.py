@@ -322,7 +322,7 @@ def check_alarm(
     comparison: cloudwatch.ComparisonOperator,
 ) -> None:
     """Add a problem when the alarm could never fire: the Average of a 0/1 metric compared above 1, a unit
-    other than the metric's, or a variant the endpoint does not have."""
+    other than the metric's; raise for a variant, metric or dimensions the endpoint does not publish."""
     if not isinstance(metric, cloudwatch.Metric):
         return  # a math expression: its parts were built through the endpoint's checked metrics
     name = metric.metric_name
@@ -339,9 +339,7 @@ def check_alarm(
                 "alarm on a rate such as 0.01 to 0.05, or on the Sum with a count",
             )
     check_unit(problems, name, metric.unit)
-    variant = (metric.dimensions or {}).get("VariantName")
-    if variant is not None and (metric.dimensions or {}).get("EndpointName") == endpoint.endpoint_name:
-        endpoint.check_variant("variant_name", str(variant), name)  # raises naming the variants or published metrics
+    endpoint.check_metric(metric)  # raises naming the variants or what SageMaker publishes
 
 
 def check_rollback_alarm(problems: Problems, endpoint: EndpointBase, alarm: cloudwatch.IAlarm) -> None:

@@ -35,6 +35,13 @@ VARIANT_METRICS = frozenset(
      "InvocationFailures", "RequestDownloadLatency", "ResponseUploadLatency", "InvocationsProcesssed",
      "TimeInBacklog", "TotalProcessingTime"}
 )  # fmt: skip
+# Published per asynchronous endpoint (dimension EndpointName only), with the one statistic some take.
+ENDPOINT_METRICS: dict[str, str | None] = {
+    "ApproximateBacklogSize": None,
+    "ApproximateBacklogSizePerInstance": None,
+    "ApproximateAgeOfOldestRequest": None,
+    "HasBacklogWithoutCapacity": "Average",
+}
 ACCESS_LOG_REASON = (
     "the library cannot know the account's access-log bucket; results are written only by the endpoint's own "
     "role and read by callers (CloudTrail data events can record both): pass AsyncInference(output=...) a bucket "

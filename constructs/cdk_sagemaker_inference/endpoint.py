@@ -217,6 +217,51 @@ class EndpointBase(Resource):
                     )
         problems.raise_if_any(self)
 
+    def check_metric(self, metric: object) -> None:
+        """Raise unless ``metric``, when it is one of this endpoint's, is one SageMaker publishes for its kind, with
+        the dimensions (and, where it has only one, the statistic) it is published with. Metric math, other
+        endpoints' metrics and an imported endpoint's are not checked."""
+        from aws_cdk.aws_cloudwatch import Metric
+
+        config = self.endpoint_config
+        if not isinstance(metric, Metric) or config is None:
+            return
+        dimensions = metric.dimensions or {}
+        if dimensions.get("EndpointName") != self.endpoint_name:
+            return
+        name = metric.metric_name
+        if name not in async_inference.ENDPOINT_METRICS:
+            if "VariantName" in dimensions:
+                self.check_variant("variant_name", str(dimensions["VariantName"]), name)
+            return
+        problems = Problems()
+        statistic = async_inference.ENDPOINT_METRICS[name]
+        if config.async_inference is None:
+            problems.add(
+                rules.PUBLISHED_METRIC,
+                "metric",
+                name,
+                "an asynchronous endpoint's metric, on an endpoint whose config has async_inference",
+                "use the variant metrics",
+            )
+        if set(dimensions) != {"EndpointName"}:
+            problems.add(
+                rules.PUBLISHED_METRIC,
+                "metric dimensions",
+                sorted(dimensions),
+                f"['EndpointName'] only: SageMaker publishes {name} per endpoint",
+                f"use endpoint.metric_* for {name}",
+            )
+        if statistic is not None and metric.statistic != statistic:
+            problems.add(
+                rules.PUBLISHED_METRIC,
+                "metric statistic",
+                metric.statistic,
+                f"{statistic}: {name} has no other",
+                f"use statistic='{statistic}'",
+            )
+        problems.raise_if_any(self)
+
     def metric_invocations(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """Requests sent to the variant: Sum, a count."""
         return self.metric("Invocations", variant_name, statistic="Sum", period=period)

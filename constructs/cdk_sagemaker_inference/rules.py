@@ -299,9 +299,15 @@ SCALE_OUT_FROM_ZERO = _rule(
     "a policy that scales out from zero is on a target whose minimum is 0",
     guide("Scale an endpoint to zero instances", 6145),
 )
+ZERO_TRACKING_ONLY = _rule(
+    "ZeroTrackingOnly",
+    "a target whose minimum is 0 and that has target tracking has a step policy to scale out from zero: target "
+    "tracking cannot leave 0 (its metric has no data there)",
+    guide("Scale an endpoint to zero instances", 6145),
+)
 ZERO_WITHOUT_SCALE_OUT = _rule(
     "ZeroWithoutScaleOut",
-    "a target that may scale to 0 has a step policy that scales out from zero (target tracking cannot)",
+    "a target that may scale to 0 has a policy that scales out from zero (it has none at all)",
     guide("Automatic scaling", 6122),
     "warning",
 )

@@ -25,7 +25,7 @@ from aws_cdk.aws_cloudwatch import Unit
 from constructs import Construct
 
 from . import per_stack, rules, validation
-from .errors import Problems
+from .errors import Problems, ValidationError
 
 if TYPE_CHECKING:
     from aws_cdk import TimeZone
@@ -136,10 +136,12 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         self.min_capacity = min_capacity
         self.max_capacity = max_capacity
         self.scales_out_from_zero = False
+        self.policy_types: list[str] = []
+        """The kinds of policy added, in order: ``"TargetTracking"`` or ``"StepScaling"``."""
         if scales is not None:  # registered once what it scales exists (the endpoint or component)
             self.node.add_dependency(scales)
         if min_capacity == 0:
-            per_stack.at_validation(per_stack.facts(scope).stack, self._warn_without_scale_out_from_zero)
+            per_stack.at_validation(per_stack.facts(scope).stack, self._check_way_out_of_zero)
 
     def scale_on_metric(
         self,
@@ -161,6 +163,8 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         :param datapoints_to_alarm: of those, how many must breach. Default: - all of them.
         :param metric_aggregation_type: how data points combine. Default: - the metric's statistic.
         """
+        self._check_metric(metric)
+        self.policy_types.append("StepScaling")
         self._do_scale_on_metric(
             construct_id,
             metric=metric,
@@ -223,6 +227,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             allowed = f"above 0 and at most {high:g} {unit}" if high is not None else f"above 0 {unit}"
             problems.add(rules.SCALING_TARGET, "target_value", target_value, allowed, "choose a target in range")
         problems.raise_if_any(self)
+        self.policy_types.append("TargetTracking")
         self._do_scale_to_track_metric(
             construct_id,
             target_value=target_value,
@@ -246,6 +251,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             )
         problems.raise_if_any(self)
         self.scales_out_from_zero = True
+        self.policy_types.append("StepScaling")
         self._do_scale_on_metric(
             construct_id,
             metric=metric,
@@ -258,14 +264,30 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             metric_aggregation_type=appscaling.MetricAggregationType.MAXIMUM,
         )
 
-    def _warn_without_scale_out_from_zero(self) -> None:
-        if not self.scales_out_from_zero:
-            validation.warn(
-                self,
-                rules.ZERO_WITHOUT_SCALE_OUT,
-                "min_capacity is 0 but no policy scales out from zero: target tracking cannot leave 0 (its metric "
-                "has no data then); add scale_out_from_zero(...)",
+    def _check_metric(self, metric: cloudwatch.IMetric) -> None:
+        """Raise when ``metric`` is not published as given (kinds whose endpoint is known check it)."""
+
+    def _check_way_out_of_zero(self) -> list[str]:
+        """At synth, for a minimum of 0: target tracking without a step policy is an error; no policy, a warning."""
+        if "StepScaling" in self.policy_types:
+            return []
+        if "TargetTracking" in self.policy_types:
+            problems = Problems()
+            problems.add(
+                rules.ZERO_TRACKING_ONLY,
+                "min_capacity",
+                0,
+                "a step policy beside target tracking to leave 0: target tracking cannot (its metric has no data "
+                "while nothing runs)",
+                "add scale_out_from_zero(...) (or a scale_on_metric step policy), or set min_capacity=1",
             )
+            return [str(ValidationError(self.node.path, problems.items))]
+        validation.warn(
+            self,
+            rules.ZERO_WITHOUT_SCALE_OUT,
+            "min_capacity is 0 but no policy scales out from zero; add scale_out_from_zero(...)",
+        )
+        return []
 
 
 class InstanceCount(ScalableCapacity):
@@ -298,6 +320,9 @@ class InstanceCount(ScalableCapacity):
         self.asynchronous = asynchronous
         self.resource_id = f"endpoint/{endpoint.endpoint_name}/variant/{variant_name}"
         self._floor = floor_of(INSTANCES, asynchronous=asynchronous)
+
+    def _check_metric(self, metric: cloudwatch.IMetric) -> None:
+        self.endpoint.check_metric(metric)
 
     def guard_instance_type_changes(self, endpoint: Endpoint, instance_type: str) -> None:
         """Make an instance-type change deploy in one ``cdk deploy``, and leave this variant's scaling as the
@@ -485,6 +510,10 @@ class ProvisionedConcurrency(ScalableCapacity):
             max_capacity=max_capacity,
             scales=scales,
         )
+        self.endpoint = endpoint
+
+    def _check_metric(self, metric: cloudwatch.IMetric) -> None:
+        self.endpoint.check_metric(metric)
 
     def scale_on_utilization(
         self,

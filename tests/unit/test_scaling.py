@@ -21,6 +21,7 @@ from tests.support import (
     expect_problems,
     inference_component,
     realtime_endpoint,
+    synth_errors,
     template,
     variant,
 )
@@ -122,11 +123,74 @@ def test_an_async_variant_scales_on_its_backlog_and_out_from_zero(stack):
     Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("ZeroWithoutScaleOut"))
 
 
-def test_zero_instances_without_a_way_back_draw_a_warning(stack):
+def test_zero_instances_with_target_tracking_only_fail_the_synth(stack):
     count = async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=0, max_capacity=3)
     count.scale_on_backlog("Backlog", backlog_per_instance=5)
+    message = synth_errors(stack)
+    assert "[ZeroTrackingOnly] min_capacity = 0" in message and "scale_out_from_zero" in message
+
+
+def test_zero_instances_without_any_policy_draw_a_warning(stack):
+    async_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=0, max_capacity=3)
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("ZeroWithoutScaleOut"))
     assert len(warnings) == 1
+
+
+def test_any_step_policy_counts_as_a_way_out_of_zero(stack):
+    endpoint = async_endpoint(stack)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=0, max_capacity=3)
+    count.scale_on_backlog("Backlog", backlog_per_instance=5)
+    count.scale_on_metric(
+        "Steps",
+        metric=endpoint.metric_approximate_backlog_size(),
+        scaling_steps=[appscaling.ScalingInterval(upper=0, change=0), appscaling.ScalingInterval(lower=1, change=1)],
+    )
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("ZeroWithoutScaleOut"))
+    assert len(policies(stack)) == 2
+
+
+def step_scaling(count, metric):
+    count.scale_on_metric(
+        "Steps",
+        metric=metric,
+        scaling_steps=[appscaling.ScalingInterval(upper=0, change=0), appscaling.ScalingInterval(lower=1, change=1)],
+    )
+
+
+def test_a_step_policy_metric_must_be_published_as_given(stack):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    endpoint = async_endpoint(stack)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    by_variant = cloudwatch.Metric(
+        namespace="AWS/SageMaker",
+        metric_name="HasBacklogWithoutCapacity",
+        dimensions_map={"EndpointName": endpoint.endpoint_name, "VariantName": "AllTraffic"},
+        statistic="Sum",
+    )
+    expect_problems(
+        lambda: step_scaling(count, by_variant),
+        "[PublishedMetric] metric dimensions = ['EndpointName', 'VariantName']",
+        "[PublishedMetric] metric statistic = 'Sum': allowed: Average",
+    )
+    expect_problems(
+        lambda: step_scaling(count, endpoint.metric("Invocations", "AllTraffic", statistic="Sum")),
+        "[PublishedMetric] metric = 'Invocations'",
+    )
+
+
+def test_an_async_metric_on_a_real_time_endpoint_is_refused(stack):
+    from aws_cdk import aws_cloudwatch as cloudwatch
+
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    backlog = cloudwatch.Metric(
+        namespace="AWS/SageMaker",
+        metric_name="ApproximateBacklogSize",
+        dimensions_map={"EndpointName": endpoint.endpoint_name},
+        statistic="Average",
+    )
+    expect_problems(lambda: step_scaling(count, backlog), "[PublishedMetric] metric = 'ApproximateBacklogSize'")
 
 
 def test_serverless_provisioned_concurrency_scales_on_its_utilization_as_the_schema_allows(stack):
