@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack
+from aws_cdk import CfnOutput, Duration, Stack
 from constructs import Construct
 
 from cdk_sagemaker_inference import AsyncInference, Endpoint
@@ -47,7 +47,8 @@ class AsyncEndpointStack(Stack):
             ),
         )
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
-        add_json_smoke_test(self.endpoint, settings.smoke_test)
+        # The endpoint may be at zero instances when a deploy tests it: time for the backlog to scale it out.
+        add_json_smoke_test(self.endpoint, settings.smoke_test, timeout=Duration.minutes(20))
         count = self.endpoint.find_variant("AllTraffic").auto_scale_instance_count(
             min_capacity=settings.min_instance_count, max_capacity=settings.max_instance_count
         )

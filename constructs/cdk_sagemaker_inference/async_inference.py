@@ -8,6 +8,7 @@ to the topics (with theirs).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,9 @@ class AsyncInference:
     :param kms_key: encrypts results and failures. Default: - the bucket's own encryption.
     :param max_concurrent_invocations_per_instance: requests the model gets at once, 1 to 1000.
         Default: - SageMaker chooses.
+    :param input_locations: where callers upload requests (InvokeEndpointAsync's InputLocation): SageMaker reads
+        them with the served models' roles, which may read these prefixes (and decrypt through S3 with their
+        buckets' keys). Default: - none (only a smoke test's own input prefix is readable).
     """
 
     output: S3Location | None = None
@@ -75,9 +79,15 @@ class AsyncInference:
     error_topic: sns.ITopic | None = None
     kms_key: kms.IKey | None = None
     max_concurrent_invocations_per_instance: int | None = None
+    input_locations: Sequence[S3Location] = ()
 
     def validate(self, problems: Problems, prop: str) -> None:
         """Add this choice's problems under the property name ``prop``."""
+        if validation.check_type(
+            problems, f"{prop}.input_locations", self.input_locations, (list, tuple), "[S3Location(bucket, 'in/')]"
+        ):
+            for index, location in enumerate(self.input_locations):
+                check_location(problems, f"{prop}.input_locations[{index}]", location)
         for name in ("output", "failure"):
             location = getattr(self, name)
             if location is not None and check_location(problems, f"{prop}.{name}", location):
@@ -150,9 +160,12 @@ class BoundAsyncInference:
         )
 
     def grant(self, role: ExecutionRole) -> None:
-        """What SageMaker does with ``role`` for an asynchronous endpoint: write results, publish to topics."""
+        """What SageMaker does with ``role`` for an asynchronous endpoint: read requests from the input locations,
+        write results, publish to topics."""
         for location in (self.output, self.failure):
             role.grant_s3_prefix_write(location, self.options.kms_key)
+        for location in self.options.input_locations:
+            role.grant_s3_prefix_read(location)
         for topic in (self.options.success_topic, self.options.error_topic):
             if topic is not None:
                 role.grant_topic_publish(topic)

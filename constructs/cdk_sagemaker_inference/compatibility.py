@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from . import rules
 from .errors import Problems
-from .model import ModelBase
+from .model import Model, ModelBase
+from .multi_model_data import MultiModelData
 from .rules import Rule
 from .variants import InferenceComponentHostVariant, InstanceVariant, ServerlessProductionVariant, Variant
 
@@ -49,6 +50,15 @@ def _several_containers(variant: Variant) -> bool:
 
 def _multi_gpu(variant: Variant) -> bool:
     return isinstance(variant, InstanceVariant) and variant.instance_type.has_multiple_gpus
+
+
+def _multi_model_images_not_triton(variant: Variant) -> list[str]:
+    """The multi-model containers of a GPU variant whose images are known not to be Triton."""
+    if not (isinstance(variant, InstanceVariant) and variant.instance_type.is_gpu):
+        return []
+    containers = [item for model in _models(variant) if isinstance(model, Model) for item in model.containers]
+    multi_model = [item for item in containers if isinstance(item.model_data, MultiModelData)]
+    return [str(item.image) for item in multi_model if item.image.is_triton is False]
 
 
 def _has_shadow(config: EndpointConfig) -> bool:
@@ -136,6 +146,25 @@ EXCLUSIONS = (
         lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
         "a single-GPU instance type for a multi-model endpoint on GPU (e.g. ml.g5.xlarge, ml.g4dn.2xlarge)",
         "choose a single-GPU type, or a CPU type",
+    ),
+    Exclusion(
+        rules.MULTI_MODEL_GPU,
+        InstanceVariant,
+        lambda config, variant: bool(_multi_model_images_not_triton(variant)),
+        ".model",
+        lambda config, variant: _multi_model_images_not_triton(variant),
+        "a Triton Inference Server image for a multi-model endpoint on GPU (the only container SageMaker supports "
+        "there)",
+        "use SageMaker's sagemaker-tritonserver image for the Region, or a CPU instance type",
+    ),
+    Exclusion(
+        rules.MULTI_MODEL_INSTANCE,
+        InstanceVariant,
+        lambda config, variant: _any_model(variant, "is_multi_model") and variant.instance_type.is_neuron,  # type: ignore[attr-defined]
+        ".instance_type",
+        lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
+        "a CPU or single-GPU instance type for a multi-model endpoint: the guide lists no Inferentia or Trainium type",
+        "choose e.g. ml.m5.xlarge (CPU) or ml.g5.xlarge (GPU, with Triton)",
     ),
     Exclusion(
         rules.INFERENCE_COMPONENT_HOST,

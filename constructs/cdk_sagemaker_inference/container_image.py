@@ -86,6 +86,18 @@ class ContainerImage(abc.ABC):
         image, or labels its base image may carry)."""
         return None
 
+    @property
+    def region(self) -> str | None:
+        """The Region of the image's registry when known at synth time (a literal URI or repository ARN); None
+        for a local build (pushed to the stack's own Region) or a deploy-time value."""
+        return None
+
+    @property
+    def is_triton(self) -> bool | None:
+        """Whether the image is NVIDIA Triton Inference Server: known for a literal image URI (SageMaker's
+        ``sagemaker-tritonserver`` images), or a repository or base image naming Triton; None when unknown."""
+        return None
+
     @abc.abstractmethod
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         """Create what the choice needs under ``scope`` and grant ``role`` pull access."""
@@ -96,6 +108,16 @@ class _EcrImage(ContainerImage):
         self._repository = repository
         self._tag = tag
         self._digest = digest
+
+    @property
+    def region(self) -> str | None:
+        region = getattr(getattr(self._repository, "env", None), "region", None)  # None when not a repository
+        return region if isinstance(region, str) and not validation.is_unresolved(region) else None
+
+    @property
+    def is_triton(self) -> bool | None:
+        name = getattr(self._repository, "repository_name", None)
+        return True if isinstance(name, str) and not validation.is_unresolved(name) and "triton" in name else None
 
     def validate(self, problems: Problems, prop: str) -> None:
         if validation.check_interface(
@@ -146,6 +168,13 @@ class _AssetImage(ContainerImage):
         dockerfile = self._directory / (self._file or "Dockerfile")
         return dockerfile_labels(dockerfile.read_text(encoding="utf-8")) if dockerfile.is_file() else None
 
+    @property
+    def is_triton(self) -> bool | None:
+        dockerfile = self._directory / (self._file or "Dockerfile")
+        text = dockerfile.read_text(encoding="utf-8") if dockerfile.is_file() else ""
+        bases = [line.split() for line in text.splitlines() if line.strip().upper().startswith("FROM ")]
+        return True if any("tritonserver" in " ".join(words) for words in bases) else None
+
     def validate(self, problems: Problems, prop: str) -> None:
         dockerfile = self._directory / (self._file or "Dockerfile")
         if not dockerfile.is_file():
@@ -171,6 +200,23 @@ class _AssetImage(ContainerImage):
 class _UriImage(ContainerImage):
     def __init__(self, image_uri: str) -> None:
         self._image_uri = image_uri
+
+    def __str__(self) -> str:
+        return str(self._image_uri)
+
+    def _match(self) -> re.Match[str] | None:
+        literal = isinstance(self._image_uri, str) and not validation.is_unresolved(self._image_uri)
+        return ECR_IMAGE_URI.fullmatch(self._image_uri) if literal else None
+
+    @property
+    def region(self) -> str | None:
+        match = self._match()
+        return match["region"] if match else None
+
+    @property
+    def is_triton(self) -> bool | None:
+        match = self._match()
+        return "tritonserver" in match["repository"] if match else None
 
     def validate(self, problems: Problems, prop: str) -> None:
         if validation.is_unresolved(self._image_uri):

@@ -23,6 +23,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from . import api_model, rules, validation
 from .errors import Problems
+from .rules import Rule
 
 if TYPE_CHECKING:
     from aws_cdk import aws_cloudwatch as cloudwatch
@@ -35,6 +36,8 @@ COPIES = "COPY_COUNT"
 CANARY_MAX_PERCENT = 50
 LINEAR_PERCENT = (10, 50)
 ROLLING_PERCENT = (5, 50)
+SIZED_ROUTING = {"CANARY": "CanarySize", "LINEAR": "LinearStepSize"}  # the CloudFormation property of each size
+PROVISIONING_SECONDS = 600  # what a deployment's timeout should leave for the new fleet beyond its waits
 # SageMaker sends its endpoint metrics to CloudWatch each minute, so an alarm sees a period's data up to a
 # minute after it ends (guide: "Amazon SageMaker AI metrics in Amazon CloudWatch").
 PUBLISHING_DELAY_SECONDS = 60
@@ -70,8 +73,17 @@ class CapacitySize:
             return None
         return 100 * self.value / fleet
 
-    def check(self, problems: Problems, prop: str, shape: str, share: tuple[float, float], fleet: int | None) -> None:
-        """The type and value fit ``shape``, and the share of ``fleet`` lies within ``share`` (percent)."""
+    def check(
+        self,
+        problems: Problems,
+        prop: str,
+        shape: str,
+        share: tuple[float, float],
+        fleet: int | None,
+        unit: str = "instances",
+    ) -> None:
+        """The type and value fit ``shape``, and the share of ``fleet`` (``unit``: a variant's instances or a
+        component's copies) lies within ``share`` (percent)."""
         validation.check_value(problems, f"{prop}.type", self.type, api_model.member(shape, "Type"), "use a factory")
         validation.check_value(problems, f"{prop}.value", self.value, api_model.member(shape, "Value"), "give 1+")
         if problems.items:
@@ -82,8 +94,8 @@ class CapacitySize:
             problems.add(
                 rules.DEPLOYMENT_SIZE,
                 prop,
-                f"{self.value} ({self.type}, {part:g} % of {fleet or 'the'} instances)",
-                f"{low:g} to {high:g} % of each variant's instances",
+                f"{self.value} ({self.type}, {part:g} % of {fleet or 'the'} {unit})",
+                f"{low:g} to {high:g} % of {'each variant' if unit == 'instances' else 'the component'}'s {unit}",
                 "choose a step within that share",
             )
 
@@ -112,11 +124,14 @@ class TrafficRouting:
         return TrafficRouting("LINEAR", wait_interval, step)
 
     def bake_seconds(self) -> float | None:
-        """Seconds spent baking across the shifts (None when unknown at synth time)."""
+        """Seconds spent baking across the shifts: one wait (all at once), two (canary: after the canary and after
+        the full shift), one per step (linear); None when unknown at synth time."""
         wait = validation.rendered_seconds(self.wait_interval)
         if wait is None or validation.is_unresolved(wait):
             return None
-        if self.type != "LINEAR" or self.size is None:
+        if self.type == "CANARY":  # the canary's bake, then the final bake after the full shift
+            return 2.0 * float(wait)
+        if self.type != "LINEAR" or not isinstance(self.size, CapacitySize):
             return float(wait)
         share = self.size.share_of(None)
         if share is None or not math.isfinite(share) or share <= 0:  # unknown, or refused by the size checks
@@ -176,12 +191,24 @@ class ComponentRollingUpdate(_Guardrail):
     wait_interval: Duration
     rollback_maximum_batch_size: CapacitySize | None = None
 
-    def validate(self, problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+    def validate(self, problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm], copies: int | None) -> None:
+        """Check against the component's smallest number of ``copies`` (None: unknown): batches of 5 to 50 % of
+        it (botocore's MaximumBatchSize), and at least one copy."""
         shape = "InferenceComponentRollingUpdatePolicy"
-        for name in ("maximum_batch_size", "rollback_maximum_batch_size"):
+        for name, share in (("maximum_batch_size", ROLLING_PERCENT), ("rollback_maximum_batch_size", (0, 100))):
             size = getattr(self, name)
-            if size is not None:
-                size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", (0, 100), None)
+            if size is None:
+                continue
+            size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", share, copies, "copies")
+            part = size.share_of(copies)
+            if name == "maximum_batch_size" and copies and part is not None and part * copies < 100:
+                problems.add(
+                    rules.DEPLOYMENT_SIZE,
+                    f"{prop}.{name}",
+                    f"{size.value} ({size.type}, {part * copies / 100:g} of {copies} copies)",
+                    "at least 1 copy per batch",
+                    "use CapacitySize.copy_count(1), or run more copies",
+                )
         _check_seconds(problems, prop, shape, self.wait_interval, self.maximum_execution_timeout, None)
         check_alarms(problems, prop, alarms, self.wait_interval)
 
@@ -213,11 +240,13 @@ def validate_endpoint_deployment(
     deployment: EndpointDeployment,
     config: EndpointConfig | None,
     alarms: Sequence[cloudwatch.IAlarm],
-) -> list[str]:
-    """Add the deployment's problems against the config it deploys (None: imported, unknown); return warnings."""
+) -> list[tuple[Rule, str]]:
+    """Add the deployment's problems against the config it deploys (None: imported, unknown); return warnings,
+    each with its rule."""
     from .variants import InstanceVariant, ServerlessProductionVariant
 
     prop = "deployment"
+    warnings: list[tuple[Rule, str]] = []
     variants = list(config.production_variants) if config is not None else []
     if any(isinstance(variant, ServerlessProductionVariant) for variant in variants):
         problems.add(
@@ -267,7 +296,24 @@ def validate_endpoint_deployment(
             api_model.member("TrafficRoutingConfig", "Type"),
             "use a TrafficRouting factory",
         )
-        if routing.size is not None:
+        sized = routing.type in SIZED_ROUTING
+        if sized and not isinstance(routing.size, CapacitySize):
+            problems.add(
+                rules.DEPLOYMENT_SIZE,
+                f"{prop}.traffic_routing.size ({SIZED_ROUTING[routing.type]})",
+                routing.size,
+                f"a CapacitySize: {routing.type} shifts traffic in steps of it",
+                "give e.g. CapacitySize.percent(25) (or CapacitySize.instance_count(1))",
+            )
+        elif not sized and routing.size is not None:
+            problems.add(
+                rules.DEPLOYMENT_SIZE,
+                f"{prop}.traffic_routing.size",
+                routing.size,
+                f"no size for {routing.type}: it shifts all traffic at once",
+                "use TrafficRouting.canary(size, ...) or .linear(step, ...), or drop the size",
+            )
+        elif routing.size is not None:
             share = (0, CANARY_MAX_PERCENT) if routing.type == "CANARY" else LINEAR_PERCENT
             routing.size.check(problems, f"{prop}.traffic_routing.size", "CapacitySize", share, fleet)
         _check_seconds(
@@ -290,14 +336,28 @@ def validate_endpoint_deployment(
         known_termination = 0 if termination is None else termination
         waits = None if baking is None or validation.is_unresolved(known_termination) else baking + known_termination
         _check_seconds(problems, prop, "BlueGreenUpdatePolicy", None, deployment.maximum_execution_timeout, waits)
+        limit = validation.rendered_seconds(deployment.maximum_execution_timeout)
+        known = waits is not None and isinstance(limit, int | float) and not validation.is_unresolved(limit)
+        if known and waits < limit < waits + PROVISIONING_SECONDS:  # type: ignore[operator]
+            warnings.append(
+                (
+                    rules.DEPLOYMENT_PROVISIONING,
+                    f"maximum_execution_timeout ({limit:g} s) leaves {limit - waits:g} s beyond the baking and "  # type: ignore[operator]
+                    f"termination waits ({waits:g} s) to provision the new fleet; under {PROVISIONING_SECONDS} s "
+                    "the deployment may time out and roll back",
+                )
+            )
     check_alarms(problems, prop, alarms, bake_of(deployment))
     inf1 = [v.variant_name for v in variants if isinstance(v, InstanceVariant) and v.instance_type.is_inf1]
     if inf1:
-        return [
-            f"variants {inf1} run on Inf1, where SageMaker silently replaces the deployment guardrails with all at "
-            "once and no baking: the deployment settings and rollback alarms have no effect there"
-        ]
-    return []
+        warnings.append(
+            (
+                rules.DEPLOYMENT_FALLBACK,
+                f"variants {inf1} run on Inf1, where SageMaker silently replaces the deployment guardrails with all "
+                "at once and no baking: the deployment settings and rollback alarms have no effect there",
+            )
+        )
+    return warnings
 
 
 def render_endpoint_deployment(

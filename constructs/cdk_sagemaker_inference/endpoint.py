@@ -625,10 +625,10 @@ class Endpoint(EndpointBase):
             (BlueGreenDeployment, RollingDeployment),
             "BlueGreenDeployment(traffic_routing=TrafficRouting.canary(...)) or RollingDeployment(...)",
         ):
-            for warning in validate_endpoint_deployment(
+            for rule, warning in validate_endpoint_deployment(
                 problems, self.deployment, self.endpoint_config, self.rollback_alarms
             ):
-                validation.warn(self, rules.DEPLOYMENT_FALLBACK, warning)
+                validation.warn(self, rule, warning)
         problems.raise_if_any(self)
 
     def _render_deployment(self) -> list[str]:

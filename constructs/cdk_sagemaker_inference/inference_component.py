@@ -132,6 +132,8 @@ class InferenceComponent(Resource):
         self.model = model
         self.base_component = base_component
         self.copy_count = copy_count
+        self.deployment = deployment
+        """How a change reaches the copies, as given."""
         self.config = endpoint.endpoint_config
         problems = Problems()
         validation.check_type(problems, "endpoint", endpoint, EndpointBase, "Endpoint(scope, 'Endpoint', ...)")
@@ -155,7 +157,10 @@ class InferenceComponent(Resource):
             if validation.check_type(
                 problems, "deployment", deployment, ComponentRollingUpdate, "ComponentRollingUpdate(...)"
             ):
-                deployment.validate(problems, "deployment", deployment.rollback_alarms)
+                copies = (
+                    copy_count if isinstance(copy_count, int) and not validation.is_unresolved(copy_count) else None
+                )
+                deployment.validate(problems, "deployment", deployment.rollback_alarms, copies)
         problems.raise_if_any(self)
         artifact_url = self._bind_artifacts(artifacts)
         startup = (
@@ -239,6 +244,9 @@ class InferenceComponent(Resource):
             problems.add(
                 rules.SCALING_KIND, "component", self.node.path, "one scalable target", "add policies to the first"
             )
+        if self.deployment is not None and isinstance(min_capacity, int) and min_capacity > 0:
+            # The fewest copies a rolling update may find: its batches must fit them too.
+            self.deployment.validate(problems, "deployment", self.deployment.rollback_alarms, min_capacity)
         problems.raise_if_any(self)
         return CopyCount(self, COPY_COUNT_ID, component=self, min_capacity=min_capacity, max_capacity=max_capacity)
 

@@ -62,6 +62,11 @@ class InstanceType:
         return self.name.startswith("ml.inf1.")
 
     @property
+    def is_neuron(self) -> bool:
+        """An AWS Inferentia or Trainium type (ml.inf*, ml.trn*): neither CPU nor GPU for SageMaker's rules."""
+        return self.name.startswith(("ml.inf", "ml.trn"))
+
+    @property
     def is_burstable(self) -> bool:
         """A burstable T type, which Application Auto Scaling refuses to register."""
         return self.name.startswith("ml.t")

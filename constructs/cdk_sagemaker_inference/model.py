@@ -266,7 +266,17 @@ class Model(ModelBase):
         prefix = "" if self._single else "containers[{index}]."
         for index, item in enumerate(self.containers):
             where = prefix.format(index=index)
-            item.image.validate(problems, f"{where}container" if self._single else f"{where}image")
+            prop = f"{where}container" if self._single else f"{where}image"
+            item.image.validate(problems, prop)
+            image_region, model_region = item.image.region, self.stack_facts.literal("region")
+            if image_region and model_region and image_region != model_region:
+                problems.add(
+                    rules.IMAGE_REGION,
+                    prop,
+                    f"an image in {image_region}",
+                    f"an image in the model's Region ({model_region}): SageMaker pulls from ECR in that Region only",
+                    f"replicate the repository to {model_region} (ECR replication) and use that copy",
+                )
             if item.model_data is not None:
                 item.model_data.validate(self, problems, f"{where}model_data")
             validation.check_environment(problems, f"{where}environment", dict(item.environment or {}))

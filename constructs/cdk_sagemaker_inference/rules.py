@@ -62,6 +62,12 @@ ECR_IMAGE_URI = _rule(
     "an image URI is an Amazon ECR URI <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>|@<digest>",
     guide("Use your own inference code with hosting services", 6584),
 )
+IMAGE_REGION = _rule(
+    "ImageRegion",
+    "a model's image is in ECR in the model's own Region (a literal image URI or repository ARN in a stack of a "
+    "literal Region)",
+    "botocore shape ContainerDefinition (sagemaker), member Image",
+)
 DOCKERFILE = _rule("Dockerfile", "a local image directory holds the Dockerfile named", LIBRARY)
 # Model data.
 S3_URL = _rule("S3Url", "model data is named by s3://<bucket>/<key>", "botocore shape Url (sagemaker)")
@@ -176,8 +182,15 @@ MULTI_MODEL_PREFIX = _rule(
 )
 MULTI_MODEL_GPU = _rule(
     "MultiModelGpu",
-    "a multi-model endpoint on GPU uses a single-GPU instance type (and a Triton container)",
+    "a multi-model endpoint on GPU uses a single-GPU instance type and a Triton container (an image known not to "
+    "be Triton is refused)",
     guide("Multi-model endpoints: Supported instances", 6047),
+)
+MULTI_MODEL_INSTANCE = _rule(
+    "MultiModelInstance",
+    "a multi-model endpoint runs on CPU types or single-GPU types: not on Inferentia or Trainium (the guide "
+    "lists neither)",
+    guide("Multi-model endpoints: Supported instances", 6045),
 )
 MULTI_MODEL_GPU_LIST = _rule(
     "MultiModelGpuList",
@@ -320,9 +333,17 @@ DEPLOYMENT_KIND = _rule(
 )
 DEPLOYMENT_SIZE = _rule(
     "DeploymentSize",
-    "a canary is at most 50 % of the fleet, a linear step 10 to 50 %, a rolling batch 5 to 50 %; the execution "
-    "timeout is longer than the baking and termination waits",
+    "canary and linear shifts have a size and all at once none; a canary is at most 50 % of the fleet, a linear "
+    "step 10 to 50 %, a rolling batch 5 to 50 % (of a component's copies: at least 1 copy); the execution timeout "
+    "is longer than the baking (a canary bakes twice) and termination waits",
     guide("Use canary traffic shifting", 6309),
+)
+DEPLOYMENT_PROVISIONING = _rule(
+    "DeploymentProvisioning",
+    "a blue/green deployment's execution timeout leaves at least 10 minutes beyond its waits to provision the new "
+    "fleet",
+    guide("Use canary traffic shifting", 6309),
+    "warning",
 )
 DEPLOYMENT_FALLBACK = _rule(
     "DeploymentFallback",
@@ -350,7 +371,12 @@ METRIC_UNIT = _rule(
     guide("Monitor SageMaker AI with Amazon CloudWatch", 6106),
 )
 # Smoke tests.
-SMOKE_TEST_TIMEOUT = _rule("SmokeTestTimeout", "a smoke test's timeout is whole seconds from 1 to 45 minutes", LIBRARY)
+SMOKE_TEST_TIMEOUT = _rule(
+    "SmokeTestTimeout",
+    "a smoke test's timeout is whole seconds from 1 to 45 minutes, and at least 15 minutes for a target that may "
+    "have scaled to zero (the scale-out alarm, an instance launch and the model's load)",
+    LIBRARY,
+)
 SMOKE_TEST_SIZE = _rule(
     "SmokeTestSize",
     "a smoke test's payload and body check, and all of a stack's smoke tests together, stay within the sizes "

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, Token, Validations
+from aws_cdk import Acknowledgment, CfnResource, CustomResource, Duration, Token, Validations
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
@@ -39,6 +39,9 @@ MAX_STACK_BODY_CHECK_BYTES = 256 * 1024
 MEDIA_TYPE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*;[\x20-\x7e]*)?")
 DEFAULT_TIMEOUT = Duration.minutes(10)
 MIN_TIMEOUT = Duration.minutes(1)
+# A target at zero capacity answers once its scale-out alarm fired (a minute or two), an instance launched and
+# the model loaded (several minutes for most models): the test must be allowed that long.
+MIN_TIMEOUT_AT_ZERO_SECONDS = 15 * 60
 TARGET_OPTIONS = {
     # option -> (the InvocationFeatures flag it needs, what that endpoint is)
     "target_model": ("multi_model", "a multi-model endpoint"),
@@ -500,6 +503,17 @@ class EndpointSmokeTest(Construct):
                     f"only on {kind}",
                     f"drop {option}: this endpoint is not one",
                 )
+        if features.direct_containers and "target_container_hostname" not in self.targets:
+            models = [model for variant in config.production_variants for model in variant.models]
+            hostnames = sorted({name for model in models for name in getattr(model, "container_hostnames", ())})
+            problems.add(
+                rules.KNOWN_TARGET,
+                "target_container_hostname",
+                None,
+                f"the container to call, one of {hostnames}: a Direct multi-container endpoint runs only the "
+                "container a call names",
+                "give target_container_hostname=...",
+            )
         variant = self.targets.get("target_variant")
         names = [variant.variant_name for variant in config.production_variants]
         if variant is not None and not validation.is_unresolved(variant) and variant not in names:
@@ -507,7 +521,40 @@ class EndpointSmokeTest(Construct):
                 rules.KNOWN_VARIANT, "target_variant", variant, f"one of the endpoint's variants: {names}", "name one"
             )
         self._validate_known_targets(problems, config)
+        if self.may_be_at_zero():
+            self._wait_out_zero_capacity(problems)
         return [str(ValidationError(self.node.path, problems.items))] if problems.items else []
+
+    def may_be_at_zero(self) -> bool:
+        """The target may have no capacity when the test runs: an asynchronous endpoint or a component whose
+        scaling minimum is 0, or a component whose host's managed scaling may reach 0 instances."""
+        from .scaling import ScalableCapacity
+
+        owner = self.inference_component or self.endpoint
+        scaled = [child for child in owner.node.children if isinstance(child, ScalableCapacity)]
+        if any(capacity.min_capacity == 0 for capacity in scaled):
+            return True
+        config = self.endpoint.endpoint_config
+        hosts = config.production_variants if config is not None and self.inference_component else []
+        managed = [getattr(host, "managed_instance_scaling", None) for host in hosts]
+        return any(scaling is not None and scaling.min_instance_count == 0 for scaling in managed)
+
+    def _wait_out_zero_capacity(self, problems: Problems) -> None:
+        """Tell the handler to wait out "no capacity" answers, and check the timeout leaves time to scale out."""
+        resource = self.resource.node.default_child
+        assert isinstance(resource, CfnResource)
+        resource.add_property_override("MayBeAtZero", "true")
+        seconds = validation.rendered_seconds(self.timeout)
+        known = isinstance(seconds, int | float) and not validation.is_unresolved(seconds)
+        if known and seconds < MIN_TIMEOUT_AT_ZERO_SECONDS:  # type: ignore[operator]
+            problems.add(
+                rules.SMOKE_TEST_TIMEOUT,
+                "timeout",
+                f"{seconds:g} s",
+                f"at least {MIN_TIMEOUT_AT_ZERO_SECONDS} s for a target that may have scaled to zero: its scale-out "
+                "alarm, an instance launch and the model's load come first",
+                f"give timeout=Duration.minutes({MIN_TIMEOUT_AT_ZERO_SECONDS // 60}) or more, or a minimum of 1",
+            )
 
     def _validate_known_targets(self, problems: Problems, config: EndpointConfig) -> None:
         """A literal target model is one the app uploads (when it uploads any), a hostname one a Direct model has,

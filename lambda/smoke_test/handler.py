@@ -61,6 +61,10 @@ COMPONENT_WAIT_STATES = {"Creating", "Updating"}  # an inference component after
 # SageMaker's own "try again" codes, beyond botocore's transient and throttling classification.
 SAGEMAKER_TRANSIENT_ERRORS = {"ModelNotReadyException", "InternalDependencyException", "InternalStreamFailure"}
 ACCESS_DENIED = {"AccessDeniedException", "AccessDenied"}
+# A component at 0 copies (or its host at 0 instances) answers a call with a 400 naming its missing capacity;
+# the call itself makes NoCapacityInvocationFailures, whose alarm scales out from zero.
+NO_CAPACITY_CODES = {"ValidationError", "ValidationException"}
+NO_CAPACITY_WORDS = ("capacity", "no instance", "0 instance", "zero instance", "no copies", "0 copies")
 IAM_PROPAGATION_SECONDS = 60
 MAX_ASYNC_INVOCATION_SECONDS = 3600  # InvokeEndpointAsync's InvocationTimeoutSeconds
 MAX_REASON_BYTES = 2048  # CloudFormation takes 4,096 bytes of response; the framework adds its own text
@@ -97,6 +101,7 @@ class SmokeTest:
     input_bucket: str | None
     input_prefix: str
     reveal: bool  # the user opted in to payloads and answers in failure reasons and logs
+    may_be_at_zero: bool  # the target may have scaled to zero: a "no capacity" answer is waited out
 
     @staticmethod
     def from_properties(properties: dict[str, Any]) -> SmokeTest:
@@ -120,6 +125,7 @@ class SmokeTest:
             input_bucket=properties.get("AsyncInputBucket"),
             input_prefix=properties.get("AsyncInputPrefix", ""),
             reveal=properties.get("RevealAnswers") == "true",
+            may_be_at_zero=properties.get("MayBeAtZero") == "true",
         )
 
     def describe(self) -> str:
@@ -206,6 +212,8 @@ def _attempt(test: SmokeTest, request_id: str, new_permissions: bool) -> str | N
         code = error.response.get("Error", {}).get("Code", "") if isinstance(error, ClientError) else ""
         if is_transient(error) or (new_permissions and code in ACCESS_DENIED):
             return f"{code or type(error).__name__}: {error}"
+        if test.may_be_at_zero and isinstance(error, ClientError) and is_no_capacity(error):
+            return f"capacity to scale out from zero ({code}: {error.response.get('Error', {}).get('Message', '')})"
         raise SmokeTestFailed(f"Smoke test of {test.describe()} failed: {type(error).__name__}: {error}") from error
 
 
@@ -221,6 +229,13 @@ def is_transient(error: ClientError | BotoCoreError) -> bool:
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     context = RetryContext(attempt_number=1, parsed_response=error.response, http_response=_Status(status))
     return bool(TRANSIENT.is_retryable(context))
+
+
+def is_no_capacity(error: ClientError) -> bool:
+    """SageMaker's answer to a call that found no copy or instance to run on (a 400 that names the capacity)."""
+    details = error.response.get("Error", {})
+    message = str(details.get("Message", "")).lower()
+    return details.get("Code") in NO_CAPACITY_CODES and any(word in message for word in NO_CAPACITY_WORDS)
 
 
 def is_network_error(error: BotoCoreError) -> bool:

@@ -6,10 +6,20 @@ moto has no inference components, so its SageMaker server is taught DescribeInfe
 
 import json
 
+import handler
 import pytest
+from moto.core.exceptions import JsonRESTError
 from moto.sagemaker.responses import SageMakerResponse
 
-from tests.handlers.test_smoke_test_handler import POSITIVE, deploy_endpoint, event, failure, run, seed_answers
+from tests.handlers.test_smoke_test_handler import (
+    POSITIVE,
+    deploy_endpoint,
+    event,
+    failure,
+    run,
+    seed_answers,
+    start,
+)
 
 COMPONENT = "sentiment-component"
 
@@ -61,3 +71,33 @@ def test_a_test_without_a_component_never_asks_for_one(aws, component_states):
     seed_answers(aws, (json.dumps(POSITIVE), "application/json"))
     assert run(event()) == {"IsComplete": True}
     assert component_states[1] == []
+
+
+NO_CAPACITY = "Inference Component has no capacity to process this request. ApplicationAutoScaling may be in-progress"
+
+
+def test_a_component_at_zero_copies_is_waited_for_until_it_scaled_out(aws, component_states, invoke_calls):
+    component_states[0].append(("InService", None))
+    deploy_endpoint()
+    seed_answers(aws, (json.dumps(POSITIVE), "application/json"))
+    calls, outcomes = invoke_calls
+    outcomes += [JsonRESTError("ValidationError", NO_CAPACITY), JsonRESTError("ValidationError", NO_CAPACITY)]
+    started = start(event(InferenceComponentName=COMPONENT, MayBeAtZero="true"))
+    assert handler.is_complete(started) == {"IsComplete": False}  # each call also counts NoCapacityInvocationFailures
+    assert handler.is_complete(started) == {"IsComplete": False}
+    assert handler.is_complete(started) == {"IsComplete": True}
+    assert len(calls) == 3
+
+
+def test_no_capacity_fails_at_once_where_the_target_cannot_be_at_zero(aws, component_states, invoke_calls):
+    component_states[0].append(("InService", None))
+    deploy_endpoint()
+    invoke_calls[1].append(JsonRESTError("ValidationError", NO_CAPACITY))
+    assert "no capacity" in failure(event(InferenceComponentName=COMPONENT))
+
+
+def test_other_validation_errors_fail_at_once_even_at_zero(aws, component_states, invoke_calls):
+    component_states[0].append(("InService", None))
+    deploy_endpoint()
+    invoke_calls[1].append(JsonRESTError("ValidationError", "Inference Component sentiment-component not found"))
+    assert "not found" in failure(event(InferenceComponentName=COMPONENT, MayBeAtZero="true"))

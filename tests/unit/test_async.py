@@ -18,7 +18,7 @@ from cdk_sagemaker_inference import (
     SmokeTestPayload,
 )
 from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
-from tests.support import cfn_lint, ecr_model, expect_problems, only_resource, template, variant
+from tests.support import cfn_lint, ecr_model, expect_problems, new_stack, only_resource, template, variant
 
 
 def async_endpoint(stack, async_inference=None, **variant_kwargs):
@@ -210,3 +210,26 @@ def test_a_variant_name_known_only_at_deploy_time_is_not_checked(stack):
     name = CfnParameter(stack, "Variant").value_as_string
     assert stack.resolve(endpoint.metric_cpu_utilization(name).dimensions)["VariantName"] == {"Ref": "Variant"}
     assert stack.resolve(endpoint.find_variant(name).variant_name) == {"Ref": "Variant"}
+
+
+def test_input_locations_are_readable_by_the_served_models_roles_and_decryptable_through_s3(stack):
+    key = kms.Key(stack, "InputKey")
+    requests = s3.Bucket(stack, "Requests", encryption_key=key)
+    async_endpoint(stack, AsyncInference(input_locations=[S3Location(requests, "requests/")]))
+    statements = model_policy(stack)
+    [read] = actions_on(statements, "s3:GetObject")
+    assert json.dumps(read["Resource"]).endswith('"/requests/*"]]}')
+    [decrypt] = [s for s in actions_on(statements, "kms:Decrypt") if "InputKey" in json.dumps(s["Resource"])]
+    assert "kms:ViaService" in json.dumps(decrypt["Condition"])
+
+
+def test_input_locations_are_checked_like_the_others(stack):
+    bucket = s3.Bucket(stack, "Requests")
+    expect_problems(
+        lambda: async_endpoint(stack, AsyncInference(input_locations=[S3Location(bucket, "in*/")])),
+        "async_inference.input_locations[0].prefix",
+    )
+    expect_problems(
+        lambda: async_endpoint(new_stack(), AsyncInference(input_locations="s3://requests/")),
+        "[WrongType] async_inference.input_locations = 's3://requests/'",
+    )

@@ -7,7 +7,7 @@ test_inference_components, test_shadow_and_capture, test_serverless, test_async)
 from collections.abc import Callable
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
@@ -93,7 +93,10 @@ def components(scope: Construct) -> None:
         scope, "Component", endpoint=endpoint, model=model, compute=ComputeRequirements(min_memory_required_in_mb=1024)
     )
     base.add_adapter("Adapter", artifacts=ModelData.from_s3_url("s3://adapters-bucket/lora.tar.gz"))
-    endpoint.add_smoke_test(payload=SmokeTestPayload.from_text("great"), inference_component=base)
+    # The host may be at zero instances: the test waits out "no capacity" for up to 15 minutes.
+    endpoint.add_smoke_test(
+        payload=SmokeTestPayload.from_text("great"), inference_component=base, timeout=Duration.minutes(15)
+    )
 
 
 ALLOWED: dict[str, Callable[[Construct], object]] = {

@@ -105,3 +105,29 @@ def test_image_uri_token_is_not_checked_and_grants_nothing(stack):
     model_with(stack, ContainerImage.from_image_uri(Token.as_string({"Ref": "ImageUri"})))
     assert image_of(stack) == {"Ref": "ImageUri"}
     assert pull_resources(stack) == []
+
+
+def pinned_stack(region):
+    return Stack(new_app(), "Pinned", env={"account": "123456789012", "region": region})
+
+
+def test_an_image_in_another_region_than_the_pinned_model_is_refused():
+    uri = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
+    stack = pinned_stack("us-east-1")
+    expect_problems(
+        lambda: model_with(stack, ContainerImage.from_image_uri(uri)),
+        "[ImageRegion] container = 'an image in eu-west-1': allowed: an image in the model's Region (us-east-1)",
+    )
+    repository = ecr.Repository.from_repository_arn(
+        stack, "Far", "arn:aws:ecr:eu-west-1:123456789012:repository/sentiment"
+    )
+    expect_problems(
+        lambda: Model(stack, "Other", container=ContainerImage.from_ecr_repository(repository, tag="1")),
+        "[ImageRegion]",
+    )
+
+
+def test_an_image_in_the_models_region_or_an_unpinned_stack_is_accepted(stack):
+    uri = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
+    model_with(pinned_stack("eu-west-1"), ContainerImage.from_image_uri(uri))
+    model_with(stack, ContainerImage.from_image_uri(uri))  # an environment-agnostic stack: its Region is unknown

@@ -106,7 +106,7 @@ def synthesize(app: App) -> dict:
         endpoint=realtime,
         thresholds=AlarmThresholds(latency_p99_ms={Severity.WARNING: app.latency_ms}),
     )
-    realtime.add_rollback_alarms(*alarms.of_severity(Severity.CRITICAL))
+    alarms.add_rollback_alarms(Severity.CRITICAL)  # the new fleet's, sized to the 5-minute bake
 
     serverless = EndpointConfig(
         stack,

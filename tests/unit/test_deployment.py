@@ -55,7 +55,7 @@ def test_a_canary_with_rollback_alarms_from_the_alarms_construct(stack):
         BlueGreenDeployment(
             traffic_routing=TrafficRouting.canary(CapacitySize.percent(25), wait_interval=MINUTES_10),
             termination_wait=MINUTES_10,
-            maximum_execution_timeout=Duration.minutes(30),
+            maximum_execution_timeout=Duration.minutes(45),  # two bakes and the termination wait: 30 minutes
         ),
     )
     alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
@@ -66,7 +66,7 @@ def test_a_canary_with_rollback_alarms_from_the_alarms_construct(stack):
         "WaitIntervalInSeconds": 600,
         "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 25},
     }
-    assert (policy["TerminationWaitInSeconds"], policy["MaximumExecutionTimeoutInSeconds"]) == (600, 1800)
+    assert (policy["TerminationWaitInSeconds"], policy["MaximumExecutionTimeoutInSeconds"]) == (600, 2700)
     [rollback] = deployment_config(stack)["AutoRollbackConfiguration"]["Alarms"]
     assert rollback == {
         "AlarmName": {"Ref": stack.get_logical_id(alarms.alarms["V0ErrorRate5xxCritical"].node.default_child)}
@@ -384,3 +384,65 @@ def test_a_rollback_alarm_is_checked_as_add_alarm_checks_it(stack):
     )
     endpoint.add_rollback_alarms(unchecked)
     assert "[AlarmCanFire] threshold = 1" in synth_errors(stack)
+
+
+@pytest.mark.parametrize(
+    ("routing", "fragment"),
+    [
+        (TrafficRouting("CANARY", MINUTES_10), "deployment.traffic_routing.size (CanarySize) = None: allowed: a Capac"),
+        (TrafficRouting.linear(None, wait_interval=MINUTES_10), "traffic_routing.size (LinearStepSize) = None"),
+        (TrafficRouting("ALL_AT_ONCE", MINUTES_10, CapacitySize.percent(25)), "no size for ALL_AT_ONCE"),
+    ],
+)
+def test_a_shift_has_a_size_exactly_when_it_goes_in_steps_whatever_built_it(stack, routing, fragment):
+    expect_problems(
+        lambda: endpoint_with(stack, BlueGreenDeployment(traffic_routing=routing)), "[DeploymentSize]", fragment
+    )
+
+
+def test_a_canarys_timeout_counts_both_of_its_bakes(stack):
+    canary = TrafficRouting.canary(CapacitySize.percent(25), wait_interval=MINUTES_10)
+    expect_problems(
+        lambda: endpoint_with(
+            stack, BlueGreenDeployment(traffic_routing=canary, maximum_execution_timeout=Duration.minutes(20))
+        ),
+        "maximum_execution_timeout = '1200 seconds'",
+        "waits (1200 seconds)",
+    )
+
+
+def test_a_timeout_that_leaves_little_time_to_provision_the_new_fleet_draws_a_warning(stack):
+    canary = TrafficRouting.canary(CapacitySize.percent(25), wait_interval=MINUTES_10)
+    endpoint_with(stack, BlueGreenDeployment(traffic_routing=canary, maximum_execution_timeout=Duration.minutes(25)))
+    [warning] = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DeploymentProvisioning"))
+    assert "leaves 300 s beyond the baking and termination waits (1200 s)" in warning.entry.data
+
+
+@pytest.mark.parametrize(
+    ("copies", "batch", "fragment"),
+    [
+        (
+            4,
+            CapacitySize.percent(60),
+            "60 % of 4 copies)': allowed: 5 to 50 % of the component's copies",
+        ),
+        (4, CapacitySize.copy_count(3), "3 (COPY_COUNT, 75 % of 4 copies)"),
+        (2, CapacitySize.percent(25), "at least 1 copy per batch"),
+    ],
+)
+def test_a_component_batch_is_5_to_50_percent_of_its_copies_and_at_least_one(stack, copies, batch, fragment):
+    endpoint = component_endpoint(stack)
+    update = ComponentRollingUpdate(maximum_batch_size=batch, wait_interval=MINUTES_10)
+    expect_problems(
+        lambda: inference_component(stack, endpoint, copy_count=copies, deployment=update), "[DeploymentSize]", fragment
+    )
+
+
+def test_a_component_batch_must_fit_the_fewest_copies_scaling_allows(stack):
+    update = ComponentRollingUpdate(maximum_batch_size=CapacitySize.copy_count(2), wait_interval=MINUTES_10)
+    component = inference_component(stack, copy_count=4, deployment=update)  # 2 of 4: half, allowed
+    expect_problems(
+        lambda: component.auto_scale_copy_count(min_capacity=2, max_capacity=6),
+        "deployment.maximum_batch_size = '2 (COPY_COUNT, 100 % of 2 copies)'",
+    )
+    component.auto_scale_copy_count(min_capacity=4, max_capacity=6)

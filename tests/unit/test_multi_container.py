@@ -171,3 +171,11 @@ def test_the_sample_image_carries_both_labels(stack):
     image = ContainerImage.from_asset(SERVER)
     Model(stack, "Pipeline", containers=[ModelContainer(image=image, model_data=data), ModelContainer(image=image)])
     Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("DockerLabels"))
+
+
+def test_a_smoke_test_of_a_direct_endpoint_must_name_its_container(stack):
+    direct_endpoint(stack).add_smoke_test(payload=PAYLOAD)
+    message = synth_errors(stack)
+    assert "[KnownTarget] target_container_hostname = None: allowed: the container to call, one of ['c0', 'c1']" in (
+        message
+    )

@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import (
+    ContainerImage,
     Endpoint,
     EndpointConfig,
     InstanceType,
@@ -202,3 +203,41 @@ def test_a_local_multi_model_image_without_the_label_draws_a_warning(stack, tmp_
     Model(stack, "Model", container=ContainerImage.from_asset(str(tmp_path)), model_data=data)
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DockerLabels"))
     assert len(warnings) == 1 and "multi-models=true" in str(warnings[0])
+
+
+TRITON = "785573368785.dkr.ecr.us-east-1.amazonaws.com/sagemaker-tritonserver:24.09-py3"
+PYTORCH = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-gpu-py311"
+
+
+def uri_multi_model(stack, image_uri):
+    data = ModelData.multi_model(S3Location(s3.Bucket(stack, "Models"), "models/"))
+    return Model(stack, "Model", container=ContainerImage.from_image_uri(image_uri), model_data=data)
+
+
+def test_a_gpu_multi_model_endpoint_refuses_an_image_known_not_to_be_triton(stack):
+    model = uri_multi_model(stack, PYTORCH)
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(model, instance_type=InstanceType.ML_G5_XLARGE)]
+        ),
+        f"[MultiModelGpu] production_variants[0].model = ['{PYTORCH}']: allowed: a Triton Inference Server image",
+    )
+
+
+def test_a_gpu_multi_model_endpoint_takes_triton_and_a_cpu_one_anything(stack):
+    triton = uri_multi_model(stack, TRITON)
+    EndpointConfig(stack, "Config", production_variants=[variant(triton, instance_type=InstanceType.ML_G5_XLARGE)])
+    other = new_stack()
+    pytorch = uri_multi_model(other, PYTORCH)
+    EndpointConfig(other, "Config", production_variants=[variant(pytorch, instance_type=InstanceType.ML_M5_LARGE)])
+
+
+@pytest.mark.parametrize("instance_type", ["ml.inf1.xlarge", "ml.inf2.xlarge", "ml.trn1.2xlarge"])
+def test_a_multi_model_endpoint_refuses_inferentia_and_trainium(stack, instance_type):
+    model, _ = multi_model(stack)
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(model, instance_type=InstanceType.of(instance_type))]
+        ),
+        f"[MultiModelInstance] production_variants[0].instance_type = '{instance_type}'",
+    )

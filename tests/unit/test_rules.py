@@ -49,4 +49,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "DockerLabels",
         "ZeroWithoutScaleOut",
         "DeploymentFallback",
+        "DeploymentProvisioning",
     }

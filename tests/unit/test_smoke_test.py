@@ -31,6 +31,7 @@ from tests.support import (
     new_stack,
     only_resource,
     realtime_endpoint,
+    synth_errors,
     template,
     variant,
 )
@@ -350,3 +351,43 @@ def test_a_test_may_wait_for_what_depends_on_the_endpoint_without_a_cycle(stack)
     test.node.add_dependency(alarm)
     resource = only_smoke_test(stack)  # synthesizes: CloudFormation would refuse a cycle
     assert stack.resolve(alarm.node.default_child.logical_id) in resource["DependsOn"]
+
+
+def async_endpoint_scaling_from(stack, minimum):
+    from cdk_sagemaker_inference import AsyncInference
+
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    endpoint = Endpoint(stack, "Endpoint", endpoint_config=config)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=minimum, max_capacity=2)
+    count.scale_on_backlog("Backlog", backlog_per_instance=5)
+    if minimum == 0:
+        count.scale_out_from_zero("FromZero")
+    return endpoint
+
+
+def test_a_test_of_an_endpoint_that_may_be_at_zero_needs_time_to_scale_out(stack):
+    async_endpoint_scaling_from(stack, 0).add_smoke_test(payload=GREAT)  # the default timeout: 10 minutes
+    message = synth_errors(stack)
+    assert "[SmokeTestTimeout] timeout = '600 s': allowed: at least 900 s for a target that may have scaled" in message
+
+
+def test_a_test_of_an_endpoint_that_may_be_at_zero_waits_out_no_capacity(stack):
+    async_endpoint_scaling_from(stack, 0).add_smoke_test(payload=GREAT, timeout=Duration.minutes(20))
+    assert only_smoke_test(stack)["Properties"]["MayBeAtZero"] == "true"
+
+
+def test_a_test_of_an_endpoint_that_keeps_an_instance_does_not(stack):
+    async_endpoint_scaling_from(stack, 1).add_smoke_test(payload=GREAT)
+    realtime_endpoint(new_stack()).add_smoke_test(payload=GREAT)
+    assert "MayBeAtZero" not in only_smoke_test(stack)["Properties"]
+
+
+def test_a_component_whose_copies_may_reach_zero_is_waited_for(stack):
+    from tests.support import inference_component
+
+    component = inference_component(stack)
+    component.auto_scale_copy_count(min_capacity=0, max_capacity=2).scale_out_from_zero("FromZero")
+    component.endpoint.add_smoke_test(payload=GREAT, inference_component=component, timeout=Duration.minutes(15))
+    assert only_smoke_test(stack)["Properties"]["MayBeAtZero"] == "true"
