@@ -34,6 +34,7 @@ from .variants import (
 if TYPE_CHECKING:
     from .alarms import AlarmThresholds, EndpointAlarms, Severity
     from .dashboard import EndpointDashboard
+    from .deploy_permissions import deploy_statements, grant_deploy
     from .deployment import (
         BlueGreenDeployment,
         CapacitySize,
@@ -59,6 +60,7 @@ _LAZY = {
     "SmokeTestProvider": "smoke_test_provider",
     **dict.fromkeys(["AlarmThresholds", "EndpointAlarms", "Severity"], "alarms"),
     "EndpointDashboard": "dashboard",
+    **dict.fromkeys(["deploy_statements", "grant_deploy"], "deploy_permissions"),
     **dict.fromkeys(
         ["BlueGreenDeployment", "CapacitySize", "ComponentRollingUpdate", "RollingDeployment", "TrafficRouting"],
         "deployment",
@@ -130,4 +132,6 @@ __all__ = [
     "TrafficRouting",
     "ValidationError",
     "Variant",
+    "deploy_statements",
+    "grant_deploy",
 ]

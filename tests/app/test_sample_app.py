@@ -11,10 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from aws_cdk import aws_iam as iam
 from checks import Answer, mismatches
 from handler import SmokeTest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from cdk_sagemaker_inference import deploy_statements
 from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
 from stacks.app_config import DEFAULT_CONFIG, ConfigError, load_config
 from stacks.sample_app import define_sample_app, nag_packs
@@ -22,6 +24,12 @@ from tests.app.test_model_server import start_server
 from tests.support import ROOT, cfn_lint, new_app, normalized
 
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+TYPES = (  # what the deploy policy test reads of each template
+    "AWS::SageMaker::Model",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::Endpoint",
+    "AWS::ApplicationAutoScaling::ScalableTarget",
+)
 
 
 @pytest.fixture(scope="module")
@@ -316,3 +324,30 @@ def test_each_sample_scales_as_its_kind_does(sample_app):
     assert component["ScalableDimension"] == "sagemaker:inference-component:DesiredCopyCount"
     [multi_model] = targets(config.multi_model.stack_name)
     assert multi_model["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+
+
+def test_the_deploy_policy_covers_what_each_sample_template_asks_of_the_deploying_principal(sample_app):
+    _, stacks, assembly = sample_app
+    for stack in stacks:
+        resources = assembly.get_stack_by_name(stack.stack_name).template["Resources"]
+        statements = stack.resolve(iam.PolicyDocument(statements=deploy_statements(stack)).to_json())["Statement"]
+
+        def granted(action, statements=statements):
+            found = [
+                s for s in statements if action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+            ]
+            return [r for s in found for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+
+        of_type = {kind: [r["Properties"] for r in resources.values() if r["Type"] == kind] for kind in TYPES}
+        passed = [p["ExecutionRoleArn"] for kind in TYPES[:2] for p in of_type[kind] if "ExecutionRoleArn" in p]
+        assert passed and all(role in granted("iam:PassRole") for role in passed), stack.stack_name
+        keys = [p["KmsKeyId"] for p in of_type["AWS::SageMaker::EndpointConfig"] if "KmsKeyId" in p]
+        assert all(key in granted("kms:CreateGrant") for key in keys), stack.stack_name
+        for endpoint in of_type["AWS::SageMaker::Endpoint"]:
+            arn = json.dumps(granted("sagemaker:UpdateEndpoint"))
+            assert f"endpoint/{endpoint['EndpointName'].lower()}" in arn
+            for alarm in endpoint.get("DeploymentConfig", {}).get("AutoRollbackConfiguration", {}).get("Alarms", []):
+                assert {"Fn::GetAtt": [alarm["AlarmName"]["Ref"], "Arn"]} in granted("cloudwatch:DescribeAlarms")
+        scaled = bool(of_type["AWS::ApplicationAutoScaling::ScalableTarget"])
+        assert bool(granted("iam:CreateServiceLinkedRole")) == scaled, stack.stack_name
+        assert bool(granted("application-autoscaling:DeregisterScalableTarget")) == scaled, stack.stack_name
