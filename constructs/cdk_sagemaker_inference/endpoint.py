@@ -18,6 +18,7 @@ from . import api_model, async_inference, per_stack, rules, validation
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .errors import Problems, ValidationError
 from .imported import Identity, ImportedResource, identity
+from .instance_type import InstanceType
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module costs import time
@@ -482,11 +483,19 @@ class EndpointVariant:
             raise ValidationError(f"{self.endpoint.node.path}/{construct_id}", problems.items)
 
 
+GPU_METRICS = frozenset({"GPUUtilization", "GPUMemoryUtilization"})
+
+
 def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str]:
-    """What SageMaker publishes for ``variant`` of ``config``: its kind's, less what async endpoints lack."""
+    """What SageMaker publishes for ``variant`` of ``config``: its kind's, less what async endpoints lack, less
+    the GPU metrics on an instance type known to have no GPU."""
+    published = variant.published_metrics
+    instance_type = getattr(variant, "instance_type", None)
+    if isinstance(instance_type, InstanceType) and not validation.is_unresolved(instance_type.name):
+        published = published if instance_type.is_gpu else published - GPU_METRICS
     if config.async_inference is None:
-        return variant.published_metrics
-    return (variant.published_metrics - async_inference.UNPUBLISHED_METRICS) | async_inference.VARIANT_METRICS
+        return published
+    return (published - async_inference.UNPUBLISHED_METRICS) | async_inference.VARIANT_METRICS
 
 
 KNOWN_METRICS = (
@@ -525,7 +534,9 @@ class Endpoint(EndpointBase):
     :param endpoint_config: the config to serve: an `EndpointConfig`, or an imported one (then nothing is
         checked against its variants, and ``endpoint_config`` is None; ``served_config`` holds it).
     :param endpoint_name: the name; letters, digits and hyphens, at most 63 characters.
-        Default: - ``<stack>-<path>-<hash>`` (``-serverless`` appended for serverless), at most 63 characters.
+        Default: - ``<stack>-<path>-<hash>``, then a digest of the variant names when there is a ``deployment``
+        (guardrails refuse a changed variant set, so such a change replaces the endpoint) and ``-serverless`` for
+        serverless, at most 63 characters.
     :param deployment: how a config change reaches the live endpoint: `BlueGreenDeployment` (all at once,
         canary or linear, with baking) or `RollingDeployment`, with rollback alarms (more with
         `add_rollback_alarms`). Default: - SageMaker's: blue/green, all at once, no baking, no rollback alarms.
@@ -563,11 +574,12 @@ class Endpoint(EndpointBase):
         self.endpoint_config = endpoint_config if isinstance(endpoint_config, EndpointConfig) else None
         self.inference_components: list[InferenceComponent] = []
         """The `InferenceComponent` s placed on this endpoint, in creation order."""
+        self.deployment = deployment
+        self._named_variants = _guarded_variant_names(self)
         self._name = endpoint_name or _default_name(self)
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)
         endpoint_config.serve_endpoint(self._name)
-        self.deployment = deployment
         self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms) if deployment else []
         """The alarms that roll a deployment back, in the order given."""
         self._validate_deployment()
@@ -638,6 +650,15 @@ class Endpoint(EndpointBase):
 
         assert self.deployment is not None
         problems = Problems()
+        if _guarded_variant_names(self) != self._named_variants:
+            problems.add(
+                rules.DEPLOYMENT_VARIANTS,
+                "endpoint_config.production_variants",
+                _guarded_variant_names(self),
+                f"the variants the endpoint's default name was made from ({self._named_variants}): a guarded "
+                "endpoint's default name carries its variant names",
+                "add every variant before defining the Endpoint",
+            )
         check_alarms(problems, "deployment", self.rollback_alarms, bake_of(self.deployment))
         for alarm in self.rollback_alarms:
             try:
@@ -717,10 +738,26 @@ def _claim_name(endpoint: Endpoint, name: str) -> None:
 KIND_SUFFIX = {"instance": "", "serverless": "-serverless"}
 
 
+def _guarded_variant_names(endpoint: Endpoint) -> list[str] | None:
+    """The sorted names of the production variants of an endpoint with a deployment (blue/green or rolling keeps
+    them: SageMaker refuses a guarded update that adds, removes or renames one); None without a deployment or
+    with names known only at deploy time."""
+    config = endpoint.endpoint_config
+    if endpoint.deployment is None or config is None:
+        return None
+    names = [variant.variant_name for variant in config.production_variants]
+    return None if any(validation.is_unresolved(name) for name in names) else sorted(names)
+
+
 def _default_name(endpoint: Endpoint) -> str:
-    """``<stack>-<path>-<hash>[-serverless]``: unique per construct path and variant kind, stable across synths."""
+    """``<stack>-<path>-<hash>[-<variants>][-serverless]``: unique per construct path and variant kind, stable
+    across synths. A guarded endpoint's name also carries a digest of its variant names: a changed variant set,
+    which guardrails refuse, replaces the endpoint (a new one under a new name) instead of failing the update."""
     rule = api_model.shape("EndpointName")
     suffix = KIND_SUFFIX[endpoint.served_config.kind]
+    variants = endpoint._named_variants
+    if variants is not None:
+        suffix = f"-{hashlib.sha256(','.join(variants).encode()).hexdigest()[:6]}{suffix}"
     name = Names.unique_resource_name(
         endpoint, max_length=int(rule.max or 63) - len(suffix), separator="-", allowed_special_characters="-"
     )

@@ -338,6 +338,12 @@ DEPLOYMENT_SIZE = _rule(
     "is longer than the baking (a canary bakes twice) and termination waits",
     guide("Use canary traffic shifting", 6309),
 )
+DEPLOYMENT_VARIANTS = _rule(
+    "DeploymentVariants",
+    "a guarded endpoint's default name carries its variant names (a blue/green or rolling update must keep them, "
+    "so a changed set replaces the endpoint); its variants are all added before the endpoint is defined",
+    guide("Exclusions", 6321),
+)
 DEPLOYMENT_PROVISIONING = _rule(
     "DeploymentProvisioning",
     "a blue/green deployment's execution timeout leaves at least 10 minutes beyond its waits to provision the new "

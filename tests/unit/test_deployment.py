@@ -446,3 +446,29 @@ def test_a_component_batch_must_fit_the_fewest_copies_scaling_allows(stack):
         "deployment.maximum_batch_size = '2 (COPY_COUNT, 100 % of 2 copies)'",
     )
     component.auto_scale_copy_count(min_capacity=4, max_capacity=6)
+
+
+def guarded_name(variant_names, instance_type=InstanceType.ML_M5_LARGE, deployment=True):
+    stack = new_stack()
+    model = ecr_model(stack)
+    made = [variant(model, variant_name=name, instance_type=instance_type) for name in variant_names]
+    config = EndpointConfig(stack, "Config", production_variants=made)
+    return Endpoint(stack, "Endpoint", endpoint_config=config, deployment=all_at_once(5) if deployment else None)
+
+
+def test_a_guarded_endpoints_default_name_follows_its_variant_set_so_a_change_replaces_it():
+    first = guarded_name(["Primary", "Candidate"]).endpoint_name
+    assert guarded_name(["Candidate", "Primary"]).endpoint_name == first  # the same set, in another order
+    assert guarded_name(["Primary", "Candidate"], InstanceType.ML_C5_XLARGE).endpoint_name == first  # in place
+    assert guarded_name(["Primary", "Challenger"]).endpoint_name != first  # guardrails refuse: a new endpoint
+    assert guarded_name(["Primary"]).endpoint_name != first
+    unguarded = guarded_name(["Primary"], deployment=False).endpoint_name
+    assert guarded_name(["Secondary"], deployment=False).endpoint_name == unguarded  # no guardrails: in place
+
+
+def test_variants_added_after_a_guarded_endpoint_fail_the_synth(stack):
+    endpoint = endpoint_with(stack, all_at_once(5))
+    endpoint.endpoint_config.add_production_variant(variant(ecr_model(stack, "Late"), variant_name="Late"))
+    message = synth_errors(stack)
+    assert "[DeploymentVariants] endpoint_config.production_variants = ['Late', 'V0']" in message
+    assert "add every variant before defining the Endpoint" in message

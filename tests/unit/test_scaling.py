@@ -399,3 +399,23 @@ def test_an_imported_endpoint_scales_without_checks_or_dependencies(stack):
     )
     _, target = only(stack, TARGET)
     assert target["Properties"]["ResourceId"] == "endpoint/existing/variant/Primary" and "DependsOn" not in target
+
+
+def test_a_gpu_metric_on_an_instance_without_gpus_is_refused(stack):
+    count = (
+        realtime_endpoint(stack, initial_instance_count=2)
+        .find_variant("AllTraffic")
+        .auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    )
+    expect_problems(
+        lambda: count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=70),
+        "[PublishedMetric] metric = 'GPUUtilization'",
+        "CPUUtilization",
+    )
+
+
+def test_a_gpu_metric_on_a_gpu_instance_is_accepted(stack):
+    endpoint = realtime_endpoint(stack, initial_instance_count=2, instance_type=InstanceType.ML_G5_XLARGE)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
+    count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=70)
+    assert len(policies(stack)) == 1
