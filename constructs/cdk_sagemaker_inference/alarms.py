@@ -60,8 +60,9 @@ class AlarmThresholds:
     :param error_rate_5xx: share of calls answered 5xx, in [0, 1). Default: critical 0.05, warning 0.01.
     :param error_rate_4xx: share of calls answered 4xx, in [0, 1). Default: warning 0.05.
     :param latency_p99_ms: the model's p99 latency in milliseconds. Default: warning 1000 ms.
-    :param utilization_percent: instance CPU (per vCPU), memory and disk use, GPU (per GPU) and GPU memory on
-        GPU types. Default: warning 90 %.
+    :param utilization_percent: instance memory and disk use (shares of the instance), and CPU, GPU and GPU
+        memory on GPU types, which SageMaker sums over the vCPUs or GPUs (0 to 100 x their count): 90 is 90 % of
+        one vCPU's or GPU's worth, so raise it for types with several. Default: warning 90 %.
     :param backlog_size: queued requests of an asynchronous endpoint. Default: warning 100.
     :param backlog_age_seconds: age of its oldest queued request. Default: warning 900 seconds.
     :param no_capacity_failures: calls an inference component failed for want of a copy, per minute.

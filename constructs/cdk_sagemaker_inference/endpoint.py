@@ -298,7 +298,7 @@ class EndpointBase(Resource):
         return self.metric("Invocation5XXErrors", variant_name, statistic=statistic, period=period)
 
     def metric_cpu_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
-        """CPU use of the variant's instances: Average, percent (up to 100 per vCPU)."""
+        """CPU use of the variant's instances: Average, percent summed over the vCPUs (0 to 100 x vCPUs)."""
         return self._instance_metric("CPUUtilization", variant_name, period)
 
     def metric_memory_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:

@@ -50,7 +50,8 @@ UTILIZATION_METRICS = (
     "GPUMemoryUtilization",
     "DiskUtilization",
 )
-PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})  # CPU and GPU reach 100 per vCPU or GPU
+# Shares of the instance; CPU, GPU and GPU memory are summed over vCPUs or GPUs (the guide's metric tables).
+PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})
 SCALE_FROM_ZERO_COOLDOWN_SECONDS = 60
 
 
@@ -398,9 +399,10 @@ class InstanceCount(ScalableCapacity):
         scale_in_cooldown: Duration | None = None,
         scale_out_cooldown: Duration | None = None,
     ) -> None:
-        """Track an instance metric of ``/aws/sagemaker/Endpoints`` (Average, percent): ``CPUUtilization`` or
-        ``GPUUtilization`` (up to 100 per vCPU or GPU), ``MemoryUtilization``, ``GPUMemoryUtilization`` or
-        ``DiskUtilization`` (up to 100).
+        """Track an instance metric of ``/aws/sagemaker/Endpoints`` (Average, percent). ``CPUUtilization``,
+        ``GPUUtilization`` and ``GPUMemoryUtilization`` are sums over the instance's vCPUs or GPUs (0 to 100 x
+        their count), so ``target_percent`` is such a sum: 140 on 2 vCPUs keeps each near 70 %.
+        ``MemoryUtilization`` and ``DiskUtilization`` are shares of the instance (up to 100).
 
         :param scale_in_cooldown: Default: 300 seconds. :param scale_out_cooldown: Default: 300 seconds.
         """
