@@ -61,6 +61,14 @@ def _multi_model_images_not_triton(variant: Variant) -> list[str]:
     return [str(item.image) for item in multi_model if item.image.is_triton is False]
 
 
+def _foreign_repositories(config: EndpointConfig, variant: Variant) -> list[str]:
+    """The accounts of the variant's own image repositories that differ from the config's literal account."""
+    account = config.stack_facts.literal("account")
+    containers = [item for model in _models(variant) if isinstance(model, Model) for item in model.containers]
+    found = [item.image.repository_account for item in containers]
+    return [other for other in found if account and other and other != account]
+
+
 def _has_shadow(config: EndpointConfig) -> bool:
     return bool(config.shadow_production_variants)
 
@@ -119,6 +127,15 @@ EXCLUSIONS = (
         lambda config, variant: f"a model of {variant.models[0].container_count} containers",
         "serverless with one container: serverless refuses serial pipelines and multi-container models",
         "serve the pipeline from a ProductionVariant",
+    ),
+    Exclusion(
+        rules.SERVERLESS_IMAGE_ACCOUNT,
+        ServerlessProductionVariant,
+        lambda config, variant: bool(_foreign_repositories(config, variant)),
+        ".model",
+        lambda config, variant: f"an image repository in account {', '.join(_foreign_repositories(config, variant))}",
+        "serverless with its own image in an ECR repository of the endpoint's account (or a SageMaker-provided image)",
+        "replicate the image to a repository of this account (ECR replication), or use a ProductionVariant",
     ),
     Exclusion(
         rules.UNCOMPRESSED_DATA,

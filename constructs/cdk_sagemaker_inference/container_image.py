@@ -93,6 +93,13 @@ class ContainerImage(abc.ABC):
         return None
 
     @property
+    def repository_account(self) -> str | None:
+        """The account of an ECR repository the app names as its own image (`from_ecr_repository`), when known
+        at synth time; None otherwise (a URI may be a SageMaker-provided image; a local build lands in the
+        stack's own account)."""
+        return None
+
+    @property
     def is_triton(self) -> bool | None:
         """Whether the image is NVIDIA Triton Inference Server: known for a literal image URI (SageMaker's
         ``sagemaker-tritonserver`` images), or a repository or base image naming Triton; None when unknown."""
@@ -111,8 +118,15 @@ class _EcrImage(ContainerImage):
 
     @property
     def region(self) -> str | None:
-        region = getattr(getattr(self._repository, "env", None), "region", None)  # None when not a repository
-        return region if isinstance(region, str) and not validation.is_unresolved(region) else None
+        return self._environment("region")
+
+    @property
+    def repository_account(self) -> str | None:
+        return self._environment("account")
+
+    def _environment(self, name: str) -> str | None:
+        value = getattr(getattr(self._repository, "env", None), name, None)  # None when not a repository
+        return value if isinstance(value, str) and not validation.is_unresolved(value) else None
 
     @property
     def is_triton(self) -> bool | None:

@@ -216,6 +216,11 @@ SERVERLESS_SINGLE_CONTAINER = _rule(
     "a serverless variant's model has one container (no serial pipeline or multi-container model)",
     guide("Serverless Inference: Getting started", 6198),
 )
+SERVERLESS_IMAGE_ACCOUNT = _rule(
+    "ServerlessImageAccount",
+    "a serverless model's own image (an ECR repository it names) is in the endpoint's account",
+    guide("Serverless endpoint operations: Complete the prerequisites", 6201),
+)
 SERVERLESS_NO_MULTI_MODEL = _rule(
     "ServerlessNoMultiModel",
     "a serverless variant's model is not multi-model",

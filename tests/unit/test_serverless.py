@@ -1,12 +1,13 @@
 """Serverless variants: memory, concurrency, what serverless refuses, and the endpoint's name per kind."""
 
 import pytest
-from aws_cdk import CfnParameter, Names, Token
+from aws_cdk import CfnParameter, Names, Stack, Token
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_kms as kms
 
-from cdk_sagemaker_inference import Endpoint, EndpointConfig, ServerlessProductionVariant
-from tests.support import cfn_lint, ecr_model, expect_problems, only_resource, template, variant
+from cdk_sagemaker_inference import ContainerImage, Endpoint, EndpointConfig, Model, ServerlessProductionVariant
+from tests.support import cfn_lint, ecr_model, expect_problems, new_app, only_resource, template, variant
 
 
 def serverless_config(stack, model=None, **kwargs):
@@ -115,3 +116,29 @@ def test_the_default_endpoint_name_carries_the_kind_so_a_kind_change_replaces_th
 def test_a_serverless_template_is_cfn_lint_clean(stack):
     Endpoint(stack, "Endpoint", endpoint_config=serverless_config(stack, provisioned_concurrency=2))
     assert cfn_lint(template(stack).to_json(), regions=["us-east-1"]) == []
+
+
+def pinned_stack(account="111111111111"):
+    return Stack(new_app(), "Pinned", env={"account": account, "region": "us-east-1"})
+
+
+def repository_model(stack, repository_arn):
+    repository = ecr.Repository.from_repository_arn(stack, "Repository", repository_arn)
+    return Model(stack, "Model", container=ContainerImage.from_ecr_repository(repository, tag="1.0"))
+
+
+def test_a_serverless_model_refuses_its_own_image_in_another_account():
+    stack = pinned_stack()
+    model = repository_model(stack, "arn:aws:ecr:us-east-1:222222222222:repository/sentiment")
+    expect_problems(
+        lambda: serverless_config(stack, model),
+        "[ServerlessImageAccount] production_variants[0].model = 'an image repository in account 222222222222'",
+    )
+
+
+def test_a_serverless_model_takes_its_own_accounts_image_and_a_provided_one():
+    stack = pinned_stack()
+    serverless_config(stack, repository_model(stack, "arn:aws:ecr:us-east-1:111111111111:repository/sentiment"))
+    other = pinned_stack()
+    provided = "763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
+    serverless_config(other, Model(other, "Model", container=ContainerImage.from_image_uri(provided)))
