@@ -67,6 +67,8 @@ NO_CAPACITY_CODES = {"ValidationError", "ValidationException"}
 NO_CAPACITY_WORDS = ("capacity", "no instance", "0 instance", "zero instance", "no copies", "0 copies")
 IAM_PROPAGATION_SECONDS = 60
 MAX_ASYNC_INVOCATION_SECONDS = 3600  # InvokeEndpointAsync's InvocationTimeoutSeconds
+MAX_TEST_SECONDS = 45 * 60  # the construct's maximum; a deploy-time value beyond it is bounded to it
+RECORD_ATTEMPTS = 3  # storing an async invocation's record: each attempt is botocore's retried call
 MAX_REASON_BYTES = 2048  # CloudFormation takes 4,096 bytes of response; the framework adds its own text
 MAX_READ_BYTES = 1024 * 1024  # of an asynchronous result or a failure file
 # botocore's standard-mode classification of service errors: transient codes, 5xx, throttling codes and 429.
@@ -116,12 +118,12 @@ class SmokeTest:
             accept=properties.get("Accept"),
             targets={name: properties[name] for name in target_names if properties.get(name)},
             expectation=Expectation(
-                status=int(properties.get("ExpectedStatus", 200)),
+                status=_whole_number(properties, "ExpectedStatus", 200),
                 content_type=properties.get("ExpectedContentType"),
                 body_check=properties.get("BodyCheck"),
                 body_value=properties.get("BodyValue", ""),
             ),
-            timeout_seconds=int(properties["TimeoutSeconds"]),
+            timeout_seconds=min(_whole_number(properties, "TimeoutSeconds"), MAX_TEST_SECONDS),
             input_bucket=properties.get("AsyncInputBucket"),
             input_prefix=properties.get("AsyncInputPrefix", ""),
             reveal=properties.get("RevealAnswers") == "true",
@@ -326,7 +328,7 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
             CopySource={"Bucket": test.payload_bucket, "Key": test.payload_key},
             **content_type,
         )
-        _guard(CONTROL_PLANE)
+        _guard(CONTROL_PLANE, calls=1 + RECORD_ATTEMPTS)  # the invocation and every attempt to record it
         response = _client("sagemaker-runtime", CONTROL_PLANE).invoke_endpoint_async(
             EndpointName=test.endpoint_name,
             InputLocation=f"s3://{test.input_bucket}/{input_key}",
@@ -335,8 +337,7 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
             **test.content_headers(),
         )
         locations = {key: response.get(key) for key in ("OutputLocation", "FailureLocation")}
-        _guard(CONTROL_PLANE)
-        s3.put_object(Bucket=test.input_bucket, Key=f"{folder}/invocation.json", Body=json.dumps(locations).encode())
+        _record_invocation(test, f"{folder}/invocation.json", locations)
         _log("invoked asynchronously", endpoint=test.endpoint_name, **locations)
         return "the asynchronous result"
     locations = json.loads(invocation[0])
@@ -351,6 +352,36 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
         return f"the asynchronous result at {locations.get('OutputLocation')}"
     _check(test, Answer(status=200, content_type=output[1], body=output[0]))
     return None
+
+
+def _record_invocation(test: SmokeTest, key: str, locations: dict[str, Any]) -> None:
+    """Store where the invocation's result and failure will land, which later polls read. The request was sent:
+    should every attempt fail, the test fails here rather than let the next poll invoke a second time."""
+    assert test.input_bucket is not None
+    body = json.dumps(locations).encode()
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            _client("s3").put_object(Bucket=test.input_bucket, Key=key, Body=body)
+            return
+        except (ClientError, BotoCoreError) as error:
+            if attempt == RECORD_ATTEMPTS or not (isinstance(error, BotoCoreError) or is_transient(error)):
+                raise SmokeTestFailed(
+                    f"Smoke test of {test.describe()} failed: InvokeEndpointAsync accepted the request (results at "
+                    f"{locations.get('OutputLocation')}), but storing that record at s3://{test.input_bucket}/{key} "
+                    f"failed ({type(error).__name__}: {error}); not invoking again"
+                ) from error
+
+
+def _whole_number(properties: dict[str, Any], name: str, default: int | None = None) -> int:
+    """A whole-number property (CloudFormation sends strings); a clear failure for anything else."""
+    value = properties.get(name, default)
+    try:
+        number = float(str(value))
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not number.is_integer():
+        raise SmokeTestFailed(f"the smoke test's {name} must be a whole number, not {value!r}")
+    return int(number)
 
 
 def _check(test: SmokeTest, answer: Answer) -> None:
@@ -406,14 +437,15 @@ def _start_invocation(context: Any) -> None:
     _PAYLOADS.clear()
 
 
-def _guard(config: Config) -> None:
-    """Raise `OutOfInvocationTime` unless the invocation has time for one call's worst case with ``config``."""
+def _guard(config: Config, calls: int = 1) -> None:
+    """Raise `OutOfInvocationTime` unless the invocation has time for ``calls`` worst cases with ``config``."""
     context = _INVOCATION["context"]
     if context is None:  # not in Lambda (tests, local runs): no time limit
         return
     remaining = context.get_remaining_time_in_millis() / 1000
-    if remaining < worst_case_seconds(config):
-        raise OutOfInvocationTime(f"the next call (up to {worst_case_seconds(config):.0f} s) in a later poll")
+    needed = calls * worst_case_seconds(config)
+    if remaining < needed:
+        raise OutOfInvocationTime(f"the next call{'s' if calls > 1 else ''} (up to {needed:.0f} s) in a later poll")
 
 
 @functools.cache

@@ -1,12 +1,14 @@
 """The smoke-test handler under faults, over real HTTP against the local moto server."""
 
 import json
+import time
 
 import handler
 import pytest
 from moto.cloudformation.models import CloudFormationBackend
 from moto.core.exceptions import ServiceException, _RESTError
 from moto.s3.models import S3Backend
+from moto.sagemakerruntime.models import SageMakerRuntimeBackend
 
 from cdk_sagemaker_inference.smoke_test import SmokeTestPayload
 from cdk_sagemaker_inference.smoke_test_provider import IS_COMPLETE_TIMEOUT, ON_EVENT_TIMEOUT
@@ -84,6 +86,9 @@ def test_on_event_answers_inside_its_lambda_timeout():
     assert handler.worst_case_seconds(handler.STACK_STATUS) < ON_EVENT_TIMEOUT.to_seconds() - 10
     # is_complete checks every call's worst case against the time its invocation has left.
     assert handler.worst_case_seconds(handler.RUNTIME) < IS_COMPLETE_TIMEOUT.to_seconds()
+    # An asynchronous invocation is made only with time to record it, every attempt included.
+    invoke_and_record = (1 + handler.RECORD_ATTEMPTS) * handler.worst_case_seconds(handler.CONTROL_PLANE)
+    assert invoke_and_record < IS_COMPLETE_TIMEOUT.to_seconds()
 
 
 class Context:
@@ -205,3 +210,42 @@ def test_logs_hold_neither_payload_nor_answer_unless_revealed(aws, caplog):
         failure(event(RevealAnswers="true"))
     logged = json.dumps([(r.getMessage(), getattr(r, "smoke_test", None)) for r in caplog.records])
     assert "secret-answer" in logged and "great" in logged
+
+
+def test_an_async_request_whose_record_cannot_be_stored_is_not_invoked_again(aws, monkeypatch):
+    deploy_endpoint()
+    seed_async(aws, json.dumps(POSITIVE))
+    invoked = []
+    original_put, original_invoke = S3Backend.put_object, SageMakerRuntimeBackend.invoke_endpoint_async
+
+    def put_object(backend, bucket_name, key_name, *args, **kwargs):
+        if key_name.endswith("invocation.json"):
+            raise S3ServerError(500, "InternalError", "oops")
+        return original_put(backend, bucket_name, key_name, *args, **kwargs)
+
+    def invoke_endpoint_async(backend, *args, **kwargs):
+        invoked.append(args)
+        return original_invoke(backend, *args, **kwargs)
+
+    monkeypatch.setattr(S3Backend, "put_object", put_object)
+    monkeypatch.setattr(SageMakerRuntimeBackend, "invoke_endpoint_async", invoke_endpoint_async)
+    started = start(async_event())
+    with pytest.raises(handler.SmokeTestFailed, match=r"accepted the request .* not invoking again"):
+        handler.is_complete(started)
+    assert len(invoked) == 1
+
+
+def test_a_deploy_time_timeout_beyond_the_maximum_is_bounded_to_it(aws):
+    deploy_endpoint()
+    before = time.time()
+    started = start(event(TimeoutSeconds="86400"))
+    assert before + handler.MAX_TEST_SECONDS <= started["Deadline"] <= time.time() + handler.MAX_TEST_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("TimeoutSeconds", "1.5"), ("TimeoutSeconds", "ten"), ("ExpectedStatus", "2OO")]
+)
+def test_a_number_that_is_not_whole_fails_with_a_clear_reason(aws, name, value):
+    deploy_endpoint()
+    with pytest.raises(handler.SmokeTestFailed, match=f"the smoke test's {name} must be a whole number, not '{value}'"):
+        start(event(**{name: value}))
