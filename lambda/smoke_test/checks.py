@@ -9,11 +9,20 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 SHOWN_CHARS = 300  # of a payload or an answer in a message, when revealed
 MAX_REGEX_TEXT_CHARS = 64 * 1024  # a regular expression sees at most this much of the body
+MAX_REGEX_SECONDS = 2.0  # a search taking longer backtracks catastrophically: the check fails saying so
+
+
+class RegexTooSlow(Exception):
+    """The search ran past `MAX_REGEX_SECONDS`."""
 
 
 @dataclass(frozen=True)
@@ -65,14 +74,43 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise `RegexTooSlow` in the block after ``seconds``: a SIGALRM timer, which interrupts Python's regular
+    expression engine (it checks for signals while it backtracks). Lambda runs handlers in the main thread,
+    the only one signals reach; elsewhere the block runs without a limit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signal: int, _frame: object) -> None:
+        raise RegexTooSlow
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _body_mismatch(body: str, check: str, value: str, reveal: bool) -> str | None:
     if check == "equals":
         return None if body == value else f"body is not exactly {shorten(value)}"
     if check == "contains":
         return None if value in body else f"body does not contain {shorten(value)}"
     if check == "matches":
-        seen = body[:MAX_REGEX_TEXT_CHARS]  # bounded work, whatever the answer's size
-        return None if re.search(value, seen) else f"body does not match the regular expression {shorten(value)}"
+        seen = body[:MAX_REGEX_TEXT_CHARS]  # bounded text, whatever the answer's size, and bounded time:
+        try:
+            with _time_limit(MAX_REGEX_SECONDS):
+                found = re.search(value, seen)
+        except RegexTooSlow:
+            return (
+                f"the regular expression {shorten(value)} ran past {MAX_REGEX_SECONDS:g} s on the body "
+                "(catastrophic backtracking): simplify it, e.g. drop alternatives that overlap under a repeat"
+            )
+        return None if found else f"body does not match the regular expression {shorten(value)}"
     if check == "json":
         actual, problem = parse_json(body)
         if problem:

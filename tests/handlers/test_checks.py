@@ -1,7 +1,10 @@
 """The smoke test's answer checks, without a server."""
 
+import time
+
 import pytest
 from checks import (
+    MAX_REGEX_SECONDS,
     MAX_REGEX_TEXT_CHARS,
     Answer,
     Expectation,
@@ -87,3 +90,15 @@ def test_shorten_keeps_short_text_and_cuts_long_text():
 def test_an_unknown_body_check_is_an_error():
     with pytest.raises(ValueError, match="unknown body check"):
         mismatches(Answer(200, None, b""), Expectation(body_check="startswith", body_value="x"))
+
+
+def test_a_regular_expression_that_backtracks_catastrophically_fails_in_bounded_time():
+    started = time.monotonic()
+    answer = Answer(status=200, content_type="text/plain", body=b"a" * 40 + b"b")
+    [problem] = mismatches(
+        answer, Expectation(status=200, content_type=None, body_check="matches", body_value="(a|a)*$")
+    )
+    assert "ran past 2 s on the body (catastrophic backtracking)" in problem
+    assert time.monotonic() - started < MAX_REGEX_SECONDS + 1
+    fine = Expectation(status=200, content_type=None, body_check="matches", body_value="a+b$")
+    assert mismatches(answer, fine) == []
