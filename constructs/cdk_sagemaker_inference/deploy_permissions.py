@@ -93,8 +93,8 @@ def deploy_statements(stack: Stack) -> list[iam.PolicyStatement]:
     names = {
         "model": ["*"],
         "endpoint-config": ["*"],  # CloudFormation names models and configs (they are never given fixed names)
-        "endpoint": _unique(_lower(e.endpoint_name) for e in endpoints),
-        "inference-component": _unique(_lower(c.inference_component_name) for c in components),
+        "endpoint": _unique(validation.arn_name(e.endpoint_name) for e in endpoints),
+        "inference-component": _unique(validation.arn_name(c.inference_component_name) for c in components),
     }
     statements = []
     for kind, actions in SAGEMAKER_ACTIONS.items():
@@ -164,11 +164,6 @@ def _keys(configs: list[EndpointConfig]) -> list[kms.IKey]:
         found.append(config.kms_key)
         found.append(config.async_inference.options.kms_key if config.async_inference is not None else None)
     return [key for key in found if key is not None]
-
-
-def _lower(name: str) -> str:
-    """A literal SageMaker name as its ARN holds it (lower case); a deploy-time one as it is."""
-    return name if validation.is_unresolved(name) else name.lower()
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -39,8 +39,7 @@ def identity(
     stack = Stack.of(scope)
     if arn is None:
         assert name is not None
-        resource_name = name if validation.is_unresolved(name) else name.lower()
-        arn = stack.format_arn(service="sagemaker", resource=resource, resource_name=resource_name)
+        arn = stack.format_arn(service="sagemaker", resource=resource, resource_name=validation.arn_name(name))
     if name is None:
         name = (
             str(stack.split_arn(arn, ArnFormat.SLASH_RESOURCE_NAME).resource_name)

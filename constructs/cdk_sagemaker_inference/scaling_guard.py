@@ -121,10 +121,8 @@ def guard_instance_type_changes(
     """
     provider = ScalingGuardProvider.of(scope)
     # By name, not the endpoint's Ref: the endpoint waits for these resources, so their policy cannot wait for it.
-    name = endpoint_name if validation.is_unresolved(endpoint_name) else endpoint_name.lower()
-    provider.policy.allow(
-        ["sagemaker:DescribeEndpoint"], [stack_arn(per_stack.facts(scope), "sagemaker", f"endpoint/{name}").arn]
-    )
+    endpoint_arn = stack_arn(per_stack.facts(scope), "sagemaker", f"endpoint/{validation.arn_name(endpoint_name)}")
+    provider.policy.allow(["sagemaker:DescribeEndpoint"], [endpoint_arn.arn])
     stack = Stack.of(scope)
     common = {
         "ResourceId": resource_id,

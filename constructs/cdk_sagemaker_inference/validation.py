@@ -73,6 +73,11 @@ def is_unresolved(value: object) -> bool:
     return False
 
 
+def arn_name(name: str) -> str:
+    """A SageMaker resource name as its ARN holds it: lower case when literal, as it is when deploy-time."""
+    return name if is_unresolved(name) else name.lower()
+
+
 def check_type(
     problems: Problems,
     prop: str,
