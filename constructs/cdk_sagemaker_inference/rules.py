@@ -317,6 +317,12 @@ SCALE_OUT_FROM_ZERO = _rule(
     "a policy that scales out from zero is on a target whose minimum is 0",
     guide("Scale an endpoint to zero instances", 6145),
 )
+SCALING_GUARD_SIZE = _rule(
+    "ScalingGuardSize",
+    "an autoscaled instance variant's declared scaling (target, scheduled actions, policies) fits in the scaling "
+    "guard's response, which carries it across an instance-type change",
+    LIBRARY,
+)
 ZERO_TRACKING_ONLY = _rule(
     "ZeroTrackingOnly",
     "a target whose minimum is 0 and that has target tracking has a step policy to scale out from zero: target "

@@ -20,14 +20,16 @@ tagged with the stack's name, which scopes the handler's Application Auto Scalin
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
 
-from . import per_stack, validation
+from . import per_stack, rules, validation
 from .deploy_time_provider import DeployTimeProvider, HandlerSpec
+from .errors import Problems, ValidationError
 from .nag import stack_arn, wildcard_findings
 
 GUARD_TYPE = "Custom::SageMakerScalingGuard"
@@ -37,6 +39,7 @@ WILDCARD_REASON = (
     "this stack's tag; endpoint configs and step-scaling alarms are named by CloudFormation at deploy time (the "
     "alarms under this stack's name prefix); DescribeAlarms lists by name prefix"
 )
+MAX_REGISTRATION_BYTES = 3500  # of a guard's response (CloudFormation takes 4,096), the rest for its framing
 STACK_TAG = "cdk-sagemaker-inference:stack"
 """The tag on every scalable target a guarded variant registers: its stack's name."""
 TARGET_FIELDS = ("MinCapacity", "MaxCapacity", "ScheduledActions", "SuspendedState")
@@ -156,9 +159,24 @@ def guard_instance_type_changes(
         target.apply_removal_policy(RemovalPolicy.RETAIN)
         target.add_property_override("Tags", [{"Key": STACK_TAG, "Value": stack.stack_name}])
 
-    per_stack.at_validation(
-        stack, lambda: guard_resource.add_property_override("Registration", declared_registration(scalable))
-    )
+    def declare() -> list[str]:
+        registration = declared_registration(scalable)
+        guard_resource.add_property_override("Registration", registration)
+        size = len(json.dumps(stack.resolve(registration), separators=(",", ":")))
+        if size <= MAX_REGISTRATION_BYTES:
+            return []
+        problems = Problems()
+        problems.add(
+            rules.SCALING_GUARD_SIZE,
+            "scaling policies",
+            f"{size} bytes of declared scaling",
+            f"at most {MAX_REGISTRATION_BYTES} bytes: the guard hands it on in its response, of which CloudFormation "
+            "takes 4,096 bytes",
+            "use fewer scaling policies or scheduled actions on this variant",
+        )
+        return [str(ValidationError(scalable.node.path, problems.items))]
+
+    per_stack.at_validation(stack, declare)
     return guard
 
 

@@ -10,7 +10,7 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 
 from cdk_sagemaker_inference import Endpoint, EndpointConfig
 from cdk_sagemaker_inference.scaling_guard import STACK_TAG, ScalingGuardProvider
-from tests.support import cfn_lint, ecr_model, nag_findings, realtime_endpoint, template, variant
+from tests.support import cfn_lint, ecr_model, nag_findings, realtime_endpoint, synth_errors, template, variant
 
 GUARD = "Custom::SageMakerScalingGuard"
 
@@ -97,3 +97,13 @@ def test_the_guard_provider_draws_no_unacknowledged_cdk_nag_finding(stack):
 def test_a_variant_without_autoscaling_has_no_guard(stack):
     realtime_endpoint(stack)
     assert template(stack).find_resources(GUARD) == {}
+
+
+def test_declared_scaling_too_large_for_the_guards_response_fails_the_synth(stack):
+    _, count = autoscaled(stack)
+    for index in range(40):
+        count.scale_on_schedule(
+            f"Hour{index}", schedule=appscaling.Schedule.cron(hour=str(index % 24), minute="0"), min_capacity=1
+        )
+    message = synth_errors(stack)
+    assert "[ScalingGuardSize] scaling policies = '" in message and "at most 3500 bytes" in message
