@@ -12,7 +12,7 @@ from constructs import Construct
 
 from . import per_stack, validation
 from .managed_policy import ManagedPolicyStatements
-from .nag import StackArn, stack_arn, wildcard_finding, wildcard_findings
+from .nag import StackArn, shown, stack_arn, wildcard_finding, wildcard_findings
 from .per_stack import StackFacts
 
 if TYPE_CHECKING:
@@ -150,7 +150,6 @@ class ExecutionRole(Construct):
         self.policy = self._policy.policy
         self._log_groups: list[StackArn] = []
         self._wildcard_grants: list[str] = []  # object prefixes SageMaker names objects under
-        self._any_endpoint = False  # an endpoint whose name is known only at deploy time
         self._unscoped_log_group = stack_arn(self.stack_facts, "logs", f"log-group:{ENDPOINT_LOG_GROUP_PREFIX}/*")
         self._policy.allow(list(LOG_ACTIONS), lambda: [arn.arn for arn in self._log_arns()])
         self._policy.allow(
@@ -170,22 +169,21 @@ class ExecutionRole(Construct):
         self._serve_log_group(COMPONENT_LOG_GROUP_PREFIX, component_name)
 
     def _serve_log_group(self, prefix: str, name: str) -> None:
-        if validation.is_unresolved(name):  # cdk-nag could not name the finding: keep the prefix
-            self._any_endpoint = True
-            return
         log_group = stack_arn(self.stack_facts, "logs", f"log-group:{prefix}/{name}")
+        if validation.is_unresolved(name):  # a deploy-time name, as cdk-nag prints it (e.g. <NameParameter>)
+            shown_name = shown(self.stack_facts.stack.resolve(name))
+            log_group = StackArn(arn=log_group.arn, shown=log_group.shown.replace(name, shown_name))
         if log_group not in self._log_groups:
             self._log_groups.append(log_group)
 
     def _log_arns(self) -> list[StackArn]:
         """The log groups the role may write (those of the endpoints served, else the prefix) and their streams."""
-        groups = [] if self._any_endpoint else self._log_groups
-        groups = groups or [self._unscoped_log_group]
+        groups = self._log_groups or [self._unscoped_log_group]
         return groups + [group.with_suffix(":log-stream:*") for group in groups]
 
     def _acknowledge(self) -> None:
         """At synth, acknowledge the wildcards the policy holds then, each with why (one call for all)."""
-        scoped = bool(self._log_groups) and not self._any_endpoint
+        scoped = bool(self._log_groups)
         log_reason = SCOPED_LOG_REASON if scoped else LOG_PREFIX_REASON
         wildcard_logs = [arn for arn in self._log_arns() if "*" in arn.shown]
         document = {"Statement": [{"Resource": self._wildcard_grants}]}

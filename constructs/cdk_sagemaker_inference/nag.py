@@ -56,8 +56,8 @@ class StackArn:
 def stack_arn(facts: StackFacts, service: str, resource: str) -> StackArn:
     """``arn:<partition>:<service>:<region>:<account>:<resource>`` in the stack ``facts`` describe."""
     values = {"partition": facts.partition, "region": facts.region, "account": facts.account}
-    pattern = f"arn:{{partition}}:{service}:{{region}}:{{account}}:{resource}"
-    return StackArn(arn=pattern.format(**values), shown=pattern.format(**facts.shown))
+    prefix = f"arn:{{partition}}:{service}:{{region}}:{{account}}:"  # the resource may hold a token's braces
+    return StackArn(arn=prefix.format(**values) + resource, shown=prefix.format(**facts.shown) + resource)
 
 
 def wildcard_finding(shown_resource: str) -> str:

@@ -11,7 +11,7 @@ from aws_cdk.assertions import Match
 from cdk_nag import AwsSolutionsChecks
 
 from cdk_sagemaker_inference import Endpoint, EndpointConfig, ExecutionRole, ModelData
-from tests.support import ecr_model, new_app, only_resource, template, variant
+from tests.support import ecr_model, nag_findings, new_app, only_resource, template, variant
 
 ISOLATED = [ec2.SubnetConfiguration(name="Private", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)]
 
@@ -54,11 +54,17 @@ def test_logs_are_limited_to_the_log_groups_of_the_endpoints_served(stack):
     assert "Endpoints/sentiment-blue:log-stream:*" in acknowledged
 
 
-def test_an_endpoint_named_only_at_deploy_time_keeps_the_prefix(stack):
+def test_an_endpoint_named_only_at_deploy_time_is_scoped_by_that_name_and_widens_no_other(stack):
     model = ecr_model(stack)
     config = EndpointConfig(stack, "Config", production_variants=[variant(model)])
     Endpoint(stack, "Endpoint", endpoint_config=config, endpoint_name=CfnParameter(stack, "Name").value_as_string)
-    assert log_resources(stack).count("log-group:/aws/sagemaker/Endpoints/*") == 2
+    Endpoint(stack, "Other", endpoint_config=config, endpoint_name="sentiment-other")
+    rendered = log_resources(stack)
+    assert "Endpoints/*" not in rendered  # neither the deploy-time name nor the literal one widens to the prefix
+    assert rendered.count(':log-group:/aws/sagemaker/Endpoints/", {"Ref": "Name"}') == 2
+    assert rendered.count("log-group:/aws/sagemaker/Endpoints/sentiment-other") == 2
+    # The deploy-time log group's streams are acknowledged by the name cdk-nag prints for it (<Name>).
+    assert [finding for finding in nag_findings(stack) if finding[1].startswith("TestStack/Model/")] == []
 
 
 def test_kms_decrypt_is_granted_only_through_s3(stack):
