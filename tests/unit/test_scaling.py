@@ -79,11 +79,10 @@ def test_an_instance_variant_scales_on_invocations_per_instance_after_the_endpoi
 
 
 def test_concurrency_utilization_step_and_scheduled_scaling(stack):
-    count = (
-        realtime_endpoint(stack).find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
-    )
+    endpoint = realtime_endpoint(stack, instance_type=InstanceType.of("ml.g5.12xlarge"))  # GPU metrics: a GPU type
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
     count.scale_on_concurrency("Concurrency", concurrent_requests_per_model=4)
-    count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=150)  # two GPUs at 75 %
+    count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=300)  # 4 GPUs at 75 %
     count.scale_on_metric(
         "Latency",
         metric=count.endpoint.metric_model_latency("AllTraffic"),
