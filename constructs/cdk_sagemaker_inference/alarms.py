@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from . import rules, validation
+from . import api_model, rules, validation
 from .endpoint import INSTANCE_NAMESPACE, EndpointBase
 from .errors import Problems
 from .variants import InstanceVariant, ServerlessProductionVariant, Variant
@@ -224,6 +224,13 @@ class EndpointAlarms(Construct):
         :param description: Default: - none.
         """
         problems = Problems()
+        validation.check_value(
+            problems, "threshold", threshold, api_model.member("PutMetricAlarmInput", "Threshold", "cloudwatch"), ""
+        )
+        validation.check_alarm_periods(
+            problems, evaluation_periods, datapoints_to_alarm, default_periods=self.thresholds.evaluation_periods
+        )
+        problems.raise_if_any(self)
         check_alarm(problems, self.endpoint, metric, threshold, comparison_operator)
         if severity not in (Severity.CRITICAL, Severity.WARNING):
             problems.add(

@@ -323,6 +323,12 @@ SCALING_GUARD_SIZE = _rule(
     "guard's response, which carries it across an instance-type change",
     LIBRARY,
 )
+SCALING_SCHEDULE = _rule(
+    "ScalingSchedule",
+    "a scheduled action's cron fields are within Application Auto Scaling's ranges (minutes 0-59, hours 0-23, "
+    "days 1-31, months 1-12 or JAN-DEC, week days 1-7 or SUN-SAT, years 1970-2199)",
+    guide("Scheduled scaling", 6226),
+)
 ZERO_TRACKING_ONLY = _rule(
     "ZeroTrackingOnly",
     "a target whose minimum is 0 and that has target tracking has a step policy to scale out from zero: target "
@@ -504,6 +510,11 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "MaximumExecutionTimeoutInSeconds"): "deployment timeout: 600 to 28800 seconds",
     ("sagemaker", "AlarmList"): "rollback alarms: 1 to 10",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
+    ("application-autoscaling", "MetricScale"): "scaling target value and step bounds: finite numbers",
+    ("application-autoscaling", "ScalingAdjustment"): "step scaling adjustment: an integer",
+    ("cloudwatch", "EvaluationPeriods"): "alarm evaluation periods: at least 1",
+    ("cloudwatch", "DatapointsToAlarm"): "alarm datapoints to alarm: at least 1",
+    ("cloudwatch", "Threshold"): "alarm threshold: a finite number",
 }
 
 

@@ -15,6 +15,7 @@ a smoke test. Each offers the policies that fit its kind, with the metric SageMa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,7 +25,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk.aws_cloudwatch import Unit
 from constructs import Construct
 
-from . import per_stack, rules, validation
+from . import api_model, per_stack, rules, validation
 from .errors import Problems, ValidationError
 
 if TYPE_CHECKING:
@@ -53,6 +54,23 @@ UTILIZATION_METRICS = (
 # Shares of the instance; CPU, GPU and GPU memory are summed over vCPUs or GPUs (the guide's metric tables).
 PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})
 SCALE_FROM_ZERO_COOLDOWN_SECONDS = 60
+SCALING = "application-autoscaling"  # the botocore service of the shapes below
+TARGET = ("TargetTrackingScalingPolicyConfiguration", "TargetValue")
+STEP_BOUND = ("StepAdjustment", "MetricIntervalLowerBound")
+STEP_CHANGE = ("StepAdjustment", "ScalingAdjustment")
+MAX_STEPS = 40  # aws-cdk-lib's step scaling refuses more
+CRON_VALUE = re.compile(r"(?P<value>\d+|[A-Za-z]{3})(#\d)?[LW]?")
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+# Application Auto Scaling's cron: minutes, hours, day of month, month, day of week, year.
+CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day", 1, 31, ()),
+    ("month", 1, 12, MONTHS),
+    ("week_day", 1, 7, DAYS),
+    ("year", 1970, 2199, ()),
+)
 
 
 def floor_of(dimension: str, *, asynchronous: bool = False) -> int:
@@ -91,6 +109,70 @@ def check_limits(problems: Problems, low: object, high: object, floor: int) -> N
     both = low is not None and high is not None and not any(validation.is_unresolved(v) for v in (low, high))
     if both and isinstance(low, int) and isinstance(high, int) and low > high:
         problems.add(rules.SCALING_CAPACITY, "min_capacity", low, f"at most max_capacity ({high})", "swap them")
+
+
+def check_steps(problems: Problems, steps: object) -> None:
+    """2 to 40 ``appscaling.ScalingInterval`` s (aws-cdk-lib's step scaling), each bound a finite number and each
+    change a whole number (botocore's StepAdjustment)."""
+    if not validation.check_type(problems, "scaling_steps", steps, (list, tuple), "[ScalingInterval(upper=0, ...)]"):
+        return
+    items = list(steps)  # type: ignore[call-overload]
+    if not 2 <= len(items) <= MAX_STEPS:
+        problems.add(
+            rules.SCALING_TARGET,
+            "scaling_steps",
+            f"{len(items)} intervals",
+            f"2 to {MAX_STEPS} intervals: one to scale in, one to scale out",
+            "give e.g. [ScalingInterval(upper=0, change=-1), ScalingInterval(lower=100, change=1)]",
+        )
+    for index, step in enumerate(items):
+        prop = f"scaling_steps[{index}]"
+        if not validation.check_type(problems, prop, step, appscaling.ScalingInterval, "ScalingInterval(...)"):
+            continue
+        for name in ("lower", "upper"):
+            bound = getattr(step, name)
+            validation.check_value(problems, f"{prop}.{name}", bound, api_model.member(*STEP_BOUND, SCALING), "")
+        validation.check_value(problems, f"{prop}.change", step.change, api_model.member(*STEP_CHANGE, SCALING), "")
+
+
+def check_schedule(problems: Problems, schedule: object) -> None:
+    """A ``cron(...)`` schedule's six fields within Application Auto Scaling's ranges (a rate or at is left to the
+    CDK, which checks them)."""
+    if not validation.check_type(problems, "schedule", schedule, appscaling.Schedule, "Schedule.cron(hour='20')"):
+        return
+    expression = schedule.expression_string  # type: ignore[attr-defined]
+    match = re.fullmatch(r"cron\((.*)\)", expression)
+    if match is None or validation.is_unresolved(expression):
+        return
+    fields = match[1].split()
+    for (name, low, high, names), field in zip(CRON_FIELDS, fields, strict=False):
+        if not _cron_field_ok(field, low, high, names):
+            problems.add(
+                rules.SCALING_SCHEDULE,
+                f"schedule.{name}",
+                field,
+                f"{low} to {high}{', ' + names[0] + '-' + names[-1] if names else ''}, with * , - / (and ? L W # "
+                "where cron allows them)",
+                f"fix the {name} field",
+            )
+
+
+def _cron_field_ok(field: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    """Each value of a cron field (lists, ranges, steps, ? L W #) is a number in range or one of ``names``."""
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        if step and not step.isdigit():
+            return False
+        if base in ("*", "?", "L", "W", "LW"):
+            continue
+        for value in base.split("-"):
+            match = CRON_VALUE.fullmatch(value)
+            if match is None:
+                return False
+            found = match["value"].upper()
+            if (found.isdigit() and not low <= int(found) <= high) or (not found.isdigit() and found not in names):
+                return False
+    return True
 
 
 def scaling_role(scope: Construct) -> iam.IRole:
@@ -165,6 +247,11 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         :param metric_aggregation_type: how data points combine. Default: - the metric's statistic.
         """
         self._check_metric(metric)
+        problems = Problems()
+        check_steps(problems, scaling_steps)
+        validation.check_alarm_periods(problems, evaluation_periods, datapoints_to_alarm)
+        validation.seconds_of(problems, "cooldown", cooldown)
+        problems.raise_if_any(self)
         self.policy_types.append("StepScaling")
         self._do_scale_on_metric(
             construct_id,
@@ -198,6 +285,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
                 rules.SCALING_CAPACITY, "min_capacity", None, "min_capacity, max_capacity or both", "give a limit"
             )
         check_limits(problems, min_capacity, max_capacity, self._floor)
+        check_schedule(problems, schedule)
         problems.raise_if_any(self)
         self._do_scale_on_schedule(
             construct_id,
@@ -222,11 +310,14 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
     ) -> None:
         """Target tracking (Application Auto Scaling makes and owns its alarms); ``target_value`` in ``unit``."""
         problems = Problems()
-        known = not validation.is_unresolved(target_value)
-        typed = validation.check_type(problems, "target_value", target_value, (int, float), f"a number of {unit}")
-        if typed and known and (not target_value > 0 or (high is not None and target_value > high)):
+        before = len(problems.items)
+        validation.check_value(problems, "target_value", target_value, api_model.member(*TARGET, SCALING), unit)
+        known = len(problems.items) == before and not validation.is_unresolved(target_value)
+        if known and (not target_value > 0 or (high is not None and target_value > high)):
             allowed = f"above 0 and at most {high:g} {unit}" if high is not None else f"above 0 {unit}"
             problems.add(rules.SCALING_TARGET, "target_value", target_value, allowed, "choose a target in range")
+        for name, cooldown in (("scale_in_cooldown", scale_in_cooldown), ("scale_out_cooldown", scale_out_cooldown)):
+            validation.seconds_of(problems, name, cooldown)
         problems.raise_if_any(self)
         self.policy_types.append("TargetTracking")
         self._do_scale_to_track_metric(

@@ -196,6 +196,29 @@ def rendered_seconds(duration: object) -> float | int | None:
     return seconds_of(Problems(), "", duration)
 
 
+def check_alarm_periods(
+    problems: Problems, evaluation_periods: object, datapoints_to_alarm: object, default_periods: int = 1
+) -> None:
+    """An alarm's periods: whole numbers from 1 (CloudWatch's PutMetricAlarm), no more datapoints than the
+    periods evaluated (``default_periods`` when ``evaluation_periods`` is None)."""
+    for name, member, value in (
+        ("evaluation_periods", "EvaluationPeriods", evaluation_periods),
+        ("datapoints_to_alarm", "DatapointsToAlarm", datapoints_to_alarm),
+    ):
+        check_value(problems, name, value, api_model.member("PutMetricAlarmInput", member, "cloudwatch"), "give 1+")
+    if datapoints_to_alarm is not None and not problems.items:
+        periods = default_periods if evaluation_periods is None else evaluation_periods
+        known = not is_unresolved(periods) and not is_unresolved(datapoints_to_alarm)
+        if known and datapoints_to_alarm > periods:  # type: ignore[operator]
+            problems.add(
+                rules.ALARM_CAN_FIRE,
+                "datapoints_to_alarm",
+                datapoints_to_alarm,
+                f"at most evaluation_periods ({periods}{'' if evaluation_periods is not None else ', the default'})",
+                "give evaluation_periods at least as large",
+            )
+
+
 def check_count(problems: Problems, prop: str, items: Sequence[object], constraint: Constraint, fix: str) -> None:
     """Check a list's size against its API constraint. Skips a list that is a token."""
     if is_unresolved(items):

@@ -418,3 +418,67 @@ def test_a_gpu_metric_on_a_gpu_instance_is_accepted(stack):
     count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=3)
     count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=70)
     assert len(policies(stack)) == 1
+
+
+def instance_count(stack):
+    return (
+        realtime_endpoint(stack, initial_instance_count=2)
+        .find_variant("AllTraffic")
+        .auto_scale_instance_count(min_capacity=1, max_capacity=4)
+    )
+
+
+STEPS = [appscaling.ScalingInterval(upper=0, change=-1), appscaling.ScalingInterval(lower=100, change=1)]
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"scaling_steps": STEPS[:1]}, "[ScalingTarget] scaling_steps = '1 intervals': allowed: 2 to 40"),
+        ({"scaling_steps": "steps"}, "[WrongType] scaling_steps = 'steps'"),
+        (
+            {"scaling_steps": [appscaling.ScalingInterval(upper=float("nan"), change=-1), STEPS[1]]},
+            "scaling_steps[0].upper = nan: allowed: a finite number",
+        ),
+        ({"scaling_steps": STEPS, "datapoints_to_alarm": 2}, "datapoints_to_alarm = 2: allowed: at most evaluation"),
+        ({"scaling_steps": STEPS, "evaluation_periods": 0}, "evaluation_periods = 0"),
+        ({"scaling_steps": STEPS, "cooldown": Duration.millis(1500)}, "cooldown"),
+    ],
+)
+def test_step_scaling_input_is_checked_before_aws_cdk_lib_sees_it(stack, options, fragment):
+    count = instance_count(stack)
+    metric = count.endpoint.metric_model_latency("AllTraffic")
+    expect_problems(lambda: count.scale_on_metric("Steps", metric=metric, **options), fragment)
+
+
+@pytest.mark.parametrize("target", [float("nan"), float("inf"), -1, 0])
+def test_a_target_that_is_not_a_positive_finite_number_is_refused(stack, target):
+    count = instance_count(stack)
+    expect_problems(lambda: count.scale_on_invocations("Invocations", invocations_per_instance=target), "target_value")
+
+
+@pytest.mark.parametrize(
+    ("cron", "field"),
+    [
+        ({"hour": "x"}, "schedule.hour = 'x'"),
+        ({"minute": "75"}, "schedule.minute = '75'"),
+        ({"month": "FOO"}, "schedule.month = 'FOO'"),
+    ],
+)
+def test_a_schedule_outside_crons_ranges_is_refused(stack, cron, field):
+    count = instance_count(stack)
+    expect_problems(
+        lambda: count.scale_on_schedule("Bad", schedule=appscaling.Schedule.cron(**cron), max_capacity=2),
+        f"[ScalingSchedule] {field}",
+    )
+
+
+def test_valid_cron_schedules_pass(stack):
+    count = instance_count(stack)
+    count.scale_on_schedule(
+        "Weekdays", schedule=appscaling.Schedule.cron(hour="8-18/2", week_day="MON-FRI"), min_capacity=2
+    )
+    count.scale_on_schedule(
+        "Month", schedule=appscaling.Schedule.cron(day="L", month="JAN,JUL", minute="0"), max_capacity=2
+    )
+    assert len(only(stack, TARGET)[1]["Properties"]["ScheduledActions"]) == 2
