@@ -38,7 +38,14 @@ class InstanceType:
 
     @staticmethod
     def of(name: str) -> InstanceType:
-        """An instance type by its full name, e.g. ``InstanceType.of("ml.g5.12xlarge")``."""
+        """An instance type by its full name, e.g. ``InstanceType.of("ml.g5.12xlarge")`` (a string, or a deploy-time
+        one; the endpoint config checks the name)."""
+        if not isinstance(name, str):
+            from . import rules
+            from .errors import Problem, ValidationError
+
+            problem = Problem(rules.WRONG_TYPE, "name", name, "a string such as 'ml.m5.large'", "name the type")
+            raise ValidationError("InstanceType.of", [problem])
         return InstanceType(name)
 
     @property

@@ -24,7 +24,7 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from . import per_stack, rules, validation
-from .errors import Problems
+from .errors import Problems, ValidationError
 from .model_archive import pack_directory
 from .model_data import GZIP_MAGIC, ModelData, ModelDataConfig
 from .nag import DEPLOY_TIME_FUNCTION_RULES, acknowledge_findings, deploy_time_function_reasons
@@ -92,9 +92,14 @@ class MultiModelData(ModelData):
         return frozenset(key for _, key in self._staged.values())
 
     def target_model(self, name: str) -> str:
-        """The ``TargetModel`` of a model given as ``models[name]``: ``<name>-<12 hex digits of its hash>.tar.gz``."""
-        if name not in self.models:
-            raise KeyError(f"no model {name!r} in this multi-model data; known: {sorted(self.models)}")
+        """The ``TargetModel`` of a model given as ``models[name]``: ``<name>-<12 hex digits of its hash>.tar.gz``;
+        a ValidationError (KnownTarget) for a name not given."""
+        if not isinstance(name, str) or name not in self.models:
+            problems = Problems()
+            problems.add(
+                rules.KNOWN_TARGET, "name", name, f"one of the models given: {sorted(self.models)}", "name one"
+            )
+            raise ValidationError("ModelData.multi_model", problems.items)
         return self._staged[name][1]
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:

@@ -271,7 +271,9 @@ class EndpointSmokeTest(Construct):
             arn = (
                 self.inference_component.inference_component_arn
                 if self.inference_component
-                else stack_arn(per_stack.facts(self), "sagemaker", f"inference-component/{component}").arn
+                else stack_arn(
+                    per_stack.facts(self), "sagemaker", f"inference-component/{validation.arn_name(component)}"
+                ).arn
             )
             policy.allow(["sagemaker:DescribeInferenceComponent"], [arn])
         if self.async_locations is None:

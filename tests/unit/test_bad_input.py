@@ -22,7 +22,16 @@ from cdk_sagemaker_inference import (
     ProductionVariant,
     SmokeTestPayload,
 )
-from tests.support import ecr_model, expect_problems, new_app, only_resource, realtime_endpoint, variant
+from tests.support import (
+    component_endpoint,
+    ecr_model,
+    expect_problems,
+    new_app,
+    only_resource,
+    realtime_endpoint,
+    template,
+    variant,
+)
 
 US = Environment(account="111111111111", region="us-east-1")
 
@@ -385,3 +394,14 @@ def test_warnings_cite_their_rule_id(stack):
     [warning] = annotations(stack).find_warning("/TestStack/Config", Match.any_value())
     assert str(warning.entry.data).startswith("[SingleInstance] the endpoint runs on one instance")
     assert "cdk-sagemaker-inference:SingleInstance" in str(warning.entry.data)
+
+
+def test_an_instance_type_that_is_not_a_string_is_a_validation_error():
+    expect_problems(lambda: InstanceType.of(None), "InstanceType.of", "[WrongType] name = None")
+
+
+def test_a_smoke_test_of_a_component_named_at_deploy_time_synthesizes(stack):
+    name = CfnParameter(stack, "Component").value_as_string
+    component_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_text("x"), inference_component_name=name)
+    [test] = template(stack).find_resources("Custom::SageMakerEndpointSmokeTest").values()
+    assert test["Properties"]["InferenceComponentName"] == {"Ref": "Component"}

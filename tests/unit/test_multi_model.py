@@ -88,10 +88,12 @@ def test_an_archive_file_is_uploaded_as_it_is(stack, tmp_path):
     assert data.target_model("packed").startswith("packed-")
 
 
-def test_an_unknown_model_name_is_a_key_error(stack):
+def test_an_unknown_model_name_is_a_validation_error_naming_the_known_ones(stack):
     _, data = multi_model(stack, models={"sentiment": str(MODEL_DIR)})
-    with pytest.raises(KeyError, match="known: \\['sentiment'\\]"):
-        data.target_model("other")
+    expect_problems(
+        lambda: data.target_model("other"), "[KnownTarget] name = 'other': allowed: one of the models given"
+    )
+    expect_problems(lambda: data.target_model(None), "[KnownTarget] name = None")
 
 
 def test_cdk_nag_finds_nothing_unacknowledged_on_the_deployment(stack):
