@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
@@ -101,6 +101,7 @@ class EndpointAlarms(Construct):
         topics: Mapping[str, sns.ITopic] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        _check_inputs(self, endpoint, thresholds, topics)
         self.endpoint = endpoint
         self.thresholds = thresholds or AlarmThresholds()
         self.topics = dict(topics or {})
@@ -224,9 +225,7 @@ class EndpointAlarms(Construct):
         :param description: Default: - none.
         """
         problems = Problems()
-        validation.check_value(
-            problems, "threshold", threshold, api_model.member("PutMetricAlarmInput", "Threshold", "cloudwatch"), ""
-        )
+        validation.check_value(problems, "threshold", threshold, _threshold(), "give a number")
         validation.check_alarm_periods(
             problems, evaluation_periods, datapoints_to_alarm, default_periods=self.thresholds.evaluation_periods
         )
@@ -320,6 +319,42 @@ class EndpointAlarms(Construct):
                 evaluation_periods=periods,
                 description=f"{self.endpoint.endpoint_name}: {description} above {threshold:g}",
             )
+
+
+def _check_inputs(scope: Construct, endpoint: object, thresholds: object, topics: object) -> None:
+    """The endpoint is one (not its name), the thresholds an `AlarmThresholds` of numbers keyed by `Severity`,
+    the topics SNS topics keyed by `Severity`."""
+    problems = Problems()
+    validation.check_type(problems, "endpoint", endpoint, EndpointBase, "the Endpoint (or Endpoint.from_...)")
+    severities = (Severity.CRITICAL, Severity.WARNING)
+    if thresholds is not None and validation.check_type(
+        problems, "thresholds", thresholds, AlarmThresholds, "AlarmThresholds(error_rate_5xx={Severity.CRITICAL: 0.05})"
+    ):
+        for name, value in vars(thresholds).items():
+            if name == "evaluation_periods":
+                validation.check_alarm_periods(problems, value, None)
+                continue
+            prop = f"thresholds.{name}"
+            if validation.check_type(problems, prop, value, Mapping, f"{name}={{Severity.WARNING: ...}}"):
+                for severity, threshold in value.items():
+                    _check_severity(problems, f"{prop}[{severity!r}]", severity, severities)
+                    validation.check_value(problems, f"{prop}[{severity!r}]", threshold, _threshold(), "give a number")
+    if topics is not None and validation.check_type(problems, "topics", topics, Mapping, "{Severity.CRITICAL: topic}"):
+        for severity, topic in cast(Mapping[object, object], topics).items():
+            _check_severity(problems, f"topics[{severity!r}]", severity, severities)
+            validation.check_interface(
+                problems, f"topics[{severity!r}]", topic, "sns.ITopic", "topic_arn", "sns.Topic(scope, 'Topic')"
+            )
+    problems.raise_if_any(scope)
+
+
+def _check_severity(problems: Problems, prop: str, severity: object, severities: tuple[str, ...]) -> None:
+    if severity not in severities:
+        problems.add(rules.ALARM_CAN_FIRE, prop, severity, f"a key of {list(severities)}", "key it by Severity")
+
+
+def _threshold() -> api_model.Constraint:
+    return api_model.member("PutMetricAlarmInput", "Threshold", "cloudwatch")
 
 
 def check_alarm(

@@ -98,8 +98,15 @@ def check_type(
     names = expected_name or (
         expected.__name__ if isinstance(expected, type) else " or ".join(kind.__name__ for kind in expected)
     )
-    problems.add(rules.WRONG_TYPE, prop, value, f"a {names}, not a {type(value).__name__}", f"write {write}")
+    given = type(value).__name__
+    problems.add(
+        rules.WRONG_TYPE, prop, value, f"{_article(names)} {names}, not {_article(given)} {given}", f"write {write}"
+    )
     return False
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def check_interface(problems: Problems, prop: str, value: object, interface: str, member: str, write: str) -> bool:

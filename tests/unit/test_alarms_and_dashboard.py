@@ -215,3 +215,24 @@ def test_alarms_and_dashboard_are_cfn_lint_clean(stack):
     endpoint = realtime_endpoint(stack, instance_type=InstanceType.of("ml.g5.xlarge"))
     EndpointDashboard(stack, "Dashboard", endpoint=endpoint, alarms=EndpointAlarms(stack, "Alarms", endpoint=endpoint))
     assert cfn_lint(template(stack).to_json(), regions=["us-east-1"]) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"endpoint": "my-endpoint"}, "[WrongType] endpoint = 'my-endpoint': allowed: an EndpointBase, not a str"),
+        ({"thresholds": {"error_rate_5xx": 0.05}}, "[WrongType] thresholds = "),
+        ({"thresholds": AlarmThresholds(error_rate_5xx=0.05)}, "[WrongType] thresholds.error_rate_5xx = 0.05"),
+        ({"thresholds": AlarmThresholds(latency_p99_ms={Severity.WARNING: float("nan")})}, "a finite number"),
+        (
+            {"thresholds": AlarmThresholds(latency_p99_ms={"Page": 500})},
+            "[AlarmCanFire] thresholds.latency_p99_ms['Page']",
+        ),
+        ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods = 0"),
+        ({"topics": {Severity.CRITICAL: "arn:aws:sns:us-east-1:123456789012:pager"}}, "topics['Critical']"),
+    ],
+)
+def test_alarm_options_of_the_wrong_kind_are_validation_errors(stack, options, fragment):
+    endpoint = realtime_endpoint(stack)
+    options = {"endpoint": endpoint, **options}
+    expect_problems(lambda: EndpointAlarms(stack, "Alarms", **options), fragment)

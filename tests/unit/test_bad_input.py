@@ -55,7 +55,7 @@ def test_a_string_instance_type_says_to_write_instance_type_of(stack):
 def test_an_int_where_a_duration_is_expected_says_duration_seconds(stack):
     expect_problems(
         lambda: config_with(stack, model_data_download_timeout=600),
-        "production_variants[0].model_data_download_timeout = 600: allowed: a Duration, not a int",
+        "production_variants[0].model_data_download_timeout = 600: allowed: a Duration, not an int",
         "write Duration.seconds(600)",
     )
 
