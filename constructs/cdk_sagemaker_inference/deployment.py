@@ -194,6 +194,8 @@ class ComponentRollingUpdate(_Guardrail):
     def validate(self, problems: Problems, prop: str, alarms: Sequence[cloudwatch.IAlarm], copies: int | None) -> None:
         """Check against the component's smallest number of ``copies`` (None: unknown): batches of 5 to 50 % of
         it (botocore's MaximumBatchSize), and at least one copy."""
+        if not _check_parts(problems, prop, self):
+            return
         shape = "InferenceComponentRollingUpdatePolicy"
         for name, share in (("maximum_batch_size", ROLLING_PERCENT), ("rollback_maximum_batch_size", (0, 100))):
             size = getattr(self, name)
@@ -256,6 +258,8 @@ def validate_endpoint_deployment(
             "guardrails on real-time and asynchronous endpoints only: serverless endpoints refuse them",
             "drop deployment= (a serverless endpoint updates all at once)",
         )
+    if not _check_parts(problems, prop, deployment):
+        return warnings
     # Steps are shares of each variant's fleet: the smallest variant bounds them.
     counts = [v.initial_instance_count for v in variants if isinstance(v, InstanceVariant)]
     fleet = min(counts) if counts and not any(validation.is_unresolved(count) for count in counts) else None
@@ -398,6 +402,22 @@ def render_endpoint_deployment(
         ),
         auto_rollback_configuration=rollback,
     )
+
+
+def _check_parts(problems: Problems, prop: str, deployment: object) -> bool:
+    """The deployment's routing and batch sizes are of their types (a dict or a string is not)."""
+    parts = {
+        "traffic_routing": (TrafficRouting, "TrafficRouting.canary(CapacitySize.percent(25), wait_interval=...)"),
+        "maximum_batch_size": (CapacitySize, "CapacitySize.percent(10) or CapacitySize.instance_count(1)"),
+        "rollback_maximum_batch_size": (CapacitySize, "CapacitySize.percent(50)"),
+    }
+    before = len(problems.items)
+    for name, (kind, write) in parts.items():
+        value = getattr(deployment, name, None)
+        optional = name == "rollback_maximum_batch_size"
+        if hasattr(deployment, name) and (value is not None or not optional):
+            validation.check_type(problems, f"{prop}.{name}", value, kind, write)
+    return len(problems.items) == before
 
 
 def _check_seconds(

@@ -472,3 +472,28 @@ def test_variants_added_after_a_guarded_endpoint_fail_the_synth(stack):
     message = synth_errors(stack)
     assert "[DeploymentVariants] endpoint_config.production_variants = ['Late', 'V0']" in message
     assert "add every variant before defining the Endpoint" in message
+
+
+@pytest.mark.parametrize(
+    ("deployment", "fragment"),
+    [
+        (BlueGreenDeployment(traffic_routing={"type": "CANARY"}), "[WrongType] deployment.traffic_routing = "),
+        (
+            RollingDeployment(maximum_batch_size="10%", wait_interval=MINUTES_10),
+            "deployment.maximum_batch_size = '10%'",
+        ),
+        (
+            RollingDeployment(
+                maximum_batch_size=CapacitySize.percent(10), wait_interval=MINUTES_10, rollback_maximum_batch_size=50
+            ),
+            "deployment.rollback_maximum_batch_size = 50",
+        ),
+    ],
+)
+def test_deployment_parts_of_the_wrong_type_are_validation_errors(stack, deployment, fragment):
+    expect_problems(lambda: endpoint_with(stack, deployment), fragment)
+
+
+def test_a_component_batch_of_the_wrong_type_is_a_validation_error(stack):
+    update = ComponentRollingUpdate(maximum_batch_size=None, wait_interval=MINUTES_10)
+    expect_problems(lambda: inference_component(stack, deployment=update), "deployment.maximum_batch_size = None")
