@@ -58,6 +58,8 @@ class DataCapture:
                 api_model.member(CAPTURE, "DestinationS3Uri"),
                 "use a shorter prefix",
             )
+        if self.sampling_percentage is None:  # check_value skips None; CloudFormation requires it
+            validation.check_type(problems, f"{prop}.sampling_percentage", None, int, "sampling_percentage=20")
         validation.check_value(
             problems,
             f"{prop}.sampling_percentage",
@@ -65,6 +67,8 @@ class DataCapture:
             api_model.member(CAPTURE, "InitialSamplingPercentage"),
             "choose 0 to 100",
         )
+        for name in ("capture_input", "capture_output", "enabled"):
+            validation.check_type(problems, f"{prop}.{name}", getattr(self, name), bool, f"{name}=True or False")
         if not (self.capture_input or self.capture_output):
             problems.add(
                 rules.DATA_CAPTURE,

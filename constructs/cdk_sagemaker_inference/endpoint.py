@@ -121,6 +121,7 @@ class EndpointBase(Resource):
 
         problems = Problems()
         check_unit(problems, metric_name, unit)
+        check_period(problems, period)
         problems.raise_if_any(self)
         self.check_variant("variant_name", variant_name, metric_name)
         dimensions = {"EndpointName": self.endpoint_name, "VariantName": variant_name}
@@ -164,9 +165,10 @@ class EndpointBase(Resource):
     ) -> Metric:
         from aws_cdk.aws_cloudwatch import Metric, Unit
 
+        problems = Problems()
+        check_period(problems, period)
         config = self.endpoint_config
         if config is not None and config.async_inference is None:
-            problems = Problems()
             problems.add(
                 rules.PUBLISHED_METRIC,
                 "metric",
@@ -174,7 +176,7 @@ class EndpointBase(Resource):
                 "an asynchronous endpoint's metric, on an endpoint whose config has async_inference",
                 "give the config AsyncInference(...), or use the variant metrics",
             )
-            problems.raise_if_any(self)
+        problems.raise_if_any(self)
         return Metric(
             namespace=INVOCATION_NAMESPACE,
             metric_name=name,
@@ -484,6 +486,22 @@ class EndpointVariant:
 
 
 GPU_METRICS = frozenset({"GPUUtilization", "GPUMemoryUtilization"})
+HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)  # CloudWatch's periods under a minute; others are multiples of 60
+
+
+def check_period(problems: Problems, period: object) -> None:
+    """A metric's period: a `Duration` of 1, 5, 10, 30 or a multiple of 60 seconds (CloudWatch's), or None."""
+    seconds = validation.seconds_of(problems, "period", period)
+    if seconds is None or validation.is_unresolved(seconds):
+        return
+    if seconds not in HIGH_RESOLUTION_PERIODS and (seconds < 60 or seconds % 60):
+        problems.add(
+            rules.PUBLISHED_METRIC,
+            "period",
+            f"{seconds:g} s",
+            "1, 5, 10, 30 or a multiple of 60 seconds (CloudWatch's periods)",
+            "give e.g. period=Duration.minutes(1)",
+        )
 
 
 def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str]:

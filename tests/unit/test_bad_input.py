@@ -13,6 +13,7 @@ from aws_cdk.assertions import Annotations, Match
 from cdk_sagemaker_inference import (
     BodyCheck,
     ContainerImage,
+    DataCapture,
     Endpoint,
     EndpointConfig,
     ExpectedResponse,
@@ -20,6 +21,7 @@ from cdk_sagemaker_inference import (
     Model,
     ModelData,
     ProductionVariant,
+    S3Location,
     SmokeTestPayload,
 )
 from tests.support import (
@@ -405,3 +407,30 @@ def test_a_smoke_test_of_a_component_named_at_deploy_time_synthesizes(stack):
     component_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_text("x"), inference_component_name=name)
     [test] = template(stack).find_resources("Custom::SageMakerEndpointSmokeTest").values()
     assert test["Properties"]["InferenceComponentName"] == {"Ref": "Component"}
+
+
+@pytest.mark.parametrize(
+    ("period", "fragment"),
+    [(60, "[WrongType] period = 60"), (Duration.seconds(90), "period = '90 s'"), (Duration.millis(1500), "period")],
+)
+def test_a_metric_period_is_a_duration_cloudwatch_takes(stack, period, fragment):
+    endpoint = realtime_endpoint(stack)
+    expect_problems(lambda: endpoint.metric_invocations("AllTraffic", period=period), fragment)
+    endpoint.metric_invocations("AllTraffic", period=Duration.seconds(10))  # high resolution: allowed
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"sampling_percentage": None}, "data_capture.sampling_percentage = None"),
+        ({"capture_input": None}, "data_capture.capture_input = None"),
+        ({"enabled": "yes"}, "data_capture.enabled = 'yes'"),
+        ({"json_content_types": {}}, "data_capture.json_content_types = {}"),
+    ],
+)
+def test_data_capture_fields_of_the_wrong_type_are_validation_errors(stack, options, fragment):
+    capture = DataCapture(destination=S3Location(s3.Bucket(stack, "Captures"), "captures/"), **options)
+    model = ecr_model(stack)
+    expect_problems(
+        lambda: EndpointConfig(stack, "Config", production_variants=[variant(model)], data_capture=capture), fragment
+    )
