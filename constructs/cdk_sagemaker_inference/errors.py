@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from constructs import IConstruct
@@ -40,10 +41,15 @@ class Problem:
         return f"[{self.rule.id}] {self.prop} = {shown_value(self.value)}: allowed: {self.allowed}. Fix: {self.fix}"
 
 
+TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")  # how the CDK encodes a deploy-time value in a string
+DEPLOY_TIME = "<deploy-time value>"
+
+
 def shown_value(value: object) -> str:
-    """``repr(value)``, cut to `MAX_VALUE_CHARS`; never fails (a value's own repr may raise)."""
+    """``repr(value)`` with each deploy-time value (a CDK token) shown as such, cut to `MAX_VALUE_CHARS`; never
+    fails (a value's own repr may raise)."""
     try:
-        shown = repr(value)
+        shown = TOKEN.sub(DEPLOY_TIME, repr(value))
     except Exception:  # any user object: show its type instead
         shown = f"<{type(value).__name__}>"
     return shown if len(shown) <= MAX_VALUE_CHARS else shown[: MAX_VALUE_CHARS - 3] + "..."

@@ -193,3 +193,12 @@ def botocore_required(structure):
     import botocore.session
 
     return botocore.session.get_session().get_service_model("sagemaker").shape_for(structure).required_members
+
+
+def test_a_deploy_time_value_in_a_message_is_shown_as_such():
+    problems = Problems()
+    name = Token.as_string(Aws.STACK_NAME) + "-endpoint"
+    problems.add(rules.WRONG_TYPE, "prop", [name, 3], "something else", "fix it")
+    [problem] = problems.items
+    assert "prop = ['<deploy-time value>-endpoint', 3]" in str(problem)
+    assert "Token[" not in str(problem)
