@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import jsii
-from aws_cdk import Duration, Names, Resource
+from aws_cdk import Duration, Names, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct
@@ -587,6 +587,7 @@ class Endpoint(EndpointBase):
             validation.check_same_environment(
                 problems, "endpoint_config", self.stack_facts, endpoint_config.stack_facts, endpoint_config
             )
+            _check_stack_order(problems, self.stack_facts.stack, endpoint_config)
         problems.raise_if_any(self)
         self.served_config = endpoint_config
         self.endpoint_config = endpoint_config if isinstance(endpoint_config, EndpointConfig) else None
@@ -754,6 +755,24 @@ def _claim_name(endpoint: Endpoint, name: str) -> None:
 # A live endpoint cannot switch between instance and serverless variants (UpdateEndpoint refuses it), so
 # the default name carries the kind: changing it renames the endpoint, which CloudFormation replaces.
 KIND_SUFFIX = {"instance": "", "serverless": "-serverless"}
+
+
+def _check_stack_order(problems: Problems, stack: Stack, config: IEndpointConfig) -> None:
+    """A config in another stack than the endpoint must not serve a model of the endpoint's stack: the config's
+    stack would wait for the endpoint's (the model) and the endpoint's for the config's, a cycle."""
+    if not isinstance(config, EndpointConfig) or config.stack_facts.stack is stack:
+        return
+    models = [model for variant in config.all_variants for model in variant.models]
+    here = [model.node.path for model in models if Stack.of(model) is stack]
+    if here:
+        problems.add(
+            rules.SAME_ENVIRONMENT,
+            "endpoint_config",
+            f"{config.node.path}, serving {', '.join(here)} of this endpoint's stack",
+            "a config in the endpoint's stack, or one whose models are all in other stacks: the two stacks would "
+            "each wait for the other",
+            "define the config in the endpoint's stack (or the model in the config's)",
+        )
 
 
 def _guarded_variant_names(endpoint: Endpoint) -> list[str] | None:

@@ -334,6 +334,15 @@ def check_same_environment(
         return
     for attribute in ("account", "region"):
         ours, theirs = here.literal(attribute), there.literal(attribute)
+        if (ours is None) != (theirs is None):  # the CDK cannot refer between a pinned and an agnostic stack
+            problems.add(
+                rules.SAME_ENVIRONMENT,
+                prop,
+                f"{other.node.path} in {attribute} {theirs or 'unknown until deploy'}",
+                f"a resource in this stack's {attribute}, {ours or 'unknown until deploy'}",
+                "give both stacks the same env (both pinned to one account and Region, or neither pinned)",
+            )
+            continue
         if ours is None or theirs is None or ours == theirs:
             continue
         problems.add(

@@ -239,6 +239,28 @@ def test_environment_agnostic_stacks_may_refer_to_each_other():
     Endpoint(Stack(app, "Endpoints"), "Endpoint", endpoint_config=config)
 
 
+def test_a_pinned_model_and_an_environment_agnostic_config_are_an_error_not_a_cdk_failure():
+    app = new_app()
+    model = ecr_model(Stack(app, "Models", env=US))
+    expect_problems(
+        lambda: EndpointConfig(Stack(app, "Configs"), "Config", production_variants=[variant(model)]),
+        "[SameEnvironment] production_variants[0].model = 'Models/Model in account 111111111111'",
+        "give both stacks the same env",
+    )
+
+
+def test_a_config_in_another_stack_serving_a_model_of_the_endpoints_stack_is_a_cycle_refused_at_synth():
+    app = new_app()
+    endpoints, configs = Stack(app, "Endpoints"), Stack(app, "Configs")
+    model = ecr_model(endpoints)
+    config = EndpointConfig(configs, "Config", production_variants=[variant(model)])
+    expect_problems(
+        lambda: Endpoint(endpoints, "Endpoint", endpoint_config=config),
+        '[SameEnvironment] endpoint_config = "Configs/Config, serving Endpoints/Model of this endpoint\'s stack"',
+        "define the config in the endpoint's stack",
+    )
+
+
 def test_two_endpoints_with_one_literal_name_in_one_app_are_an_error():
     app = new_app()
     first, second = Stack(app, "First", env=US), Stack(app, "Second", env=US)
