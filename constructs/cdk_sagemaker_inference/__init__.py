@@ -19,6 +19,7 @@ from .instance_type import InstanceType
 from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
 from .model_data import ModelData, ModelDataConfig
 from .multi_model_data import MultiModelData
+from .per_stack import validate
 from .s3_location import S3Location
 from .variants import (
     InferenceComponentHostVariant,
@@ -134,4 +135,5 @@ __all__ = [
     "Variant",
     "deploy_statements",
     "grant_deploy",
+    "validate",
 ]

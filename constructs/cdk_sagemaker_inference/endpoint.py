@@ -662,7 +662,7 @@ class Endpoint(EndpointBase):
                 validation.warn(self, rule, warning)
         problems.raise_if_any(self)
 
-    def _render_deployment(self) -> list[str]:
+    def _render_deployment(self) -> list[ValidationError]:
         """At synth, with every rollback alarm added: check their number and render the deployment."""
         from .alarms import check_rollback_alarm
         from .deployment import bake_of, check_alarms, render_endpoint_deployment
@@ -685,7 +685,7 @@ class Endpoint(EndpointBase):
             except ValidationError as error:  # a variant or metric the endpoint does not have
                 problems.items.extend(error.problems)
         if problems.items:
-            return [str(ValidationError(self.node.path, problems.items))]
+            return [ValidationError(self.node.path, problems.items)]
         self.resource.deployment_config = render_endpoint_deployment(self.deployment, self.rollback_alarms)
         return []
 

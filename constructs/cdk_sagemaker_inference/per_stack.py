@@ -15,6 +15,7 @@ import jsii
 from aws_cdk import Stack
 from constructs import IConstruct, IValidation
 
+from .errors import ValidationError
 from .validation import is_unresolved
 
 PSEUDO_PARAMETERS = {"partition": "AWS::Partition", "region": "AWS::Region", "account": "AWS::AccountId"}
@@ -56,24 +57,45 @@ def facts(scope: IConstruct) -> StackFacts:
     return _FACTS[stack]
 
 
-def at_validation(stack: Stack, callback: Callable[[], list[str] | None]) -> None:
-    """Run ``callback`` when the app synthesizes, before templates are written (warnings, acknowledgments).
-
-    A callback may return error messages: synth then fails with every message of the stack.
-    """
+def at_validation(stack: Stack, callback: Callable[[], list[ValidationError] | None]) -> None:
+    """Run ``callback`` once, when the app synthesizes (or `validate` runs), before templates are written
+    (warnings, acknowledgments). A callback may return `ValidationError` s: synth then fails with them all."""
     if stack not in _HOOKS:
         _HOOKS[stack] = _StackValidation()
         stack.node.add_validation(_HOOKS[stack])
     _HOOKS[stack].callbacks.append(callback)
 
 
+def validate(scope: IConstruct) -> None:
+    """Run this library's synth-time checks of every stack in ``scope`` (an App, a Stage or a Stack) now, and raise
+    their `ValidationError` (one, holding every problem found) instead of synth's jsii error. Call it once the
+    stacks hold everything (after every ``add_*()``); each check runs once, and synth reuses its answer."""
+    stacks = [found for found in scope.node.find_all() if isinstance(found, Stack)] or [Stack.of(scope)]
+    errors = [error for stack in stacks if stack in _HOOKS for error in _HOOKS[stack].errors()]
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        paths = ", ".join(error.construct_path for error in errors)
+        raise ValidationError(paths, [problem for error in errors for problem in error.problems])
+
+
 @jsii.implements(IValidation)
 class _StackValidation:
     def __init__(self) -> None:
-        self.callbacks: list[Callable[[], list[str] | None]] = []
+        self.callbacks: list[Callable[[], list[ValidationError] | None]] = []
+        self._found: list[ValidationError] = []
+        self._ran = 0
+
+    def errors(self) -> list[ValidationError]:
+        """Run the callbacks not run yet (each adds its warnings and acknowledgments once); every error so far."""
+        while self._ran < len(self.callbacks):
+            callback = self.callbacks[self._ran]
+            self._ran += 1
+            self._found.extend(callback() or [])
+        return list(self._found)
 
     def validate(self) -> list[str]:
-        return [error for callback in self.callbacks for error in callback() or []]
+        return [str(error) for error in self.errors()]
 
 
 _HOOKS: weakref.WeakKeyDictionary[Stack, _StackValidation] = weakref.WeakKeyDictionary()

@@ -359,7 +359,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
     def _check_metric(self, metric: cloudwatch.IMetric) -> None:
         """Raise when ``metric`` is not published as given (kinds whose endpoint is known check it)."""
 
-    def _check_way_out_of_zero(self) -> list[str]:
+    def _check_way_out_of_zero(self) -> list[ValidationError]:
         """At synth, for a minimum of 0: target tracking without a step policy is an error; no policy, a warning."""
         if "StepScaling" in self.policy_types:
             return []
@@ -373,7 +373,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
                 "while nothing runs)",
                 "add scale_out_from_zero(...) (or a scale_on_metric step policy), or set min_capacity=1",
             )
-            return [str(ValidationError(self.node.path, problems.items))]
+            return [ValidationError(self.node.path, problems.items)]
         validation.warn(
             self,
             rules.ZERO_WITHOUT_SCALE_OUT,

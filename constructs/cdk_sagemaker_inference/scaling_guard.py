@@ -159,7 +159,7 @@ def guard_instance_type_changes(
         target.apply_removal_policy(RemovalPolicy.RETAIN)
         target.add_property_override("Tags", [{"Key": STACK_TAG, "Value": stack.stack_name}])
 
-    def declare() -> list[str]:
+    def declare() -> list[ValidationError]:
         registration = declared_registration(scalable)
         guard_resource.add_property_override("Registration", registration)
         size = len(json.dumps(stack.resolve(registration), separators=(",", ":")))
@@ -174,7 +174,7 @@ def guard_instance_type_changes(
             "takes 4,096 bytes",
             "use fewer scaling policies or scheduled actions on this variant",
         )
-        return [str(ValidationError(scalable.node.path, problems.items))]
+        return [ValidationError(scalable.node.path, problems.items)]
 
     per_stack.at_validation(stack, declare)
     return guard

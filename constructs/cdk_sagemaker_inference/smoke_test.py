@@ -490,7 +490,7 @@ class EndpointSmokeTest(Construct):
             )
         per_stack.at_validation(per_stack.facts(self).stack, self._validate_against_variants)
 
-    def _validate_against_variants(self) -> list[str]:
+    def _validate_against_variants(self) -> list[ValidationError]:
         """At synth, after every ``add_*()``: the targets fit the config's variants as they are then."""
         config = self.endpoint.endpoint_config
         assert config is not None
@@ -525,7 +525,7 @@ class EndpointSmokeTest(Construct):
         self._validate_known_targets(problems, config)
         if self.may_be_at_zero():
             self._wait_out_zero_capacity(problems)
-        return [str(ValidationError(self.node.path, problems.items))] if problems.items else []
+        return [ValidationError(self.node.path, problems.items)] if problems.items else []
 
     def may_be_at_zero(self) -> bool:
         """The target may have no capacity when the test runs: an asynchronous endpoint or a component whose

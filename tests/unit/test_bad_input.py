@@ -23,6 +23,7 @@ from cdk_sagemaker_inference import (
     ProductionVariant,
     S3Location,
     SmokeTestPayload,
+    validate,
 )
 from tests.support import (
     component_endpoint,
@@ -31,6 +32,7 @@ from tests.support import (
     new_app,
     only_resource,
     realtime_endpoint,
+    synth_errors,
     template,
     variant,
 )
@@ -456,3 +458,18 @@ def test_data_capture_fields_of_the_wrong_type_are_validation_errors(stack, opti
     expect_problems(
         lambda: EndpointConfig(stack, "Config", production_variants=[variant(model)], data_capture=capture), fragment
     )
+
+
+def test_validate_raises_the_checks_that_wait_for_synth_as_a_validation_error(stack):
+    endpoint = realtime_endpoint(stack)
+    endpoint.add_smoke_test(payload=SmokeTestPayload.from_text("x"), target_model="m.tar.gz")  # not multi-model
+    caught = expect_problems(lambda: validate(stack.node.root), "[InvocationKind] target_model = 'm.tar.gz'")
+    assert caught.construct_path.endswith("SmokeTest")
+    expect_problems(lambda: validate(stack), "[InvocationKind]")  # the same answer again, checks run once
+    assert "[InvocationKind]" in synth_errors(stack)  # synth reports it too
+
+
+def test_validate_passes_a_valid_app(stack):
+    realtime_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_text("x"))
+    validate(stack)
+    assert template(stack).find_resources("Custom::SageMakerEndpointSmokeTest")
