@@ -78,6 +78,21 @@ def realtime_endpoint(stack: Stack, **variant_kwargs: Any) -> Endpoint:
     return Endpoint(stack, "Endpoint", endpoint_config=config)
 
 
+def scale_on_latency_steps(count: Any) -> None:
+    """A step policy on the variant's model latency (an `InstanceCount`): one out above 500 ms, one in below 100 ms;
+    it also makes the two CloudFormation alarms step scaling needs."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
+    count.scale_on_metric(
+        "Latency",
+        metric=count.endpoint.metric_model_latency(count.variant_name),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=100_000, change=-1),
+            appscaling.ScalingInterval(lower=500_000, change=1),
+        ],
+    )
+
+
 def template(stack: Stack) -> Template:
     return Template.from_stack(stack)
 

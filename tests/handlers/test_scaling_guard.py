@@ -29,7 +29,7 @@ from moto.core.exceptions import JsonRESTError
 
 from cdk_sagemaker_inference import InstanceType
 from tests.handlers.conftest import REGION, client
-from tests.support import new_stack, realtime_endpoint, template
+from tests.support import new_stack, realtime_endpoint, scale_on_latency_steps, template
 
 ACCOUNT = "123456789012"
 STACK = "app"
@@ -39,20 +39,11 @@ PSEUDO = {"AWS::StackName": STACK, "AWS::Partition": "aws", "AWS::AccountId": AC
 
 def synthesized(instance_type: str) -> dict[str, Any]:
     """The stack's template with one autoscaled variant: target tracking and a step policy with two alarms."""
-    from aws_cdk import aws_applicationautoscaling as appscaling
-
     stack = new_stack(STACK)
     endpoint = realtime_endpoint(stack, instance_type=InstanceType.of(instance_type), initial_instance_count=2)
     count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
     count.scale_on_invocations("Invocations", invocations_per_instance=100)
-    count.scale_on_metric(
-        "Latency",
-        metric=endpoint.metric_model_latency("AllTraffic"),
-        scaling_steps=[
-            appscaling.ScalingInterval(upper=100_000, change=-1),
-            appscaling.ScalingInterval(lower=500_000, change=1),
-        ],
-    )
+    scale_on_latency_steps(count)
     return template(stack).to_json()
 
 

@@ -21,6 +21,7 @@ from tests.support import (
     expect_problems,
     inference_component,
     realtime_endpoint,
+    scale_on_latency_steps,
     synth_errors,
     template,
     variant,
@@ -83,14 +84,7 @@ def test_concurrency_utilization_step_and_scheduled_scaling(stack):
     count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4)
     count.scale_on_concurrency("Concurrency", concurrent_requests_per_model=4)
     count.scale_on_utilization("Gpu", metric_name="GPUUtilization", target_percent=300)  # 4 GPUs at 75 %
-    count.scale_on_metric(
-        "Latency",
-        metric=count.endpoint.metric_model_latency("AllTraffic"),
-        scaling_steps=[
-            appscaling.ScalingInterval(upper=100_000, change=-1),
-            appscaling.ScalingInterval(lower=500_000, change=1),
-        ],
-    )
+    scale_on_latency_steps(count)
     count.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), max_capacity=2)
     kinds = sorted(policy["PolicyType"] for policy in policies(stack))
     assert kinds == ["StepScaling", "StepScaling", "TargetTrackingScaling", "TargetTrackingScaling"]

@@ -10,7 +10,16 @@ from aws_cdk import aws_applicationautoscaling as appscaling
 
 from cdk_sagemaker_inference import Endpoint, EndpointConfig
 from cdk_sagemaker_inference.scaling_guard import STACK_TAG, ScalingGuardProvider
-from tests.support import cfn_lint, ecr_model, nag_findings, realtime_endpoint, synth_errors, template, variant
+from tests.support import (
+    cfn_lint,
+    ecr_model,
+    nag_findings,
+    realtime_endpoint,
+    scale_on_latency_steps,
+    synth_errors,
+    template,
+    variant,
+)
 
 GUARD = "Custom::SageMakerScalingGuard"
 
@@ -62,14 +71,7 @@ def test_the_guard_may_change_only_the_scalable_targets_its_stack_tags(stack):
 
 def test_the_guard_holds_the_declared_scaling_without_waiting_for_it(stack):
     endpoint, count = autoscaled(stack)
-    count.scale_on_metric(
-        "Latency",
-        metric=endpoint.metric_model_latency("AllTraffic"),
-        scaling_steps=[
-            appscaling.ScalingInterval(upper=1000, change=-1),
-            appscaling.ScalingInterval(lower=5000, change=1),
-        ],
-    )
+    scale_on_latency_steps(count)
     count.scale_on_schedule("Night", schedule=appscaling.Schedule.cron(hour="22", minute="0"), max_capacity=2)
     synthesized = template(stack)
     [guard] = synthesized.find_resources(GUARD).values()
