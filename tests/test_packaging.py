@@ -116,3 +116,29 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
         "Custom::SageMakerEndpointSmokeTest",
     } <= set(report["types"])
     assert report["handler_assets"] == ["handler.py"]  # the handler code came from the installed wheel
+
+
+def test_installed_wheel_prints_the_rules_its_messages_cite(wheel, tmp_path):
+    # A ValidationError cites rule IDs; an installed wheel has no docs/ folder, so the package prints them.
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)])
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def rules(*ids):
+        return subprocess.run(
+            [sys.executable, "-m", "cdk_sagemaker_inference", *ids],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    cited = rules("[ImageRegion]", "ZeroTrackingOnly")
+    assert cited.returncode == 0, cited.stderr
+    assert cited.stdout.startswith("ImageRegion (error): a model's image is in ECR in the model's own Region")
+    assert cited.stdout.splitlines()[1].startswith("ZeroTrackingOnly (error): ")
+    everything = rules()
+    assert everything.stdout == cdk_sagemaker_inference.rules.markdown()
+    unknown = rules("NoSuchRule")
+    assert unknown.returncode == 1 and "no rule NoSuchRule" in unknown.stderr

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from constructs import IConstruct
 
-from .rules import DOCS_FILE, Rule
+from .rules import LOOK_UP, Rule
 
 MAX_VALUE_CHARS = 120
 
@@ -23,7 +23,7 @@ class ValidationError(ValueError):
         self.problems = list(problems)
         lines = [f"{construct_path}: {len(problems)} invalid propert{'y' if len(problems) == 1 else 'ies'}"]
         lines += [f"  - {problem}" for problem in problems]
-        lines.append(f"  (each [ID] is a rule in {DOCS_FILE} of cdk-sagemaker-inference)")
+        lines.append(f"  ([ID] is a rule of cdk-sagemaker-inference: {LOOK_UP})")
         super().__init__("\n".join(lines))
 
 

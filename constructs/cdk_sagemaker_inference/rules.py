@@ -2,7 +2,8 @@
 
 Error and warning texts cite the ID, so a user can look the rule up in the project. Limits read from
 botocore's API model are rules too: one per shape, listed in `API_SHAPES` (a check of an unlisted shape
-fails loudly). `markdown` renders the table (``make docs``); a test keeps the file equal to it.
+fails loudly). `markdown` renders the table (``make docs``); a test keeps the file equal to it. An installed
+wheel has no ``docs/``: ``python -m cdk_sagemaker_inference [ID ...]`` prints the rules, all or those named.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 Severity = Literal["error", "warning"]
 GUIDE = "SageMaker Developer Guide"
 DOCS_FILE = "docs/rules.md"
+LOOK_UP = f"python -m cdk_sagemaker_inference <ID> prints a rule; {DOCS_FILE} lists all"
 
 
 @dataclass(frozen=True)
@@ -548,3 +550,20 @@ def markdown() -> str:
     ]
     lines += [f"| `{rule.id}` | {rule.checks} | {rule.source} | {rule.severity} |" for rule in all_rules()]
     return "\n".join(lines) + "\n"
+
+
+def describe(rule_ids: list[str]) -> str:
+    """The named rules as ``ID (kind): checks. Source: ...`` lines, or the whole table when none is named.
+
+    Raises ``KeyError`` naming the unknown IDs.
+    """
+    if not rule_ids:
+        return markdown()
+    rules = {rule.id: rule for rule in all_rules()}
+    unknown = [rule_id for rule_id in rule_ids if rule_id not in rules]
+    if unknown:
+        raise KeyError(f"no rule {', '.join(unknown)}; the IDs are in {DOCS_FILE} (or run without arguments)")
+    return "".join(
+        f"{rule.id} ({rule.severity}): {rule.checks}. Source: {rule.source}\n"
+        for rule in (rules[rule_id] for rule_id in rule_ids)
+    )

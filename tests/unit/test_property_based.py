@@ -34,6 +34,7 @@ from cdk_sagemaker_inference import (
     SmokeTestPayload,
     ValidationError,
 )
+from cdk_sagemaker_inference.rules import LOOK_UP
 from tests.support import new_app
 
 PROBLEM_LINE = re.compile(r"  - \[[A-Za-z0-9.]+\] [a-z_][^=]* = .+: allowed: .+\. Fix: .+")
@@ -225,7 +226,7 @@ def assert_names_path_property_value_and_fix(error: ValidationError) -> None:
     assert error.problems and len(lines) == len(error.problems) + 2
     for line in lines[1:-1]:
         assert PROBLEM_LINE.fullmatch(line), line
-    assert lines[-1] == "  (each [ID] is a rule in docs/rules.md of cdk-sagemaker-inference)"
+    assert lines[-1] == f"  ([ID] is a rule of cdk-sagemaker-inference: {LOOK_UP})"
 
 
 def assert_synth_error_names_path_property_value_and_fix(message: str) -> None:

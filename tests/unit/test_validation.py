@@ -9,6 +9,7 @@ from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
 from cdk_sagemaker_inference import api_model, rules, validation
 from cdk_sagemaker_inference.errors import Problems, ValidationError
+from cdk_sagemaker_inference.rules import LOOK_UP
 
 
 def check(value, shape):
@@ -68,7 +69,7 @@ def test_problems_collect_then_raise_once_with_the_construct_path(stack):
         "TestStack: 2 invalid properties",
         "  - [Number] a = 1: allowed: 2. Fix: use 2",
         "  - [WrongType] b = 'x': allowed: y. Fix: use y",
-        "  (each [ID] is a rule in docs/rules.md of cdk-sagemaker-inference)",
+        f"  ([ID] is a rule of cdk-sagemaker-inference: {LOOK_UP})",
     ]
     assert [p.prop for p in caught.value.problems] == ["a", "b"]
 
