@@ -11,13 +11,15 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: setup synth test lint unit deploy diff bench docs clean
+.PHONY: setup synth test lint unit fuzz deploy diff bench docs clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(PY_STAMP): requirements.txt requirements-dev.txt requirements-nag2.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
+		--target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -39,6 +41,10 @@ lint: setup
 
 unit: setup
 	$(BIN)/python -m pytest
+
+## fuzz: every public constructor and method with thousands of bad arguments (not in CI; FUZZ_EXAMPLES=2000)
+fuzz: setup
+	$(BIN)/python -m pytest -m fuzz -s -p no:cacheprovider tests/unit/test_public_api_fuzz.py
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
 deploy: setup

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, Stack, Validations
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from cdk_sagemaker_inference import Endpoint, EndpointConfig, ServerlessProductionVariant
+from cdk_sagemaker_inference import Endpoint, EndpointConfig, ServerlessProductionVariant, acknowledge_nag_findings
 
 from .app_config import RealtimeSettings, ServerlessSettings
 from .sample_parts import add_json_smoke_test, add_monitoring, sentiment_model
@@ -50,13 +50,12 @@ class ServerlessEndpointStack(Stack):
             provisioned_concurrency=settings.provisioned_concurrency,
         )
         config = EndpointConfig(self, "EndpointConfig", production_variants=[variant])
-        Validations.of(config.resource).acknowledge(
-            *(
-                Acknowledgment(
-                    id=f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured", reason=IMAGE_COPY_KEY_REASON
-                )
+        acknowledge_nag_findings(
+            config.resource,
+            {
+                f"{pack}-SageMakerEndpointConfigurationKMSKeyConfigured": IMAGE_COPY_KEY_REASON
                 for pack in ("HIPAA.Security", "NIST.800.53.R5")
-            )
+            },
         )
         self.endpoint = Endpoint(self, "Endpoint", endpoint_config=config)
         add_json_smoke_test(self.endpoint, settings.smoke_test)

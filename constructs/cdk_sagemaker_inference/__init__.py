@@ -19,6 +19,7 @@ from .instance_type import InstanceType
 from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
 from .model_data import ModelData, ModelDataConfig
 from .multi_model_data import MultiModelData
+from .nag import acknowledge_nag_findings
 from .per_stack import validate
 from .s3_location import S3Location
 from .variants import (
@@ -133,6 +134,7 @@ __all__ = [
     "TrafficRouting",
     "ValidationError",
     "Variant",
+    "acknowledge_nag_findings",
     "deploy_statements",
     "grant_deploy",
     "validate",

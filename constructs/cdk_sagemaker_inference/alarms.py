@@ -129,6 +129,9 @@ class EndpointAlarms(Construct):
     def of_severity(self, severity: str) -> list[cloudwatch.Alarm]:
         """The alarms of one `Severity`. They watch every fleet of a variant: as rollback alarms, an old fleet
         that already fails aborts the deployment meant to fix it; prefer `add_rollback_alarms`."""
+        problems = Problems()
+        _check_severity(problems, "severity", severity)
+        problems.raise_if_any(self)
         return [alarm for construct_id, alarm in self.alarms.items() if self._severities[construct_id] == severity]
 
     def add_rollback_alarms(self, severity: str = Severity.CRITICAL) -> list[cloudwatch.Alarm]:
@@ -145,6 +148,7 @@ class EndpointAlarms(Construct):
 
         endpoint = self.endpoint
         problems = Problems()
+        _check_severity(problems, "severity", severity)
         deployment = endpoint.deployment if isinstance(endpoint, Endpoint) else None
         bake = validation.rendered_seconds(bake_of(deployment)) if deployment is not None else None
         periods = self.thresholds.evaluation_periods
@@ -225,16 +229,22 @@ class EndpointAlarms(Construct):
         :param description: Default: - none.
         """
         problems = Problems()
+        if not validation.is_unresolved(threshold):
+            validation.check_type(problems, "threshold", threshold, (int, float), "a number, e.g. 0.05")
         validation.check_value(problems, "threshold", threshold, _threshold(), "give a number")
+        write_metric = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
+        validation.check_interface(problems, "metric", metric, "cloudwatch.IMetric", "to_metric_config", write_metric)
+        for prop, value, kind in (
+            ("treat_missing_data", treat_missing_data, cloudwatch.TreatMissingData),
+            ("comparison_operator", comparison_operator, cloudwatch.ComparisonOperator),
+        ):
+            validation.check_type(problems, prop, value, kind, f"a member of cloudwatch.{kind.__name__}")
+        _check_severity(problems, "severity", severity)
         validation.check_alarm_periods(
             problems, evaluation_periods, datapoints_to_alarm, default_periods=self.thresholds.evaluation_periods
         )
         problems.raise_if_any(self)
         check_alarm(problems, self.endpoint, metric, threshold, comparison_operator)
-        if severity not in (Severity.CRITICAL, Severity.WARNING):
-            problems.add(
-                rules.ALARM_CAN_FIRE, "severity", severity, "Severity.CRITICAL or Severity.WARNING", "pick one"
-            )
         problems.raise_if_any(self)
         alarm = cloudwatch.Alarm(
             self,
@@ -326,31 +336,33 @@ def _check_inputs(scope: Construct, endpoint: object, thresholds: object, topics
     the topics SNS topics keyed by `Severity`."""
     problems = Problems()
     validation.check_type(problems, "endpoint", endpoint, EndpointBase, "the Endpoint (or Endpoint.from_...)")
-    severities = (Severity.CRITICAL, Severity.WARNING)
     if thresholds is not None and validation.check_type(
         problems, "thresholds", thresholds, AlarmThresholds, "AlarmThresholds(error_rate_5xx={Severity.CRITICAL: 0.05})"
     ):
         for name, value in vars(thresholds).items():
             if name == "evaluation_periods":
+                if value is None:
+                    validation.check_type(problems, "thresholds.evaluation_periods", value, int, "evaluation_periods=5")
                 validation.check_alarm_periods(problems, value, None)
                 continue
             prop = f"thresholds.{name}"
             if validation.check_type(problems, prop, value, Mapping, f"{name}={{Severity.WARNING: ...}}"):
                 for severity, threshold in value.items():
-                    _check_severity(problems, f"{prop}[{severity!r}]", severity, severities)
+                    _check_severity(problems, f"{prop}[{severity!r}]", severity)
                     validation.check_value(problems, f"{prop}[{severity!r}]", threshold, _threshold(), "give a number")
     if topics is not None and validation.check_type(problems, "topics", topics, Mapping, "{Severity.CRITICAL: topic}"):
         for severity, topic in cast(Mapping[object, object], topics).items():
-            _check_severity(problems, f"topics[{severity!r}]", severity, severities)
+            _check_severity(problems, f"topics[{severity!r}]", severity)
             validation.check_interface(
                 problems, f"topics[{severity!r}]", topic, "sns.ITopic", "topic_arn", "sns.Topic(scope, 'Topic')"
             )
     problems.raise_if_any(scope)
 
 
-def _check_severity(problems: Problems, prop: str, severity: object, severities: tuple[str, ...]) -> None:
-    if severity not in severities:
-        problems.add(rules.ALARM_CAN_FIRE, prop, severity, f"a key of {list(severities)}", "key it by Severity")
+def _check_severity(problems: Problems, prop: str, severity: object) -> None:
+    if severity not in (Severity.CRITICAL, Severity.WARNING):
+        allowed = "Severity.CRITICAL or Severity.WARNING"
+        problems.add(rules.ALARM_CAN_FIRE, prop, severity, allowed, "use a Severity")
 
 
 def _threshold() -> api_model.Constraint:

@@ -10,6 +10,7 @@ endpoints), ``sagemaker-runtime`` the invocation API.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import json
@@ -49,6 +50,8 @@ class Constraint:
     pattern: str | None = None
     enum: tuple[str, ...] | None = None
     service: str = SERVICE
+    member: str | None = None
+    """The structure member (the API / CloudFormation property) this constraint was read for, if any."""
 
     def describe(self) -> str:
         """A short human text of the limits, e.g. ``an integer from 60 to 3600``."""
@@ -145,7 +148,7 @@ def shape(name: str, service: str = SERVICE) -> Constraint:
 def member(structure: str, member_name: str, service: str = SERVICE) -> Constraint:
     """The constraint of a structure's member, e.g. ``member("ProductionVariant", "VolumeSizeInGB")``."""
     target = _shapes(service)[structure]["members"][member_name]["shape"]
-    return shape(target, service)
+    return dataclasses.replace(shape(target, service), member=member_name)
 
 
 def python_pattern(pattern: str) -> str:

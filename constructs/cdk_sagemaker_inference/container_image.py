@@ -7,6 +7,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,14 @@ class ContainerImage(abc.ABC):
         """
         from aws_cdk.aws_ecr_assets import Platform
 
+        validation.check_arguments(
+            "ContainerImage.from_asset",
+            [
+                ("directory", directory, (str, PathLike), "the path of the folder holding the Dockerfile"),
+                ("build_args", build_args or {}, Mapping, "{'NAME': 'value'}"),
+                ("file", "Dockerfile" if file is None else file, str, "the Dockerfile's path relative to directory"),
+            ],
+        )
         return _AssetImage(Path(directory), dict(build_args or {}), file, platform or Platform.LINUX_AMD64)
 
     @staticmethod
@@ -155,10 +164,10 @@ class _EcrImage(ContainerImage):
             ("tag", self._tag, IMAGE_TAG, rules.IMAGE_TAG),
             ("digest", self._digest, IMAGE_DIGEST, rules.IMAGE_DIGEST),
         ):
-            if value is None or validation.is_unresolved(value):
+            if value is None:
                 continue
             typed = validation.check_type(problems, f"{prop}.{name}", value, str, f"{name}='...' as a string")
-            if typed and not pattern.fullmatch(value):
+            if typed and not validation.is_unresolved(value) and not pattern.fullmatch(value):
                 problems.add(rule, f"{prop}.{name}", value, f"matching {pattern.pattern}", f"copy the {name} from ECR")
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
@@ -233,9 +242,9 @@ class _UriImage(ContainerImage):
         return "tritonserver" in match["repository"] if match else None
 
     def validate(self, problems: Problems, prop: str) -> None:
-        if validation.is_unresolved(self._image_uri):
-            return
         if not validation.check_type(problems, prop, self._image_uri, str, "the image URI as a string"):
+            return
+        if validation.is_unresolved(self._image_uri):
             return
         validation.check_value(
             problems,

@@ -3,14 +3,17 @@ an asynchronous endpoint, the capacity failures of its inference components, and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from . import rules, validation
 from .alarms import EndpointAlarms
-from .endpoint import INSTANCE_NAMESPACE, EndpointBase
+from .endpoint import INSTANCE_NAMESPACE, EndpointBase, check_period
+from .errors import Problems
 from .variants import InstanceVariant, ServerlessProductionVariant, Variant
 
 WIDTH = 6  # four graphs per 24-unit row
@@ -46,6 +49,24 @@ class EndpointDashboard(Construct):
         period: Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        problems = Problems()
+        validation.check_type(
+            problems, "endpoint", endpoint, EndpointBase, "an Endpoint or Endpoint.from_endpoint_name"
+        )
+        if alarms is not None:
+            validation.check_type(problems, "alarms", alarms, EndpointAlarms, "EndpointAlarms(scope, 'Alarms', ...)")
+        name = "-" if dashboard_name is None else dashboard_name
+        typed = validation.check_type(problems, "dashboard_name", name, str, "a name such as 'inference'")
+        if typed and not validation.is_unresolved(name) and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name):
+            problems.add(
+                rules.DASHBOARD_NAME,
+                "dashboard_name",
+                dashboard_name,
+                "1 to 255 letters, digits, - and _",
+                "drop other characters (or leave it out: CloudFormation names it)",
+            )
+        check_period(problems, period)
+        problems.raise_if_any(self)
         self.endpoint = endpoint
         self.period = period or Duration.minutes(1)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)

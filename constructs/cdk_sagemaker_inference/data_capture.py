@@ -83,7 +83,7 @@ class DataCapture:
             )
         for name in ("csv_content_types", "json_content_types"):
             types = getattr(self, name)
-            if types is None or validation.is_unresolved(types):
+            if types is None or (isinstance(types, list) and validation.is_unresolved(types)):
                 continue
             if not validation.check_type(problems, f"{prop}.{name}", types, (list, tuple), "['text/csv']"):
                 continue
@@ -92,6 +92,9 @@ class DataCapture:
                 problems, f"{prop}.{name}", list(types), api_model.member(HEADERS, member), "give 1 to 10"
             )
             for index, content_type in enumerate(types):
+                example = "'text/csv'" if name.startswith("csv") else "'application/json'"
+                if not validation.check_type(problems, f"{prop}.{name}[{index}]", content_type, str, example):
+                    continue
                 validation.check_value(
                     problems,
                     f"{prop}.{name}[{index}]",

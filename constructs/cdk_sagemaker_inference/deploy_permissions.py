@@ -26,6 +26,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 
 from . import per_stack, validation
+from .errors import Problems, ValidationError
 from .nag import stack_arn
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def deploy_statements(stack: Stack) -> list[iam.PolicyStatement]:
 
     Call it once the stack holds everything (after every ``add_*()``); it adds nothing to the stack.
     """
+    validation.check_arguments("deploy_statements", [("stack", stack, Stack, "Stack.of(endpoint)")])
     from .endpoint import Endpoint
     from .endpoint_config import EndpointConfig
     from .execution_role import ExecutionRole
@@ -134,6 +136,10 @@ def deploy_statements(stack: Stack) -> list[iam.PolicyStatement]:
 
 def grant_deploy(stack: Stack, principal: iam.IGrantable) -> iam.Grant:
     """Give ``principal`` (e.g. a pipeline's or a narrowed CloudFormation execution role) `deploy_statements`."""
+    problems = Problems()
+    validation.check_interface(problems, "principal", principal, "iam.IGrantable", "grant_principal", "a role")
+    if problems.items:
+        raise ValidationError("grant_deploy", problems.items)
     statements = deploy_statements(stack)
     for statement in statements:
         principal.grant_principal.add_to_principal_policy(statement)

@@ -43,6 +43,13 @@ PROVISIONING_SECONDS = 600  # what a deployment's timeout should leave for the n
 PUBLISHING_DELAY_SECONDS = 60
 
 
+def _whole(factory: str, value: int) -> int:
+    """``value`` if it is an integer or a deploy-time number; else a `ValidationError` naming ``factory``."""
+    if not validation.is_unresolved(value):
+        validation.check_arguments(factory, [("value", value, int, "a whole number, e.g. 10")])
+    return value
+
+
 @dataclass(frozen=True)
 class CapacitySize:
     """A share of a fleet: a percentage of its capacity, or a number of instances (or component copies)."""
@@ -53,23 +60,23 @@ class CapacitySize:
     @staticmethod
     def percent(value: int) -> CapacitySize:
         """``value`` % of the fleet's capacity (``CAPACITY_PERCENT``)."""
-        return CapacitySize(PERCENT, value)
+        return CapacitySize(PERCENT, _whole("CapacitySize.percent", value))
 
     @staticmethod
     def instance_count(value: int) -> CapacitySize:
         """``value`` instances (``INSTANCE_COUNT``)."""
-        return CapacitySize(INSTANCES, value)
+        return CapacitySize(INSTANCES, _whole("CapacitySize.instance_count", value))
 
     @staticmethod
     def copy_count(value: int) -> CapacitySize:
         """``value`` copies of an inference component (``COPY_COUNT``)."""
-        return CapacitySize(COPIES, value)
+        return CapacitySize(COPIES, _whole("CapacitySize.copy_count", value))
 
     def share_of(self, fleet: int | None) -> float | None:
         """The share of a variant of ``fleet`` instances, in percent; None when unknown."""
         if self.type == PERCENT:
             return float(self.value)
-        if fleet is None or not fleet or validation.is_unresolved(self.value):
+        if fleet is None or not fleet or validation.is_unresolved(self.value) or abs(self.value) > 2**31:
             return None
         return 100 * self.value / fleet
 
@@ -81,9 +88,10 @@ class CapacitySize:
         share: tuple[float, float],
         fleet: int | None,
         unit: str = "instances",
+        api: str | None = None,
     ) -> None:
         """The type and value fit ``shape``, and the share of ``fleet`` (``unit``: a variant's instances or a
-        component's copies) lies within ``share`` (percent)."""
+        component's copies) lies within ``share`` (percent); ``api`` names the size's API property."""
         validation.check_value(problems, f"{prop}.type", self.type, api_model.member(shape, "Type"), "use a factory")
         validation.check_value(problems, f"{prop}.value", self.value, api_model.member(shape, "Value"), "give 1+")
         if problems.items:
@@ -97,6 +105,7 @@ class CapacitySize:
                 f"{self.value} ({self.type}, {part:g} % of {fleet or 'the'} {unit})",
                 f"{low:g} to {high:g} % of {'each variant' if unit == 'instances' else 'the component'}'s {unit}",
                 "choose a step within that share",
+                api=api,
             )
 
 
@@ -201,7 +210,8 @@ class ComponentRollingUpdate(_Guardrail):
             size = getattr(self, name)
             if size is None:
                 continue
-            size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", share, copies, "copies")
+            api = "".join(word.capitalize() for word in name.split("_"))
+            size.check(problems, f"{prop}.{name}", "InferenceComponentCapacitySize", share, copies, "copies", api)
             part = size.share_of(copies)
             if name == "maximum_batch_size" and copies and part is not None and part * copies < 100:
                 problems.add(
@@ -282,11 +292,16 @@ def validate_endpoint_deployment(
                 "use BlueGreenDeployment, or one variant",
             )
         deployment.maximum_batch_size.check(
-            problems, f"{prop}.maximum_batch_size", "CapacitySize", ROLLING_PERCENT, fleet
+            problems, f"{prop}.maximum_batch_size", "CapacitySize", ROLLING_PERCENT, fleet, api="MaximumBatchSize"
         )
         if deployment.rollback_maximum_batch_size is not None:
             deployment.rollback_maximum_batch_size.check(
-                problems, f"{prop}.rollback_maximum_batch_size", "CapacitySize", (0, 100), fleet
+                problems,
+                f"{prop}.rollback_maximum_batch_size",
+                "CapacitySize",
+                (0, 100),
+                fleet,
+                api="RollbackMaximumBatchSize",
             )
         _check_seconds(
             problems, prop, "RollingUpdatePolicy", deployment.wait_interval, deployment.maximum_execution_timeout, None
@@ -304,10 +319,11 @@ def validate_endpoint_deployment(
         if sized and not isinstance(routing.size, CapacitySize):
             problems.add(
                 rules.DEPLOYMENT_SIZE,
-                f"{prop}.traffic_routing.size ({SIZED_ROUTING[routing.type]})",
+                f"{prop}.traffic_routing.size",
                 routing.size,
                 f"a CapacitySize: {routing.type} shifts traffic in steps of it",
                 "give e.g. CapacitySize.percent(25) (or CapacitySize.instance_count(1))",
+                api=SIZED_ROUTING[routing.type],
             )
         elif not sized and routing.size is not None:
             problems.add(
@@ -319,7 +335,8 @@ def validate_endpoint_deployment(
             )
         elif routing.size is not None:
             share = (0, CANARY_MAX_PERCENT) if routing.type == "CANARY" else LINEAR_PERCENT
-            routing.size.check(problems, f"{prop}.traffic_routing.size", "CapacitySize", share, fleet)
+            api = SIZED_ROUTING[routing.type]
+            routing.size.check(problems, f"{prop}.traffic_routing.size", "CapacitySize", share, fleet, api=api)
         _check_seconds(
             problems,
             f"{prop}.traffic_routing",
@@ -404,8 +421,22 @@ def render_endpoint_deployment(
     )
 
 
+def check_alarm_types(problems: Problems, prop: str, alarms: object) -> bool:
+    """A list of CloudWatch alarms (``IAlarm``: an ``Alarm`` or ``Alarm.from_alarm_arn``); True when it is."""
+    if not validation.check_type(problems, prop, alarms, (list, tuple), "[alarm, ...] of cloudwatch alarms"):
+        return False
+    assert isinstance(alarms, (list, tuple))
+    write = "a cloudwatch.Alarm or cloudwatch.Alarm.from_alarm_arn(...)"
+    return all(
+        [
+            validation.check_interface(problems, f"{prop}[{index}]", alarm, "cloudwatch.IAlarm", "alarm_name", write)
+            for index, alarm in enumerate(alarms)
+        ]
+    )
+
+
 def _check_parts(problems: Problems, prop: str, deployment: object) -> bool:
-    """The deployment's routing and batch sizes are of their types (a dict or a string is not)."""
+    """The deployment's routing, batch sizes and rollback alarms are of their types (a dict or a string is not)."""
     parts = {
         "traffic_routing": (TrafficRouting, "TrafficRouting.canary(CapacitySize.percent(25), wait_interval=...)"),
         "maximum_batch_size": (CapacitySize, "CapacitySize.percent(10) or CapacitySize.instance_count(1)"),
@@ -417,6 +448,7 @@ def _check_parts(problems: Problems, prop: str, deployment: object) -> bool:
         optional = name == "rollback_maximum_batch_size"
         if hasattr(deployment, name) and (value is not None or not optional):
             validation.check_type(problems, f"{prop}.{name}", value, kind, write)
+    check_alarm_types(problems, f"{prop}.rollback_alarms", getattr(deployment, "rollback_alarms", []))
     return len(problems.items) == before
 
 

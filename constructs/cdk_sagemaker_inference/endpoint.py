@@ -66,6 +66,11 @@ class EndpointBase(Resource):
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to call InvokeEndpoint on this endpoint only."""
+        problems = Problems()
+        validation.check_interface(
+            problems, "grantee", grantee, "iam.IGrantable", "grant_principal", "a role or function"
+        )
+        problems.raise_if_any(self)
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["sagemaker:InvokeEndpoint"], resource_arns=[self.endpoint_arn]
         )
@@ -120,6 +125,17 @@ class EndpointBase(Resource):
         from .alarms import check_unit
 
         problems = Problems()
+        for prop, text in [("metric_name", metric_name), ("statistic", statistic), ("namespace", namespace)]:
+            validation.check_type(problems, prop, text, str, "a string, e.g. 'Invocations', 'Sum', 'AWS/SageMaker'")
+        validation.check_value(
+            problems,
+            "endpoint_config_name",
+            endpoint_config_name,
+            api_model.shape("EndpointConfigName"),
+            "give the config's name, e.g. endpoint.served_config.endpoint_config_name",
+        )
+        if problems.items:
+            problems.raise_if_any(self)
         check_unit(problems, metric_name, unit)
         check_period(problems, period)
         problems.raise_if_any(self)
@@ -492,7 +508,16 @@ HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)  # CloudWatch's periods under a minute;
 def check_period(problems: Problems, period: object) -> None:
     """A metric's period: a `Duration` of 1, 5, 10, 30 or a multiple of 60 seconds (CloudWatch's), or None."""
     seconds = validation.seconds_of(problems, "period", period)
-    if seconds is None or validation.is_unresolved(seconds):
+    if seconds is not None and validation.is_unresolved(seconds):
+        problems.add(
+            rules.PUBLISHED_METRIC,
+            "period",
+            period,
+            "a Duration known at synth (the CDK renders a metric's period into the template)",
+            "give e.g. period=Duration.minutes(1)",
+        )
+        return
+    if seconds is None:
         return
     if seconds not in HIGH_RESOLUTION_PERIODS and (seconds < 60 or seconds % 60):
         problems.add(
@@ -599,7 +624,8 @@ class Endpoint(EndpointBase):
         if endpoint_name is not None:
             _claim_name(self, endpoint_name)
         endpoint_config.serve_endpoint(self._name)
-        self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms) if deployment else []
+        given = getattr(deployment, "rollback_alarms", None)  # checked with the deployment
+        self.rollback_alarms: list[cloudwatch.IAlarm] = list(given) if isinstance(given, (list, tuple)) else []
         """The alarms that roll a deployment back, in the order given."""
         self._validate_deployment()
         self.resource = sagemaker.CfnEndpoint(
@@ -614,7 +640,10 @@ class Endpoint(EndpointBase):
     def add_rollback_alarms(self, *alarms: cloudwatch.IAlarm) -> None:
         """More alarms that roll a deployment back (1 to 10 in all), e.g. ``alarms.of_severity(Severity.CRITICAL)``
         of `EndpointAlarms` made for this endpoint (which needs the endpoint first)."""
+        from .deployment import check_alarm_types  # it imports this module
+
         problems = Problems()
+        check_alarm_types(problems, "alarms", list(alarms))
         if self.deployment is None:
             problems.add(
                 rules.DEPLOYMENT_KIND,

@@ -137,7 +137,17 @@ class EndpointConfig(EndpointConfigBase):
             problems, "data_capture", data_capture, DataCapture, "DataCapture(destination=S3Location(bucket, 'c/'))"
         ):
             data_capture.validate(problems, "data_capture")
-        shadows = list(shadow_production_variants or [])
+        if shadow_production_variants is not None:
+            validation.check_type(
+                problems,
+                "shadow_production_variants",
+                shadow_production_variants,
+                (list, tuple),
+                "[ProductionVariant(...)]",
+            )
+        shadows = (
+            list(shadow_production_variants or []) if isinstance(shadow_production_variants, (list, tuple)) else []
+        )
         validation.check_type(problems, "network_isolation", network_isolation, bool, "True or False")
         network.check_vpc_type(problems, vpc)
         if execution_role is not None and not isinstance(execution_role, ExecutionRole):
@@ -293,6 +303,7 @@ class EndpointConfig(EndpointConfigBase):
                     )
         validation.check_unique(
             problems,
+            rules.UNIQUE_VARIANT_NAMES,
             "production_variants[*].variant_name",
             [variant.variant_name for _, variant in named],
             "give each variant (production and shadow) its own variant_name",

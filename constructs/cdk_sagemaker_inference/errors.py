@@ -29,16 +29,19 @@ class ValidationError(ValueError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One broken `Rule`: ``prop`` got ``value``; ``allowed`` says what is valid and ``fix`` what to do."""
+    """One broken `Rule`: ``prop`` got ``value``; ``allowed`` says what is valid and ``fix`` what to do.
+    ``api`` names the API / CloudFormation property ``prop`` becomes, when there is one (e.g. ``VariantName``)."""
 
     rule: Rule
     prop: str
     value: object
     allowed: str
     fix: str
+    api: str | None = None
 
     def __str__(self) -> str:
-        return f"[{self.rule.id}] {self.prop} = {shown_value(self.value)}: allowed: {self.allowed}. Fix: {self.fix}"
+        where = f"{self.prop} ({self.api})" if self.api else self.prop
+        return f"[{self.rule.id}] {where} = {shown_value(self.value)}: allowed: {self.allowed}. Fix: {self.fix}"
 
 
 TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")  # how the CDK encodes a deploy-time value in a string
@@ -61,8 +64,8 @@ class Problems:
 
     items: list[Problem] = field(default_factory=list)
 
-    def add(self, rule: Rule, prop: str, value: object, allowed: str, fix: str) -> None:
-        self.items.append(Problem(rule, prop, value, allowed, fix))
+    def add(self, rule: Rule, prop: str, value: object, allowed: str, fix: str, api: str | None = None) -> None:
+        self.items.append(Problem(rule, prop, value, allowed, fix, api))
 
     def raise_if_any(self, scope: IConstruct) -> None:
         """Raise one `ValidationError` naming ``scope``'s path if any problem was added."""

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import jsii
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from . import per_stack, validation
+from .errors import Problems
 from .managed_policy import ManagedPolicyStatements
-from .nag import StackArn, shown, stack_arn, wildcard_finding, wildcard_findings
+from .nag import StackArn, acknowledge_nag_findings, shown, stack_arn, wildcard_finding, wildcard_findings
 from .per_stack import StackFacts
+from .s3_location import S3Location, check_location
 
 if TYPE_CHECKING:
     from aws_cdk import aws_kms as kms
     from aws_cdk import aws_sns as sns
 
-    from .s3_location import S3Location
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
@@ -139,6 +141,12 @@ class ExecutionRole(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole | None = None) -> None:
         super().__init__(scope, construct_id)
+        if role is not None:
+            self._check(
+                lambda problems: validation.check_interface(
+                    problems, "role", role, "iam.IRole", "role_arn", "iam.Role.from_role_arn(...) or an iam.Role"
+                )
+            )
         self.stack_facts = per_stack.facts(scope)
         self.role: iam.IRole = role or iam.Role(
             self,
@@ -168,7 +176,15 @@ class ExecutionRole(Construct):
         """Let the role also write the log group of this inference component, where its containers log."""
         self._serve_log_group(COMPONENT_LOG_GROUP_PREFIX, component_name)
 
+    def _check(self, *checks: Callable[[Problems], object]) -> None:
+        """Run ``checks`` on a fresh `Problems`; raise them naming this role."""
+        problems = Problems()
+        for check in checks:
+            check(problems)
+        problems.raise_if_any(self)
+
     def _serve_log_group(self, prefix: str, name: str) -> None:
+        self._check(lambda problems: validation.check_type(problems, "name", name, str, "the resource's name"))
         log_group = stack_arn(self.stack_facts, "logs", f"log-group:{prefix}/{name}")
         if validation.is_unresolved(name):  # a deploy-time name, as cdk-nag prints it (e.g. <NameParameter>)
             shown_name = shown(self.stack_facts.stack.resolve(name))
@@ -188,10 +204,13 @@ class ExecutionRole(Construct):
         wildcard_logs = [arn for arn in self._log_arns() if "*" in arn.shown]
         document = {"Statement": [{"Resource": self._wildcard_grants}]}
         prefixes = wildcard_findings(self.policy, document) if self._wildcard_grants else []
-        Validations.of(self.policy).acknowledge(
-            *(Acknowledgment(id=arn.wildcard_finding, reason=log_reason) for arn in wildcard_logs),
-            Acknowledgment(id=wildcard_finding("*"), reason=FORCED_WILDCARD_REASON),
-            *(Acknowledgment(id=finding, reason=PREFIX_REASON) for finding in prefixes),
+        acknowledge_nag_findings(
+            self.policy,
+            {
+                **{arn.wildcard_finding: log_reason for arn in wildcard_logs},
+                wildcard_finding("*"): FORCED_WILDCARD_REASON,
+                **dict.fromkeys(prefixes, PREFIX_REASON),
+            },
         )
 
     @property
@@ -225,21 +244,42 @@ class ExecutionRole(Construct):
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
         """Add statements to the role's managed policy."""
+        self._check(
+            *(
+                lambda problems, index=index, statement=statement: validation.check_type(
+                    problems, f"statements[{index}]", statement, iam.PolicyStatement, "iam.PolicyStatement(...)"
+                )
+                for index, statement in enumerate(statements)
+            )
+        )
         self._policy.add(*statements)
 
     def grant_ecr_pull(self, repository_arn: str) -> None:
         """Pull images from one ECR repository (plus ecr:GetAuthorizationToken, which only takes ``*``)."""
+        self._check(
+            lambda problems: validation.check_arn(
+                problems, "repository_arn", repository_arn, "arn:aws:ecr:us-east-1:123456789012:repository/name"
+            )
+        )
         self._policy.allow(list(ECR_PULL_ACTIONS), [repository_arn])
         self._policy.allow(["ecr:GetAuthorizationToken"], ["*"])
 
     def grant_s3_object_read(self, object_arn: str, kms_key: kms.IKey | None = None) -> None:
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key through S3 only."""
+        self._check(
+            lambda problems: validation.check_arn(problems, "object_arn", object_arn, "arn:aws:s3:::bucket/key"),
+            lambda problems: _check_key(problems, kms_key),
+        )
         self._policy.allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
             self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self.stack_facts))
 
     def grant_s3_prefix_write(self, location: S3Location, kms_key: kms.IKey | None = None) -> None:
         """Write objects under ``location`` (asynchronous results SageMaker names), encrypting through S3 only."""
+        self._check(
+            lambda problems: check_location(problems, "location", location),
+            lambda problems: _check_key(problems, kms_key),
+        )
         self._policy.allow(["s3:PutObject", "s3:AbortMultipartUpload"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
         for key in (kms_key, location.bucket.encryption_key):
@@ -253,6 +293,7 @@ class ExecutionRole(Construct):
 
         :param list_objects: also list the keys under the prefix (uncompressed model data). Default: False.
         """
+        self._check(lambda problems: check_location(problems, "location", location))
         self._policy.allow(["s3:GetObject"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
         if list_objects:
@@ -268,6 +309,11 @@ class ExecutionRole(Construct):
 
     def grant_topic_publish(self, topic: sns.ITopic) -> None:
         """Publish to one SNS topic (asynchronous notifications), with its key if it is encrypted."""
+        self._check(
+            lambda problems: validation.check_interface(
+                problems, "topic", topic, "sns.ITopic", "topic_arn", "sns.Topic.from_topic_arn(...) or an sns.Topic"
+            )
+        )
         self._policy.allow(["sns:Publish"], [topic.topic_arn])
         if topic.master_key is not None:
             conditions = {"StringEquals": {"kms:ViaService": f"sns.{self.stack_facts.region}.amazonaws.com"}}
@@ -278,3 +324,9 @@ class ExecutionRole(Construct):
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""
         self._policy.allow(list(VPC_ACCESS_ACTIONS), ["*"])
+
+
+def _check_key(problems: Problems, key: object) -> None:
+    if key is not None:
+        write = "kms.Key.from_key_arn(...) or a kms.Key"
+        validation.check_interface(problems, "kms_key", key, "kms.IKey", "key_arn", write)

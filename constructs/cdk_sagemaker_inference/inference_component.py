@@ -17,7 +17,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, rules, validation
-from .endpoint import Endpoint, EndpointBase
+from .endpoint import Endpoint, EndpointBase, check_period
 from .endpoint_config import EndpointConfig
 from .errors import Problems
 from .model import IModel, ModelBase
@@ -134,10 +134,10 @@ class InferenceComponent(Resource):
         self.copy_count = copy_count
         self.deployment = deployment
         """How a change reaches the copies, as given."""
-        self.config = endpoint.endpoint_config
         problems = Problems()
         validation.check_type(problems, "endpoint", endpoint, EndpointBase, "Endpoint(scope, 'Endpoint', ...)")
         problems.raise_if_any(self)
+        self.config = endpoint.endpoint_config
         self.variant_name = variant_name or self._default_variant()
         validation.check_value(
             problems,
@@ -255,6 +255,9 @@ class InferenceComponent(Resource):
         InferenceComponentName): Sum over 1 minute, a count."""
         from aws_cdk.aws_cloudwatch import Metric
 
+        problems = Problems()
+        check_period(problems, period)
+        problems.raise_if_any(self)
         return Metric(
             namespace="AWS/SageMaker",
             metric_name="NoCapacityInvocationFailures",
@@ -297,7 +300,7 @@ class InferenceComponent(Resource):
                 "an endpoint whose config has InferenceComponentHostVariant variants",
                 "give the endpoint a config of InferenceComponentHostVariant(instance_type=...)",
             )
-        elif config is not None and not validation.is_unresolved(self.variant_name):
+        elif config is not None and self._literal_variant_name(problems):
             hosts = [variant.variant_name for variant in config.production_variants]
             if self.variant_name not in hosts:
                 problems.add(
@@ -418,12 +421,21 @@ class InferenceComponent(Resource):
                 problems, field, seconds, api_model.member(STARTUP, member), "choose 60 seconds to 1 hour"
             )
 
+    def _literal_variant_name(self, problems: Problems) -> bool:
+        """Whether ``variant_name`` is a literal string to look up (a non-string is a problem)."""
+        if self.variant_name is None:
+            return False
+        typed = validation.check_type(problems, "variant_name", self.variant_name, str, "the host variant's name")
+        return typed and not validation.is_unresolved(self.variant_name)
+
     def _bind_artifacts(self, artifacts: ModelData | None) -> str | None:
         """The adapter's artifact URL, readable by the config's execution role."""
         if artifacts is None:
             return None
         role = self.config.execution_role if self.config is not None else None
         problems = Problems()
+        if not validation.check_type(problems, "artifacts", artifacts, ModelData, "ModelData.from_s3_url('s3://...')"):
+            problems.raise_if_any(self)
         artifacts.validate(self, problems, "artifacts")
         if role is None:
             problems.add(

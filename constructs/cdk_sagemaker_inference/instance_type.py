@@ -40,12 +40,9 @@ class InstanceType:
     def of(name: str) -> InstanceType:
         """An instance type by its full name, e.g. ``InstanceType.of("ml.g5.12xlarge")`` (a string, or a deploy-time
         one; the endpoint config checks the name)."""
-        if not isinstance(name, str):
-            from . import rules
-            from .errors import Problem, ValidationError
+        from .validation import check_arguments
 
-            problem = Problem(rules.WRONG_TYPE, "name", name, "a string such as 'ml.m5.large'", "name the type")
-            raise ValidationError("InstanceType.of", [problem])
+        check_arguments("InstanceType.of", [("name", name, str, "the type's name, e.g. 'ml.m5.large'")])
         return InstanceType(name)
 
     @property

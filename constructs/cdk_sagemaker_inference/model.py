@@ -325,7 +325,11 @@ class Model(ModelBase):
                     "give each ModelContainer a hostname='...'",
                 )
         validation.check_unique(
-            problems, "containers[*].hostname", list(self.container_hostnames), "give each container its own hostname"
+            problems,
+            rules.DIRECT_HOSTNAMES,
+            "containers[*].hostname",
+            list(self.container_hostnames),
+            "give each container its own hostname",
         )
         multi_model = [index for index, item in enumerate(self.containers) if _is_multi_model(item.model_data)]
         if len(multi_model) > 1:

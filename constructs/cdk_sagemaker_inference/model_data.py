@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,9 @@ class ModelData(abc.ABC):
     @staticmethod
     def from_asset(path: str) -> ModelData:
         """A local gzip-compressed tar file, uploaded as a CDK file asset."""
+        validation.check_arguments(
+            "ModelData.from_asset", [("path", path, (str, PathLike), "the path of a .tar.gz file")]
+        )
         return _LocalArchive(Path(path))
 
     @staticmethod
@@ -80,6 +84,9 @@ class ModelData(abc.ABC):
 
         The same files give the same bytes and asset hash on any machine. Symlinks are an error.
         """
+        validation.check_arguments(
+            "ModelData.from_local_directory", [("path", path, (str, PathLike), "a folder's path")]
+        )
         return _LocalDirectory(Path(path))
 
     @staticmethod
@@ -107,6 +114,9 @@ class ModelData(abc.ABC):
         """
         from .multi_model_data import MultiModelData
 
+        validation.check_arguments(
+            "ModelData.multi_model", [("models", models or {}, Mapping, "{'name': 'path/to/model'}")]
+        )
         return MultiModelData(location, models or {}, model_cache=model_cache)
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook

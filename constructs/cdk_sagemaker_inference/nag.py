@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -33,6 +33,8 @@ DEPLOY_TIME_FUNCTION_RULES = {
     "AWS::Logs::LogGroup": [f"{pack}-CloudWatchLogGroupEncrypted" for pack in COMPLIANCE_PACKS],
 }
 IAM_WILDCARD_RULE = "AwsSolutions-IAM5"
+NAG_2_METADATA = "cdk_nag"  # the resource metadata key cdk-nag 2 reads suppressions from
+MIN_REASON_CHARS = 10  # cdk-nag 2 refuses shorter reasons
 AWS_MANAGED_POLICY_RULE = "AwsSolutions-IAM4"
 
 
@@ -157,9 +159,58 @@ def acknowledge_findings(
             managed = stack.resolve(child.managed_policy_arns) or []
             findings += [managed_policy_finding(shown(arn)) for arn in managed]
         if findings:
-            Validations.of(child).acknowledge(
-                *(Acknowledgment(id=finding, reason=_reason(reasons, finding)) for finding in findings)
-            )
+            acknowledge_nag_findings(child, {finding: _reason(reasons, finding) for finding in findings})
+
+
+def acknowledge_nag_findings(construct: IConstruct, reasons: Mapping[str, str]) -> None:
+    """Acknowledge cdk-nag findings on ``construct`` (a resource, or a construct whose default child is one), each
+    finding ID (e.g. ``AwsSolutions-IAM5[Resource::*]``) with its reason, in both forms cdk-nag reads: cdk-nag 3's
+    ``Validations`` acknowledgments and cdk-nag 2's ``cdk_nag.rules_to_suppress`` metadata on the resource.
+    Each reason says why the finding does not apply there, in at least 10 characters (cdk-nag 2 requires them)."""
+    _check_acknowledgments(construct, reasons)
+    Validations.of(construct).acknowledge(*(Acknowledgment(id=finding, reason=why) for finding, why in reasons.items()))
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    if not isinstance(resource, CfnResource):
+        return
+    earlier = resource.get_metadata(NAG_2_METADATA) or {}
+    suppressions: list[dict[str, Any]] = list(earlier.get("rules_to_suppress", []))
+    for finding, reason in reasons.items():
+        rule, _, granular = finding.partition("[")
+        if not granular:  # the whole rule on this resource
+            if not any(item["id"] == rule and "applies_to" not in item for item in suppressions):
+                suppressions.append({"id": rule, "reason": reason})
+            continue
+        target = granular[:-1]  # e.g. Resource::*
+        if any(item["id"] == rule and target in item.get("applies_to", []) for item in suppressions):
+            continue
+        same = next((item for item in suppressions if (item["id"], item["reason"]) == (rule, reason)), None)
+        if same is not None and "applies_to" in same:
+            same["applies_to"].append(target)
+        else:
+            suppressions.append({"id": rule, "reason": reason, "applies_to": [target]})
+    resource.add_metadata(NAG_2_METADATA, {"rules_to_suppress": suppressions})
+
+
+def _check_acknowledgments(construct: object, reasons: object) -> None:
+    from . import rules, validation
+    from .errors import Problems, ValidationError
+
+    problems = Problems()
+    validation.check_interface(problems, "construct", construct, "IConstruct", "node", "a resource or construct")
+    if validation.check_type(problems, "reasons", reasons, Mapping, "{'AwsSolutions-IAM5[Resource::*]': 'why'}"):
+        for finding, reason in cast(Mapping[object, object], reasons).items():
+            validation.check_type(problems, "reasons key", finding, str, "a finding ID such as 'AwsSolutions-S1'")
+            typed = validation.check_type(problems, f"reasons[{finding!r}]", reason, str, "why, as a sentence")
+            if typed and len(str(reason).strip()) < MIN_REASON_CHARS:
+                problems.add(
+                    rules.NAG_REASON,
+                    f"reasons[{finding!r}]",
+                    reason,
+                    f"at least {MIN_REASON_CHARS} characters",
+                    "say why the finding does not apply to this resource",
+                )
+    if problems.items:
+        raise ValidationError("acknowledge_nag_findings", problems.items)
 
 
 def _reason(reasons: Mapping[str, str], finding: str) -> str:

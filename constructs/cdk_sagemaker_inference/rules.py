@@ -169,7 +169,7 @@ MODEL_CONTAINERS = _rule(
 )
 DIRECT_HOSTNAMES = _rule(
     "DirectHostnames",
-    "every container of a Direct multi-container model has a hostname, unique in the model",
+    "every container of a Direct multi-container model has a hostname; hostnames are unique in the model",
     guide("Multi-container endpoints", 6084),
 )
 SINGLE_MULTI_MODEL_CONTAINER = _rule(
@@ -408,6 +408,17 @@ SMOKE_TEST_SIZE = _rule(
     "CloudFormation and Step Functions accept",
     "CloudFormation quotas (1 MB template), Step Functions (256 KiB input)",
 )
+NAG_REASON = _rule(
+    "NagReason", "a cdk-nag acknowledgment gives a reason of at least 10 characters", "cdk-nag 2 (NagSuppressions)"
+)
+PAYLOAD_FILE = _rule(
+    "PayloadFile", "a smoke test payload file exists when the app synthesizes (it is read then)", LIBRARY
+)
+DASHBOARD_NAME = _rule(
+    "DashboardName",
+    "a dashboard name is 1 to 255 letters, digits, - and _",
+    "CloudWatch PutDashboard (DashboardName), as aws-cdk-lib checks it",
+)
 MEDIA_TYPE = _rule(
     "MediaType", "content types and accept headers are type/subtype in printable ASCII (no CR or LF)", "RFC 9110"
 )
@@ -517,6 +528,7 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("cloudwatch", "EvaluationPeriods"): "alarm evaluation periods: at least 1",
     ("cloudwatch", "DatapointsToAlarm"): "alarm datapoints to alarm: at least 1",
     ("cloudwatch", "Threshold"): "alarm threshold: a finite number",
+    ("application-autoscaling", "ResourceCapacity"): "scalable target minimum and maximum capacity: integers",
 }
 
 

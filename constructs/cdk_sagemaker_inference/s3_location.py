@@ -73,8 +73,10 @@ def private_bucket(
 ) -> s3.IBucket:
     """A bucket only the app's roles use: KMS-encrypted (``kms_key`` or S3's key), TLS only, public access
     blocked, versioned, retained when the stack is deleted; ``acknowledgments`` from `bucket_acknowledgments`."""
-    from aws_cdk import Acknowledgment, RemovalPolicy, Validations
+    from aws_cdk import RemovalPolicy
     from aws_cdk.aws_s3 import BlockPublicAccess, Bucket, BucketEncryption
+
+    from .nag import acknowledge_nag_findings
 
     bucket = Bucket(
         scope,
@@ -86,7 +88,5 @@ def private_bucket(
         versioned=True,
         removal_policy=RemovalPolicy.RETAIN,
     )
-    Validations.of(bucket).acknowledge(
-        *(Acknowledgment(id=finding, reason=reason) for finding, reason in acknowledgments.items())
-    )
+    acknowledge_nag_findings(bucket, acknowledgments)
     return bucket

@@ -56,7 +56,7 @@ PERCENT_CAPPED = frozenset({"MemoryUtilization", "DiskUtilization"})
 SCALE_FROM_ZERO_COOLDOWN_SECONDS = 60
 SCALING = "application-autoscaling"  # the botocore service of the shapes below
 TARGET = ("TargetTrackingScalingPolicyConfiguration", "TargetValue")
-STEP_BOUND = ("StepAdjustment", "MetricIntervalLowerBound")
+STEP_BOUNDS = {"lower": "MetricIntervalLowerBound", "upper": "MetricIntervalUpperBound"}  # of StepAdjustment
 STEP_CHANGE = ("StepAdjustment", "ScalingAdjustment")
 MAX_STEPS = 40  # aws-cdk-lib's step scaling refuses more
 CRON_VALUE = re.compile(r"(?P<value>\d+|[A-Za-z]{3})(#\d)?[LW]?")
@@ -100,11 +100,18 @@ def check_capacity(
         )
 
 
-def check_limits(problems: Problems, low: object, high: object, floor: int) -> None:
-    """``floor <= low <= high`` for the integers among them (None and deploy-time values are skipped)."""
+def check_limits(problems: Problems, low: object, high: object, floor: int, *, required: bool = True) -> None:
+    """``floor <= low <= high`` for the integers among them (deploy-time numbers are skipped; None only when not
+    ``required``)."""
     for prop, value in (("min_capacity", low), ("max_capacity", high)):
-        known = value is not None and not validation.is_unresolved(value)
-        if known and validation.check_type(problems, prop, value, int, f"{prop}=2") and value < floor:  # type: ignore[operator]
+        if value is None and not required:
+            continue
+        if validation.is_unresolved(value):
+            validation.check_type(problems, prop, value, float, "Token.as_number(value)", expected_name="number")
+            continue
+        capacity = api_model.shape("ResourceCapacity", "application-autoscaling")
+        whole = validation.check_type(problems, prop, value, int, f"{prop}=2")
+        if whole and validation.check_number(problems, prop, value, capacity) and value < floor:  # type: ignore[operator]
             problems.add(rules.SCALING_CAPACITY, prop, value, f"at least {floor}", f"raise {prop} to {floor} or more")
     both = low is not None and high is not None and not any(validation.is_unresolved(v) for v in (low, high))
     if both and isinstance(low, int) and isinstance(high, int) and low > high:
@@ -129,9 +136,10 @@ def check_steps(problems: Problems, steps: object) -> None:
         prop = f"scaling_steps[{index}]"
         if not validation.check_type(problems, prop, step, appscaling.ScalingInterval, "ScalingInterval(...)"):
             continue
-        for name in ("lower", "upper"):
+        for name, member in STEP_BOUNDS.items():
             bound = getattr(step, name)
-            validation.check_value(problems, f"{prop}.{name}", bound, api_model.member(*STEP_BOUND, SCALING), "")
+            constraint = api_model.member("StepAdjustment", member, SCALING)
+            validation.check_value(problems, f"{prop}.{name}", bound, constraint, "")
         validation.check_value(problems, f"{prop}.change", step.change, api_model.member(*STEP_CHANGE, SCALING), "")
 
 
@@ -246,10 +254,21 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         :param datapoints_to_alarm: of those, how many must breach. Default: - all of them.
         :param metric_aggregation_type: how data points combine. Default: - the metric's statistic.
         """
-        self._check_metric(metric)
         problems = Problems()
+        write = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
+        validation.check_interface(problems, "metric", metric, "cloudwatch.IMetric", "to_metric_config", write)
+        problems.raise_if_any(self)
+        self._check_metric(metric)
         check_steps(problems, scaling_steps)
         validation.check_alarm_periods(problems, evaluation_periods, datapoints_to_alarm)
+        if datapoints_to_alarm is not None and evaluation_periods is None:
+            problems.add(
+                rules.ALARM_CAN_FIRE,
+                "datapoints_to_alarm",
+                datapoints_to_alarm,
+                "only with evaluation_periods (aws-cdk-lib's step scaling alarms need both)",
+                "give evaluation_periods too",
+            )
         validation.seconds_of(problems, "cooldown", cooldown)
         problems.raise_if_any(self)
         self.policy_types.append("StepScaling")
@@ -284,7 +303,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
             problems.add(
                 rules.SCALING_CAPACITY, "min_capacity", None, "min_capacity, max_capacity or both", "give a limit"
             )
-        check_limits(problems, min_capacity, max_capacity, self._floor)
+        check_limits(problems, min_capacity, max_capacity, self._floor, required=False)
         check_schedule(problems, schedule)
         problems.raise_if_any(self)
         self._do_scale_on_schedule(
@@ -310,9 +329,11 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
     ) -> None:
         """Target tracking (Application Auto Scaling makes and owns its alarms); ``target_value`` in ``unit``."""
         problems = Problems()
-        before = len(problems.items)
+        if not validation.is_unresolved(target_value):
+            validation.check_type(problems, "target_value", target_value, (int, float), f"a number of {unit}")
         validation.check_value(problems, "target_value", target_value, api_model.member(*TARGET, SCALING), unit)
-        known = len(problems.items) == before and not validation.is_unresolved(target_value)
+        validation.check_type(problems, "disable_scale_in", disable_scale_in, bool, "True or False")
+        known = not problems.items and not validation.is_unresolved(target_value)
         if known and (not target_value > 0 or (high is not None and target_value > high)):
             allowed = f"above 0 and at most {high:g} {unit}" if high is not None else f"above 0 {unit}"
             problems.add(rules.SCALING_TARGET, "target_value", target_value, allowed, "choose a target in range")
@@ -333,6 +354,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
     def _scale_out_from_zero_on(self, construct_id: str, metric: cloudwatch.IMetric, cooldown: Duration | None) -> None:
         """A step policy adding one unit while ``metric`` is at least 1 (target tracking cannot leave zero)."""
         problems = Problems()
+        validation.seconds_of(problems, "cooldown", cooldown)
         if self.min_capacity != 0:
             problems.add(
                 rules.SCALE_OUT_FROM_ZERO,

@@ -23,14 +23,14 @@ import hashlib
 import json
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
 
 from . import per_stack, rules, validation
 from .deploy_time_provider import DeployTimeProvider, HandlerSpec
 from .errors import Problems, ValidationError
-from .nag import stack_arn, wildcard_findings
+from .nag import acknowledge_nag_findings, stack_arn, wildcard_findings
 
 GUARD_TYPE = "Custom::SageMakerScalingGuard"
 RESTORE_TYPE = "Custom::SageMakerScalingRestore"
@@ -97,12 +97,8 @@ class ScalingGuardProvider(DeployTimeProvider):
         self.policy.allow(
             ["cloudwatch:PutMetricAlarm"], [stack_arn(facts, "cloudwatch", "alarm:").arn + f"{stack_name}-*"]
         )
-        Validations.of(self.policy.policy).acknowledge(
-            *(
-                Acknowledgment(id=finding, reason=WILDCARD_REASON)
-                for finding in wildcard_findings(self.policy.policy, {"Statement": self.policy.statements})
-            )
-        )
+        findings = wildcard_findings(self.policy.policy, {"Statement": self.policy.statements})
+        acknowledge_nag_findings(self.policy.policy, dict.fromkeys(findings, WILDCARD_REASON))
 
 
 def guard_instance_type_changes(

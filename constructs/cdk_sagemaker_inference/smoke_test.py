@@ -8,20 +8,21 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Acknowledgment, CfnResource, CustomResource, Duration, Token, Validations
+from aws_cdk import CfnResource, CustomResource, Duration, Token
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
 from .endpoint import Endpoint, EndpointBase
 from .endpoint_config import EndpointConfig
-from .errors import Problems, ValidationError
+from .errors import Problem, Problems, ValidationError
 from .execution_role import via_s3
 from .model import ModelBase
-from .nag import stack_arn, wildcard_findings
+from .nag import acknowledge_nag_findings, stack_arn, wildcard_findings
 from .s3_location import S3Location, check_location
 from .smoke_test_provider import MAX_TEST_TIMEOUT, SERVICE_TIMEOUT, SmokeTestProvider
 
@@ -68,16 +69,24 @@ class SmokeTestPayload:
     @staticmethod
     def from_text(text: str, content_type: str = TEXT_TYPE) -> SmokeTestPayload:
         """``text`` encoded as UTF-8."""
+        validation.check_arguments("SmokeTestPayload.from_text", [("text", text, str, "a string, e.g. 'ping'")])
         return SmokeTestPayload(text.encode("utf-8"), content_type)
 
     @staticmethod
     def from_bytes(body: bytes, content_type: str | None = None) -> SmokeTestPayload:
         """Raw bytes. Default content type: - none sent."""
+        validation.check_arguments("SmokeTestPayload.from_bytes", [("body", body, bytes, "bytes, e.g. b'\\x00'")])
         return SmokeTestPayload(body, content_type)
 
     @staticmethod
     def from_file(path: str | Path, content_type: str | None = None) -> SmokeTestPayload:
         """A local file's bytes, read at synth (a change of the file runs the test again)."""
+        validation.check_arguments("SmokeTestPayload.from_file", [("path", path, (str, PathLike), "a file's path")])
+        if not Path(path).is_file():
+            problem = Problem(
+                rules.PAYLOAD_FILE, "path", str(path), "an existing file, read at synth", "check the path"
+            )
+            raise ValidationError("SmokeTestPayload.from_file", [problem])
         return SmokeTestPayload(Path(path).read_bytes(), content_type)
 
 
@@ -93,23 +102,28 @@ class BodyCheck:
     @staticmethod
     def equals(text: str) -> BodyCheck:
         """The body (decoded as UTF-8) is exactly ``text``."""
-        return BodyCheck("equals", text)
+        return BodyCheck("equals", _text("BodyCheck.equals", "text", text))
 
     @staticmethod
     def contains(text: str) -> BodyCheck:
         """The body holds ``text``."""
-        return BodyCheck("contains", text)
+        return BodyCheck("contains", _text("BodyCheck.contains", "text", text))
 
     @staticmethod
     def matches(pattern: str) -> BodyCheck:
         """A Python regular expression found somewhere in the body (``re.search``)."""
-        return BodyCheck("matches", pattern)
+        return BodyCheck("matches", _text("BodyCheck.matches", "pattern", pattern))
 
     @staticmethod
     def json_subset(value: Any) -> BodyCheck:
         """The body is JSON holding ``value``: every key of an object (extra keys allowed), arrays item by item."""
         text, invalid = _json_text(value)
         return BodyCheck("json", text, invalid)
+
+
+def _text(factory: str, argument: str, value: str) -> str:
+    validation.check_arguments(factory, [(argument, value, str, "a string")])
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,8 +217,8 @@ class EndpointSmokeTest(Construct):
         self.async_locations = async_locations
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.inference_component = inference_component
-        if inference_component is not None and inference_component_name is None:
-            inference_component_name = inference_component.inference_component_name
+        if inference_component is not None and inference_component_name is None:  # a component's own name
+            inference_component_name = getattr(inference_component, "inference_component_name", None)
         targets = {
             "target_variant": target_variant,
             "target_model": target_model,
@@ -304,16 +318,11 @@ class EndpointSmokeTest(Construct):
                     conditions=via_s3(per_stack.facts(self)),
                 )
         added = {"Statement": policy.statements[before:]}
-        Validations.of(policy.policy).acknowledge(
-            *(
-                Acknowledgment(
-                    id=finding,
-                    reason="the smoke test writes and reads objects named after each deploy request under this "
-                    "prefix, and SageMaker names the results; the grant is limited to the prefix",
-                )
-                for finding in wildcard_findings(policy.policy, added)
-            )
+        reason = (
+            "the smoke test writes and reads objects named after each deploy request under this prefix, and "
+            "SageMaker names the results; the grant is limited to the prefix"
         )
+        acknowledge_nag_findings(policy.policy, dict.fromkeys(wildcard_findings(policy.policy, added), reason))
 
     def _validate(self, accept: str | None) -> None:
         problems = Problems()

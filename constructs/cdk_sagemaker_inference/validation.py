@@ -105,6 +105,32 @@ def check_type(
     return False
 
 
+def check_arguments(factory: str, checks: Iterable[tuple[str, object, type | tuple[type, ...], str]]) -> None:
+    """Type-check the arguments of ``factory`` (e.g. ``ModelData.from_asset``), which has no construct to name:
+    each ``(argument, value, expected type, what to write)``; raise one `ValidationError` naming ``factory``."""
+    from .errors import ValidationError
+
+    problems = Problems()
+    for prop, value, expected, write in checks:
+        check_type(problems, prop, value, expected, write)
+    if problems.items:
+        raise ValidationError(factory, problems.items)
+
+
+def check_arn(problems: Problems, prop: str, arn: object, example: str) -> None:
+    """An ARN: a string starting ``arn:`` (a deploy-time value passes)."""
+    if check_type(problems, prop, arn, str, f"an ARN such as {example!r}"):
+        assert isinstance(arn, str)
+        if not is_unresolved(arn) and not arn.startswith("arn:"):
+            problems.add(
+                rules.WRONG_TYPE,
+                prop,
+                arn,
+                "an ARN (arn:<partition>:<service>:...)",
+                f"write an ARN such as {example!r}",
+            )
+
+
 def _article(noun: str) -> str:
     return "an" if noun[:1].lower() in "aeiou" else "a"
 
@@ -121,14 +147,35 @@ def check_interface(problems: Problems, prop: str, value: object, interface: str
 
 
 def check_value(problems: Problems, prop: str, value: object, constraint: Constraint, fix: str) -> None:
-    """Check a number, string or enum value against its API constraint. Skips None and tokens."""
-    if value is None or is_unresolved(value):
+    """Check a number, string or enum value against its API constraint. Skips None and tokens of the right kind
+    (a deploy-time string where a number is wanted is a problem: CloudFormation would get a string)."""
+    if value is None:
+        return
+    if is_unresolved(value):
+        if constraint.is_number and isinstance(value, str):
+            problems.add(
+                rules.WRONG_TYPE,
+                prop,
+                value,
+                f"a number or a deploy-time number, not a deploy-time string ({constraint.describe()})",
+                "write Token.as_number(value), or use CfnParameter(type='Number').value_as_number",
+                api=constraint.member,
+            )
+        elif not constraint.is_number and isinstance(value, float):
+            problems.add(
+                rules.WRONG_TYPE,
+                prop,
+                value,
+                f"a string or a deploy-time string, not a deploy-time number ({constraint.describe()})",
+                "write Token.as_string(value), or use CfnParameter(...).value_as_string",
+                api=constraint.member,
+            )
         return
     if constraint.enum is not None:
         if not isinstance(value, str) or value not in constraint.enum:
             close = difflib.get_close_matches(str(value), constraint.enum, n=3, cutoff=0.6)
             hint = f" (closest: {', '.join(close)})" if close else ""
-            problems.add(constraint.rule, prop, value, constraint.describe() + hint, fix)
+            problems.add(constraint.rule, prop, value, constraint.describe() + hint, fix, api=constraint.member)
         return
     if constraint.is_number:
         if not check_number(problems, prop, value, constraint):
@@ -136,33 +183,51 @@ def check_value(problems: Problems, prop: str, value: object, constraint: Constr
         measured = float(value)  # type: ignore[arg-type]  # check_number proved it a finite int or float
     else:
         if not isinstance(value, str):
-            problems.add(rules.WRONG_TYPE, prop, value, f"a string: {constraint.describe()}", fix)
+            problems.add(
+                rules.WRONG_TYPE, prop, value, f"a string: {constraint.describe()}", fix, api=constraint.member
+            )
             return
         measured = len(value)
         if constraint.pattern and not re.fullmatch(constraint.pattern, value):
-            problems.add(constraint.rule, prop, value, constraint.describe(), fix)
+            problems.add(constraint.rule, prop, value, constraint.describe(), fix, api=constraint.member)
             return
     too_low = constraint.min is not None and measured < constraint.min
     too_high = constraint.max is not None and measured > constraint.max
     if too_low or too_high:
-        problems.add(constraint.rule, prop, value, constraint.describe(), fix)
+        problems.add(constraint.rule, prop, value, constraint.describe(), fix, api=constraint.member)
 
 
 def check_number(problems: Problems, prop: str, value: object, constraint: Constraint) -> bool:
     """A finite number of the shape's type: an integer for integer shapes, within int32/int64/float32."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        problems.add(rules.WRONG_TYPE, prop, value, f"a number: {constraint.describe()}", "give a number")
+        problems.add(
+            rules.WRONG_TYPE, prop, value, f"a number: {constraint.describe()}", "give a number", api=constraint.member
+        )
         return False
     if isinstance(value, float) and not math.isfinite(value):
-        problems.add(rules.NUMBER, prop, value, "a finite number", "give a number (not NaN or an infinity)")
+        problems.add(
+            rules.NUMBER,
+            prop,
+            value,
+            "a finite number",
+            "give a number (not NaN or an infinity)",
+            api=constraint.member,
+        )
         return False
     if constraint.is_integer and isinstance(value, float) and not value.is_integer():
-        problems.add(rules.NUMBER, prop, value, f"a whole number ({constraint.source})", "round it")
+        problems.add(
+            rules.NUMBER, prop, value, f"a whole number ({constraint.source})", "round it", api=constraint.member
+        )
         return False
     name, low, high = NUMBER_RANGES[constraint.kind]
     if not low <= value <= high:
         problems.add(
-            rules.NUMBER, prop, value, f"{name} from {low:g} to {high:g} ({constraint.source})", "give a value in range"
+            rules.NUMBER,
+            prop,
+            value,
+            f"{name} from {low:g} to {high:g} ({constraint.source})",
+            "give a value in range",
+            api=constraint.member,
         )
         return False
     return True
@@ -233,15 +298,15 @@ def check_count(problems: Problems, prop: str, items: Sequence[object], constrai
     too_low = constraint.min is not None and len(items) < constraint.min
     too_high = constraint.max is not None and len(items) > constraint.max
     if too_low or too_high:
-        problems.add(constraint.rule, prop, f"{len(items)} items", constraint.describe(), fix)
+        problems.add(constraint.rule, prop, f"{len(items)} items", constraint.describe(), fix, api=constraint.member)
 
 
-def check_unique(problems: Problems, prop: str, names: Iterable[str], fix: str) -> None:
-    """Every literal name appears once."""
-    counts = Counter(name for name in names if not is_unresolved(name))
+def check_unique(problems: Problems, rule: Rule, prop: str, names: Iterable[object], fix: str) -> None:
+    """Every literal name appears once (values that are not strings are other checks' problems)."""
+    counts = Counter(name for name in names if isinstance(name, str) and not is_unresolved(name))
     repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
-        problems.add(rules.UNIQUE_VARIANT_NAMES, prop, repeated, "unique names", fix)
+        problems.add(rule, prop, repeated, "unique names", fix)
 
 
 def check_instance_type(problems: Problems, prop: str, instance_type: str) -> None:
@@ -250,7 +315,7 @@ def check_instance_type(problems: Problems, prop: str, instance_type: str) -> No
         problems,
         prop,
         instance_type,
-        api_model.shape("ProductionVariantInstanceType"),
+        api_model.member("ProductionVariant", "InstanceType"),
         "use InstanceType.of('ml.<family>.<size>') with a SageMaker hosting instance type; if the type is "
         f"newer than botocore {botocore.__version__}, upgrade botocore",
     )
@@ -274,9 +339,9 @@ def check_environment(problems: Problems, prop: str, environment: object) -> Non
 
 def check_model_data_key(scope: IConstruct, problems: Problems, prop: str, key: str) -> None:
     """A literal S3 key: no IAM wildcard characters; an archive name, else a warning (SageMaker reads the content)."""
-    if is_unresolved(key):
-        return
     if not check_type(problems, prop, key, str, "the object key as a string, e.g. 'models/model.tar.gz'"):
+        return
+    if is_unresolved(key):
         return
     if "*" in key or "?" in key:
         problems.add(

@@ -141,13 +141,21 @@ class Variant(abc.ABC):
 
     @staticmethod
     def _check_members(
-        problems: Problems, prop: str, structure: str, members: dict[str, tuple[str, object, str]]
+        problems: Problems,
+        prop: str,
+        structure: str,
+        members: dict[str, tuple[str, object, str]],
+        optional: tuple[str, ...] = (),
     ) -> bool:
-        """Each ``field: (API member, value, fix)`` against the API model's limits of ``structure``; True when
-        all are within them (relations between the fields can then be checked)."""
+        """Each ``field: (API member, value, fix)`` against the API model's limits of ``structure`` (None only for
+        the ``optional`` fields); True when all pass (relations between the fields can then be checked)."""
         before = len(problems.items)
         for field, (member, value, fix) in members.items():
-            validation.check_value(problems, f"{prop}.{field}", value, api_model.member(structure, member), fix)
+            constraint = api_model.member(structure, member)
+            if value is None and field not in optional:
+                allowed = f"a value: {constraint.describe()}"
+                problems.add(rules.WRONG_TYPE, f"{prop}.{field}", None, allowed, fix, api=member)
+            validation.check_value(problems, f"{prop}.{field}", value, constraint, fix)
         return len(problems.items) == before
 
 
@@ -207,6 +215,12 @@ class InstanceVariant(Variant):
                 ),
                 "inference_ami_version": ("InferenceAmiVersion", self.inference_ami_version, "pick a listed version"),
             },
+            optional=(
+                "volume_size_in_gb",
+                "model_data_download_timeout",
+                "container_startup_health_check_timeout",
+                "inference_ami_version",
+            ),
         )
         validation.check_value(
             problems,
@@ -246,7 +260,7 @@ class InstanceVariant(Variant):
                 f"at most {high}",
                 "lower the minimum",
             )
-        elif not low <= initial <= high and isinstance(initial, int):
+        elif isinstance(initial, int) and not low <= initial <= high:
             problems.add(
                 rules.MANAGED_INSTANCE_SCALING,
                 "initial_instance_count",
@@ -379,6 +393,7 @@ class ServerlessProductionVariant(Variant):
                     "choose 1 to max_concurrency",
                 ),
             },
+            optional=("provisioned_concurrency",),
         )
         if not in_range:  # the relations below need numbers in range
             return

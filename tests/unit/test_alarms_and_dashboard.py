@@ -228,7 +228,7 @@ def test_alarms_and_dashboard_are_cfn_lint_clean(stack):
             {"thresholds": AlarmThresholds(latency_p99_ms={"Page": 500})},
             "[AlarmCanFire] thresholds.latency_p99_ms['Page']",
         ),
-        ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods = 0"),
+        ({"thresholds": AlarmThresholds(evaluation_periods=0)}, "evaluation_periods (EvaluationPeriods) = 0"),
         ({"topics": {Severity.CRITICAL: "arn:aws:sns:us-east-1:123456789012:pager"}}, "topics['Critical']"),
     ],
 )

@@ -108,11 +108,19 @@ def test_wrong_types_for_the_other_arguments(stack):
 @pytest.mark.parametrize(
     ("field", "value", "fragment"),
     [
-        ("initial_variant_weight", math.nan, "[Number] production_variants[0].initial_variant_weight = nan"),
+        (
+            "initial_variant_weight",
+            math.nan,
+            "[Number] production_variants[0].initial_variant_weight (InitialVariantWeight) = nan",
+        ),
         ("initial_variant_weight", math.inf, "a finite number"),
         ("initial_variant_weight", -math.inf, "a finite number"),
         ("initial_variant_weight", 1e39, "a number (float32) from"),
-        ("initial_instance_count", 2.5, "[Number] production_variants[0].initial_instance_count = 2.5"),
+        (
+            "initial_instance_count",
+            2.5,
+            "[Number] production_variants[0].initial_instance_count (InitialInstanceCount) = 2.5",
+        ),
         ("initial_instance_count", 10**400, "an integer (int32) from -2.14748e+09 to 2.14748e+09"),
         ("volume_size_in_gb", 2**31, "an integer (int32) from"),
         ("initial_instance_count", True, "[WrongType]"),
@@ -473,3 +481,65 @@ def test_validate_passes_a_valid_app(stack):
     realtime_endpoint(stack).add_smoke_test(payload=SmokeTestPayload.from_text("x"))
     validate(stack)
     assert template(stack).find_resources("Custom::SageMakerEndpointSmokeTest")
+
+
+# Classes the public-API property test (test_public_api_fuzz.py) found; one test each.
+
+
+def test_factory_functions_name_themselves_and_the_argument_of_the_wrong_type():
+    error = expect_problems(lambda: ModelData.from_asset(None), "[WrongType] path = None", "a str or PathLike")
+    assert error.construct_path == "ModelData.from_asset"
+    expect_problems(lambda: ModelData.from_local_directory(1.5), "[WrongType] path = 1.5")
+    expect_problems(lambda: ModelData.multi_model(models="a.tar.gz"), "[WrongType] models = 'a.tar.gz'")
+    expect_problems(lambda: ContainerImage.from_asset("containers", build_args=["A=1"]), "build_args = ['A=1']")
+    expect_problems(lambda: ContainerImage.from_asset("containers", file=math.nan), "[WrongType] file = nan")
+
+
+def test_grants_given_what_is_not_an_arn_fail_before_nan_reaches_the_cdk_runtime(stack):
+    model = ecr_model(stack)
+    role = model.execution_role
+    expect_problems(lambda: role.grant_s3_object_read(math.nan), "[WrongType] object_arn = nan", "an ARN such as")
+    expect_problems(lambda: role.grant_ecr_pull("inference"), "repository_arn = 'inference': allowed: an ARN")
+    expect_problems(lambda: role.grant_s3_prefix_read("bucket/prefix"), "[WrongType] location = 'bucket/prefix'")
+    expect_problems(lambda: role.grant_topic_publish("arn:aws:sns:us-east-1:1:t"), "[WrongType] topic =")
+    expect_problems(lambda: role.serve_endpoint(["a"]), "[WrongType] name = ['a']")
+    template(stack)  # the CDK's Node.js runtime still answers
+
+
+def test_a_deploy_time_string_where_a_number_belongs_is_named_as_such(stack):
+    count = CfnParameter(stack, "Count").value_as_string
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=count)]
+        ),
+        "initial_instance_count (InitialInstanceCount) = '<deploy-time value>'",
+        "not a deploy-time string",
+        "Token.as_number",
+    )
+
+
+def test_required_numbers_given_none_are_named_not_compared():
+    stack = Stack(new_app(), "Stack")
+    model = ecr_model(stack)
+    expect_problems(
+        lambda: EndpointConfig(stack, "Config", production_variants=[variant(model, initial_instance_count=None)]),
+        "[WrongType] production_variants[0].initial_instance_count (InitialInstanceCount) = None: allowed: a value",
+    )
+
+
+def test_endpoint_arguments_of_the_wrong_kind(stack):
+    config = EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack))])
+    expect_problems(
+        lambda: Endpoint(stack, "E1", endpoint_config=config, deployment="canary"),
+        "[WrongType] deployment = 'canary'",
+        "a BlueGreenDeployment or RollingDeployment, not a str",
+    )
+    endpoint = Endpoint(stack, "E2", endpoint_config=config)
+    expect_problems(lambda: endpoint.metric("Invocations", "AllTraffic", statistic=5), "[WrongType] statistic = 5")
+    expect_problems(lambda: endpoint.grant_invoke(math.nan), "[WrongType] grantee = nan")
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "C2", production_variants=[variant(ecr_model(stack, "M2"))], shadow_production_variants=math.inf
+        ),
+        "[WrongType] shadow_production_variants = inf",
+    )

@@ -129,7 +129,7 @@ def test_linear_steps_render_as_linear_step_size(stack):
         (
             BlueGreenDeployment(traffic_routing=TrafficRouting.all_at_once(wait_interval=Duration.hours(2))),
             {},
-            ["[Api.WaitIntervalInSeconds] deployment.traffic_routing.wait_interval = 7200"],
+            ["[Api.WaitIntervalInSeconds] deployment.traffic_routing.wait_interval (WaitIntervalInSeconds) = 7200"],
         ),
         (BlueGreenDeployment(termination_wait=Duration.hours(2)), {}, ["[Api.TerminationWaitInSeconds]"]),
         (
@@ -154,7 +154,7 @@ def test_linear_steps_render_as_linear_step_size(stack):
         (
             RollingDeployment(maximum_batch_size=CapacitySize("CAPACITY_PERCENTAGE", 20), wait_interval=MINUTES_10),
             {},
-            ["[Api.CapacitySizeType] deployment.maximum_batch_size.type = 'CAPACITY_PERCENTAGE'"],
+            ["[Api.CapacitySizeType] deployment.maximum_batch_size.type (Type) = 'CAPACITY_PERCENTAGE'"],
         ),
         (
             RollingDeployment(maximum_batch_size=CapacitySize.percent(0), wait_interval=MINUTES_10),
@@ -186,7 +186,7 @@ def test_more_than_ten_rollback_alarms_fail_the_synth(stack):
     endpoint = endpoint_with(stack, BlueGreenDeployment(), variants=2)
     alarms = EndpointAlarms(stack, "Alarms", endpoint=endpoint)
     endpoint.add_rollback_alarms(*alarms.alarms.values())  # 14
-    assert "[Api.AlarmList] deployment.rollback_alarms = '14 items'" in synth_errors(stack)
+    assert "[Api.AlarmList] deployment.rollback_alarms (Alarms) = '14 items'" in synth_errors(stack)
 
 
 def test_rollback_alarms_need_a_deployment(stack):
@@ -221,7 +221,7 @@ def test_a_component_rolling_update_takes_copy_counts_not_instances(stack):
                 maximum_batch_size=CapacitySize.instance_count(1), wait_interval=MINUTES_10
             ),
         ),
-        "[Api.InferenceComponentCapacitySizeType] deployment.maximum_batch_size.type = 'INSTANCE_COUNT'",
+        "[Api.InferenceComponentCapacitySizeType] deployment.maximum_batch_size.type (Type) = 'INSTANCE_COUNT'",
     )
 
 
@@ -443,7 +443,7 @@ def test_a_component_batch_must_fit_the_fewest_copies_scaling_allows(stack):
     component = inference_component(stack, copy_count=4, deployment=update)  # 2 of 4: half, allowed
     expect_problems(
         lambda: component.auto_scale_copy_count(min_capacity=2, max_capacity=6),
-        "deployment.maximum_batch_size = '2 (COPY_COUNT, 100 % of 2 copies)'",
+        "deployment.maximum_batch_size (MaximumBatchSize) = '2 (COPY_COUNT, 100 % of 2 copies)'",
     )
     component.auto_scale_copy_count(min_capacity=4, max_capacity=6)
 

@@ -84,14 +84,26 @@ def test_variants_added_after_construction_are_rendered(stack):
 
 # One case per rule: (variant field, invalid literal, message fragment).
 VARIANT_RULES = [
-    ("variant_name", "bad_name", "production_variants[0].variant_name = 'bad_name'"),
-    ("instance_type", InstanceType.of("ml.m5.huge"), "production_variants[0].instance_type = 'ml.m5.huge'"),
-    ("initial_instance_count", 0, "initial_instance_count = 0: allowed: an integer at least 1"),
-    ("initial_variant_weight", -1, "initial_variant_weight = -1: allowed: a number at least 0"),
-    ("volume_size_in_gb", 513, "volume_size_in_gb = 513: allowed: an integer from 1 to 512"),
-    ("model_data_download_timeout", Duration.hours(2), "model_data_download_timeout = 7200"),
-    ("container_startup_health_check_timeout", Duration.seconds(30), "container_startup_health_check_timeout = 30"),
-    ("inference_ami_version", "al2-gpu-9", "inference_ami_version = 'al2-gpu-9'"),
+    ("variant_name", "bad_name", "production_variants[0].variant_name (VariantName) = 'bad_name'"),
+    (
+        "instance_type",
+        InstanceType.of("ml.m5.huge"),
+        "production_variants[0].instance_type (InstanceType) = 'ml.m5.huge'",
+    ),
+    ("initial_instance_count", 0, "initial_instance_count (InitialInstanceCount) = 0: allowed: an integer at least 1"),
+    ("initial_variant_weight", -1, "initial_variant_weight (InitialVariantWeight) = -1: allowed: a number at least 0"),
+    ("volume_size_in_gb", 513, "volume_size_in_gb (VolumeSizeInGB) = 513: allowed: an integer from 1 to 512"),
+    (
+        "model_data_download_timeout",
+        Duration.hours(2),
+        "model_data_download_timeout (ModelDataDownloadTimeoutInSeconds) = 7200",
+    ),
+    (
+        "container_startup_health_check_timeout",
+        Duration.seconds(30),
+        "container_startup_health_check_timeout (ContainerStartupHealthCheckTimeoutInSeconds) = 30",
+    ),
+    ("inference_ami_version", "al2-gpu-9", "inference_ami_version (InferenceAmiVersion) = 'al2-gpu-9'"),
 ]
 
 VARIANT_TOKENS = {
@@ -142,7 +154,7 @@ def test_a_value_of_the_wrong_type_is_a_problem_not_a_crash(stack):
         lambda: EndpointConfig(
             stack, "Config", production_variants=[variant(ecr_model(stack), volume_size_in_gb="64")]
         ),
-        "volume_size_in_gb = '64': allowed: a number",
+        "volume_size_in_gb (VolumeSizeInGB) = '64': allowed: a number",
     )
 
 

@@ -137,7 +137,7 @@ def test_an_adapter_runs_on_its_base_with_artifacts_the_configs_role_reads(stack
         (lambda stack, endpoint: {"compute": None}, ["[ComponentCompute] compute = None"]),
         (
             lambda stack, endpoint: {"compute": ComputeRequirements(min_memory_required_in_mb=64)},
-            ["[Api.MemoryInMb] compute.min_memory_required_in_mb = 64"],
+            ["[Api.MemoryInMb] compute.min_memory_required_in_mb (MinMemoryRequiredInMb) = 64"],
         ),
         (
             lambda stack, endpoint: {
@@ -149,9 +149,9 @@ def test_an_adapter_runs_on_its_base_with_artifacts_the_configs_role_reads(stack
             lambda stack, endpoint: {
                 "compute": ComputeRequirements(min_memory_required_in_mb=1024, number_of_cpu_cores_required=0.1)
             },
-            ["[Api.NumberOfCpuCores] compute.number_of_cpu_cores_required = 0.1"],
+            ["[Api.NumberOfCpuCores] compute.number_of_cpu_cores_required (NumberOfCpuCoresRequired) = 0.1"],
         ),
-        (lambda stack, endpoint: {"copy_count": -1}, ["[Api.InferenceComponentCopyCount] copy_count = -1"]),
+        (lambda stack, endpoint: {"copy_count": -1}, ["[Api.InferenceComponentCopyCount] copy_count (CopyCount) = -1"]),
         # botocore's model allows 0; CreateInferenceComponent refuses it, so the library follows the service.
         (lambda stack, endpoint: {"copy_count": 0}, ["[ComponentCopies] copy_count = 0", "auto_scale_copy_count"]),
         (lambda stack, endpoint: {"variant_name": "Other"}, ["[InferenceComponentEndpoint] variant_name = 'Other'"]),
@@ -266,7 +266,7 @@ def test_only_a_component_host_scales_to_zero_instances(stack):
 def test_a_routing_strategy_is_one_the_api_knows(stack):
     expect_problems(
         lambda: EndpointConfig(stack, "Config", production_variants=[host(routing_strategy="ROUND_ROBIN")]),
-        "[Api.RoutingStrategy] production_variants[0].routing_strategy = 'ROUND_ROBIN'",
+        "[Api.RoutingStrategy] production_variants[0].routing_strategy (RoutingStrategy) = 'ROUND_ROBIN'",
     )
 
 

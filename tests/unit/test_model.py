@@ -110,7 +110,9 @@ def test_subnets_or_security_groups_without_vpc_are_an_error(stack):
 def test_too_many_security_groups_are_an_error(stack):
     vpc = isolated_vpc(stack)
     groups = [ec2.SecurityGroup(stack, f"G{i}", vpc=vpc) for i in range(6)]
-    expect_problems(lambda: ecr_model(stack, vpc=vpc, security_groups=groups), "security_groups = '6 items'")
+    expect_problems(
+        lambda: ecr_model(stack, vpc=vpc, security_groups=groups), "security_groups (SecurityGroupIds) = '6 items'"
+    )
 
 
 def test_a_single_subnet_is_a_warning(stack):

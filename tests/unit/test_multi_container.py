@@ -61,7 +61,7 @@ def test_direct_containers_render_their_hostnames(stack):
         ),
         (
             lambda stack: {"containers": [ModelContainer(image=ecr_image(stack), hostname="a")] * 2},
-            ["[UniqueVariantNames] containers[*].hostname"],
+            ["[DirectHostnames] containers[*].hostname"],
         ),
         (lambda stack: {"containers": containers(stack, 16)}, ["[Api.ContainerDefinitionList] containers"]),
         (lambda stack: {"containers": []}, ["[ModelContainers] containers = []"]),
@@ -75,11 +75,11 @@ def test_direct_containers_render_their_hostnames(stack):
         ),
         (
             lambda stack: {"containers": containers(stack, 2), "inference_execution_mode": "Parallel"},
-            ["[Api.InferenceExecutionMode] inference_execution_mode = 'Parallel'", "Serial, Direct"],
+            ["[Api.InferenceExecutionMode] inference_execution_mode (Mode) = 'Parallel'", "Serial, Direct"],
         ),
         (
             lambda stack: {"containers": [ModelContainer(image=ecr_image(stack), hostname="-bad")]},
-            ["[Api.ContainerHostname] containers[0].hostname = '-bad'"],
+            ["[Api.ContainerHostname] containers[0].hostname (ContainerHostname) = '-bad'"],
         ),
         (lambda stack: {"containers": ["not a container"]}, ["[WrongType] containers[0]"]),
     ],

@@ -432,10 +432,10 @@ STEPS = [appscaling.ScalingInterval(upper=0, change=-1), appscaling.ScalingInter
         ({"scaling_steps": "steps"}, "[WrongType] scaling_steps = 'steps'"),
         (
             {"scaling_steps": [appscaling.ScalingInterval(upper=float("nan"), change=-1), STEPS[1]]},
-            "scaling_steps[0].upper = nan: allowed: a finite number",
+            "scaling_steps[0].upper (MetricIntervalUpperBound) = nan: allowed: a finite number",
         ),
         ({"scaling_steps": STEPS, "datapoints_to_alarm": 2}, "datapoints_to_alarm = 2: allowed: at most evaluation"),
-        ({"scaling_steps": STEPS, "evaluation_periods": 0}, "evaluation_periods = 0"),
+        ({"scaling_steps": STEPS, "evaluation_periods": 0}, "evaluation_periods (EvaluationPeriods) = 0"),
         ({"scaling_steps": STEPS, "cooldown": Duration.millis(1500)}, "cooldown"),
     ],
 )

@@ -164,7 +164,10 @@ def test_a_shadow_config_with_data_capture_synthesizes(stack):
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
-        ({"sampling_percentage": 101}, "[Api.SamplingPercentage] data_capture.sampling_percentage = 101"),
+        (
+            {"sampling_percentage": 101},
+            "[Api.SamplingPercentage] data_capture.sampling_percentage (InitialSamplingPercentage) = 101",
+        ),
         ({"capture_input": False, "capture_output": False}, "[DataCapture] data_capture.capture_input = False"),
         ({"csv_content_types": ["text csv"]}, "[Api.CsvContentType] data_capture.csv_content_types[0] = 'text csv'"),
         ({"json_content_types": ["application/json"] * 11}, "[Api.JsonContentTypes] data_capture.json_content_types"),

@@ -240,7 +240,10 @@ def test_log_groups_keep_logs_one_month_and_the_state_machine_logs_all_events(st
         ({"timeout": Duration.seconds(30)}, ["timeout = '30 seconds'", "whole seconds from 60 to 2700"]),
         ({"timeout": Duration.hours(2)}, ["timeout = '7200 seconds'", "Fix: give e.g. Duration.minutes(10)"]),
         ({"timeout": Duration.millis(90_500)}, ["timeout = '90.5 seconds'"]),
-        ({"target_variant": "-bad-"}, ["target_variant = '-bad-'", "TargetVariantHeader of sagemaker-runtime"]),
+        (
+            {"target_variant": "-bad-"},
+            ["target_variant (TargetVariant) = '-bad-'", "TargetVariantHeader of sagemaker-runtime"],
+        ),
         ({"accept": "text/\u00e9"}, ["accept = 'text/\u00e9'", "Header of sagemaker-runtime"]),
         (
             {"expect": ExpectedResponse(status=99)},

@@ -50,7 +50,7 @@ def test_tokens_are_never_checked():
     assert not check(None, "EndpointName")
     problems = Problems()
     validation.check_count(problems, "list", Token.as_list({"Ref": "L"}), api_model.shape("Subnets"), "fix")
-    validation.check_unique(problems, "names", [Token.as_string({"Ref": "A"})] * 2, "fix")
+    validation.check_unique(problems, rules.UNIQUE_VARIANT_NAMES, "names", [Token.as_string({"Ref": "A"})] * 2, "fix")
     assert problems.items == []
 
 
