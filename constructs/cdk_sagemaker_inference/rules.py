@@ -428,7 +428,9 @@ SAFE_REGEX = _rule(
     "a body-check regular expression compiles and has no nested quantifiers (catastrophic backtracking)",
     LIBRARY,
 )
-FINITE_JSON = _rule("FiniteJson", "JSON payloads and checks hold no NaN or Infinity (not JSON)", "RFC 8259")
+FINITE_JSON = _rule(
+    "FiniteJson", "JSON payloads and checks are JSON: JSON types only, no NaN or Infinity, no cycles", "RFC 8259"
+)
 ASYNC_SMOKE_TEST = _rule(
     "AsyncSmokeTest",
     "an asynchronous smoke test checks status 200 only, needs the output location for body checks, takes no target",

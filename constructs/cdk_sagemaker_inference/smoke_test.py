@@ -348,7 +348,9 @@ class EndpointSmokeTest(Construct):
                 "give e.g. Duration.minutes(10); a test that needs longer belongs in a pipeline, not in a deploy",
             )
         if self.payload.invalid:
-            problems.add(rules.FINITE_JSON, "payload", self.payload.invalid, "a JSON value", "give finite numbers")
+            problems.add(
+                rules.FINITE_JSON, "payload", self.payload.invalid, "a JSON value", _json_fix(self.payload.invalid)
+            )
         body_limit = int(api_model.member("InvokeEndpointInput", "Body", RUNTIME_API).max or 0)
         if len(self.payload.body) > body_limit:
             problems.add(
@@ -428,7 +430,7 @@ class EndpointSmokeTest(Construct):
         body = expect.body
         if body is not None:
             if body.invalid:
-                problems.add(rules.FINITE_JSON, "expect.body", body.invalid, "a JSON value", "give finite numbers")
+                problems.add(rules.FINITE_JSON, "expect.body", body.invalid, "a JSON value", _json_fix(body.invalid))
             size = len(body.value.encode("utf-8"))
             if size > MAX_BODY_CHECK_BYTES:
                 problems.add(
@@ -616,6 +618,15 @@ def _json_text(value: Any) -> tuple[str, str | None]:
         return json.dumps(value, separators=(",", ":"), allow_nan=False), None
     except (ValueError, TypeError, RecursionError) as error:
         return "", f"{type(error).__name__}: {error}"
+
+
+def _json_fix(invalid: str) -> str:
+    """What to change, by why `_json_text` failed."""
+    if "not JSON serializable" in invalid:
+        return "use JSON types only: dict, list, str, int, float, bool, None (e.g. list(...) for a set or tuple)"
+    if "Circular reference" in invalid or "RecursionError" in invalid:
+        return "remove the cycle: a value that contains itself has no JSON form"
+    return "give finite numbers (NaN and infinities are not JSON)"
 
 
 def check_media_type(problems: Problems, prop: str, value: str | None) -> None:

@@ -183,8 +183,14 @@ def check_value(problems: Problems, prop: str, value: object, constraint: Constr
         measured = float(value)  # type: ignore[arg-type]  # check_number proved it a finite int or float
     else:
         if not isinstance(value, str):
+            allowed = f"a string: {constraint.describe()}"
             problems.add(
-                rules.WRONG_TYPE, prop, value, f"a string: {constraint.describe()}", fix, api=constraint.member
+                rules.WRONG_TYPE,
+                prop,
+                value,
+                allowed,
+                f"write it as a string, e.g. {str(value)!r}",
+                api=constraint.member,
             )
             return
         measured = len(value)
@@ -292,13 +298,14 @@ def check_alarm_periods(
 
 
 def check_count(problems: Problems, prop: str, items: Sequence[object], constraint: Constraint, fix: str) -> None:
-    """Check a list's size against its API constraint. Skips a list that is a token."""
+    """Check a list's size against its API constraint (``fix`` says what to do with too many). Skips a token."""
     if is_unresolved(items):
         return
     too_low = constraint.min is not None and len(items) < constraint.min
     too_high = constraint.max is not None and len(items) > constraint.max
     if too_low or too_high:
-        problems.add(constraint.rule, prop, f"{len(items)} items", constraint.describe(), fix, api=constraint.member)
+        say = f"give at least {constraint.min:g}" if too_low else fix
+        problems.add(constraint.rule, prop, f"{len(items)} items", constraint.describe(), say, api=constraint.member)
 
 
 def check_unique(problems: Problems, rule: Rule, prop: str, names: Iterable[object], fix: str) -> None:

@@ -543,3 +543,18 @@ def test_endpoint_arguments_of_the_wrong_kind(stack):
         ),
         "[WrongType] shadow_production_variants = inf",
     )
+
+
+def test_fix_texts_fit_the_mistake(stack):
+    expect_problems(
+        lambda: ecr_model(stack, "M1", environment={"A": 1}),
+        "environment['A'] = 1",
+        "Fix: write it as a string, e.g. '1'",
+    )
+    expect_problems(lambda: EndpointConfig(stack, "C", production_variants=[]), "= '0 items'", "Fix: give at least 1")
+    endpoint = realtime_endpoint(Stack(new_app(), "Other"))
+    expect_problems(
+        lambda: endpoint.add_smoke_test(payload=SmokeTestPayload.from_json({1, 2})),
+        "not JSON serializable",
+        "Fix: use JSON types only",
+    )
