@@ -11,7 +11,7 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: setup synth test lint unit fuzz deploy diff bench docs clean
+.PHONY: setup synth test lint unit fuzz mutation deploy diff bench docs clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
@@ -45,6 +45,10 @@ unit: setup
 ## fuzz: every public constructor and method with thousands of bad arguments (not in CI; FUZZ_EXAMPLES=2000)
 fuzz: setup
 	$(BIN)/python -m pytest -m fuzz -s -p no:cacheprovider tests/unit/test_public_api_fuzz.py
+
+## mutation: cosmic-ray over the safety-critical modules (not in CI; hours on 2 cores); MODULES=checks for one
+mutation: setup
+	$(BIN)/python benchmarks/mutation.py $(MODULES)
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
 deploy: setup
