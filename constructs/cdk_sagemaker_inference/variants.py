@@ -9,14 +9,16 @@ of its config (what a kind refuses) live in `compatibility`, one table keyed by 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
-from typing import ClassVar
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar, TypeVar
 
 from aws_cdk import Duration
 from aws_cdk import aws_sagemaker as sagemaker
 
 from . import api_model, rules, validation
-from .errors import Problems
+from .errors import Problem, Problems, ValidationError
 from .instance_type import InstanceType
 from .model import IModel, InferenceExecutionMode, ModelBase
 
@@ -308,6 +310,36 @@ class InstanceVariant(Variant):
         return self.instance_type.has_local_storage
 
 
+V = TypeVar("V", bound=type)
+
+
+def _names_the_kind_that_takes_it(cls: V) -> V:
+    """An argument another variant kind takes (``instance_type`` to a serverless variant) is a `ValidationError`
+    saying which kinds take it, instead of Python's unexpected-keyword TypeError."""
+    init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+
+    @functools.wraps(init)
+    def __init__(self: Any, **kwargs: Any) -> None:
+        own = _arguments(cls)
+        problems = []
+        for name in sorted(set(kwargs) - own):
+            takers = [kind.__name__ for kind in _VARIANT_KINDS if name in _arguments(kind)]
+            fix = f"use {' or '.join(takers)} for {name}" if takers else "use one of those arguments"
+            allowed = f"an argument of {cls.__name__}: {', '.join(sorted(own))}"
+            problems.append(Problem(rules.WRONG_TYPE, name, kwargs[name], allowed, fix))
+        if problems:
+            raise ValidationError(cls.__name__, problems)
+        init(self, **kwargs)
+
+    cls.__init__ = __init__  # type: ignore[misc]
+    return cls
+
+
+def _arguments(cls: type) -> set[str]:
+    return {field.name for field in fields(cls)}
+
+
+@_names_the_kind_that_takes_it
 @dataclass(frozen=True, kw_only=True)
 class ProductionVariant(InstanceVariant):
     """A real-time (or asynchronous) variant serving one model on a fleet of instances.
@@ -329,6 +361,7 @@ class ProductionVariant(InstanceVariant):
         )
 
 
+@_names_the_kind_that_takes_it
 @dataclass(frozen=True, kw_only=True)
 class InferenceComponentHostVariant(InstanceVariant):
     """The instances of an endpoint that hosts `InferenceComponent` s: no model of its own.
@@ -351,6 +384,7 @@ class InferenceComponentHostVariant(InstanceVariant):
         )
 
 
+@_names_the_kind_that_takes_it
 @dataclass(frozen=True, kw_only=True)
 class ServerlessProductionVariant(Variant):
     """A serverless variant: SageMaker runs the model on demand, with no instances to manage.
@@ -427,3 +461,6 @@ class ServerlessProductionVariant(Variant):
                 provisioned_concurrency=self.provisioned_concurrency,
             ),
         )
+
+
+_VARIANT_KINDS = (ProductionVariant, ServerlessProductionVariant, InferenceComponentHostVariant)

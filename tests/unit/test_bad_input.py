@@ -558,3 +558,23 @@ def test_fix_texts_fit_the_mistake(stack):
         "not JSON serializable",
         "Fix: use JSON types only",
     )
+
+
+def test_an_argument_of_another_variant_kind_says_which_kind_takes_it(stack):
+    from cdk_sagemaker_inference import InferenceComponentHostVariant, ServerlessProductionVariant
+
+    model = ecr_model(stack)
+    error = expect_problems(
+        lambda: ServerlessProductionVariant(
+            model=model, memory_size_in_mb=2048, max_concurrency=2, instance_type=InstanceType.ML_M5_LARGE
+        ),
+        "[WrongType] instance_type = InstanceType.of('ml.m5.large')",
+        "Fix: use ProductionVariant or InferenceComponentHostVariant for instance_type",
+    )
+    assert error.construct_path == "ServerlessProductionVariant"
+    expect_problems(
+        lambda: InferenceComponentHostVariant(instance_type=InstanceType.ML_M5_LARGE, model=model),
+        "[WrongType] model = ",
+        "use ProductionVariant or ServerlessProductionVariant for model",
+    )
+    expect_problems(lambda: variant(model, colour="blue"), "colour = 'blue'", "use one of those arguments")

@@ -12,7 +12,6 @@ import functools
 import inspect
 import math
 import os
-import re
 import tarfile
 import tempfile
 from collections import Counter
@@ -69,7 +68,7 @@ from cdk_sagemaker_inference import (
     validate,
 )
 from tests.support import ROOT, new_app
-from tests.unit.test_property_based import PROBLEM_LINE
+from tests.unit.test_property_based import assert_names_path_property_value_and_fix
 
 IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"
 SERVER = ROOT / "containers" / "sentiment-server"
@@ -939,16 +938,6 @@ CDK_OWN = ("scope", "construct_id")
 PAIRS = [(call, argument) for call in CALLS for argument in call.arguments if argument not in CDK_OWN]
 
 
-def assert_names_where_property_value_and_fix(error: ValidationError) -> None:
-    """The error names a construct of the stack (or the factory function called) and, per problem, the rule,
-    property, value, what is allowed and the fix."""
-    assert re.fullmatch(r"Fuzz(/\S+)?|[A-Za-z]\w+(\.\w+)?", error.construct_path), error.construct_path
-    lines = str(error).splitlines()
-    assert error.problems and len(lines) == len(error.problems) + 2, error
-    for line in lines[1:-1]:
-        assert PROBLEM_LINE.fullmatch(line), line
-
-
 def attempt(call: Call, argument: str | None, bad: str | None) -> str:
     """Make ``call`` with ``argument`` replaced by the ``bad`` value; the outcome: ``ok`` (clean synth), ``error``
     (a ValidationError at the call) or ``validate`` (one from `validate` before synth). Anything else fails."""
@@ -959,12 +948,12 @@ def attempt(call: Call, argument: str | None, bad: str | None) -> str:
     try:
         call.run(world, **arguments)
     except ValidationError as error:
-        assert_names_where_property_value_and_fix(error)
+        assert_names_path_property_value_and_fix(error)
         return "error"
     try:
         validate(world.stack)
     except ValidationError as error:
-        assert_names_where_property_value_and_fix(error)
+        assert_names_path_property_value_and_fix(error)
         return "validate"
     world.app.synth()  # after validate passes, synth must too
     return "ok"
