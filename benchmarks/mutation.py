@@ -11,6 +11,7 @@ constructs start the CDK's Node.js runtime for every mutant: hours for the large
 
 from __future__ import annotations
 
+import ast
 import shutil
 import sqlite3
 import subprocess
@@ -27,14 +28,16 @@ PYTEST = "-m pytest -x -q -p no:cacheprovider -p no:hypothesispytest -p no:syrup
 
 @dataclass(frozen=True)
 class Target:
-    """A module to mutate and the tests that must kill its mutants."""
+    """A module to mutate, the tests that must kill its mutants, and how long they may run (seconds): a mutant
+    that makes them loop is killed by the timeout."""
 
     module: str
     tests: tuple[str, ...]
+    timeout: int = 300
 
 
 TARGETS = {
-    "checks": Target("lambda/smoke_test/checks.py", ("tests/handlers/test_checks.py",)),
+    "checks": Target("lambda/smoke_test/checks.py", ("tests/handlers/test_checks.py",), timeout=30),
     "validation": Target(f"{PACKAGE}/validation.py", ("tests/unit/test_validation.py", "tests/unit/test_bad_input.py")),
     "deployment": Target(f"{PACKAGE}/deployment.py", ("tests/unit/test_deployment.py",)),
     "alarms": Target(f"{PACKAGE}/alarms.py", ("tests/unit/test_alarms_and_dashboard.py",)),
@@ -42,7 +45,7 @@ TARGETS = {
 }
 CONFIG = """[cosmic-ray]
 module-path = "{module}"
-timeout = 600.0
+timeout = {timeout}.0
 excluded-modules = []
 test-command = "{python} {pytest} {tests}"
 
@@ -64,20 +67,63 @@ def scratch_copy() -> Path:
     return folder
 
 
+def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the type annotations are, as ((row, col), (end row, end col)): with ``from __future__ import
+    annotations`` Python never evaluates them, so a mutant inside one is equivalent."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        annotations = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+            arguments += [a for a in (node.args.vararg, node.args.kwarg) if a is not None]
+            annotations = [a.annotation for a in arguments if a.annotation is not None]
+            annotations += [node.returns] if node.returns is not None else []
+        elif isinstance(node, ast.AnnAssign):
+            annotations = [node.annotation]
+        spans += [((a.lineno, a.col_offset), (a.end_lineno or a.lineno, a.end_col_offset or 0)) for a in annotations]
+    return spans
+
+
+def skip_annotations(session: Path, module: Path) -> None:
+    """Mark the mutants inside annotations skipped (cosmic-ray's own filters work the same way)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    source = module.read_text()
+    if "from __future__ import annotations" not in source:
+        return
+    spans = annotation_spans(source)
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            inside = all(
+                any(start <= tuple(m.start_pos) and tuple(m.end_pos) <= end for start, end in spans)
+                for m in item.mutations
+            )
+            if inside:
+                db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
+
+
 def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
     """Mutate ``target`` in ``folder``; (mutants, killed, minutes). A mutant the tests fail on, or that breaks the
     test run (cosmic-ray's "incompetent"), is killed. Survivors' diffs go to a file."""
     config, session = folder / f"{name}.toml", folder / f"{name}.sqlite"
     config.write_text(
-        CONFIG.format(module=target.module, python=sys.executable, pytest=PYTEST, tests=" ".join(target.tests))
+        CONFIG.format(
+            module=target.module,
+            timeout=target.timeout,
+            python=sys.executable,
+            pytest=PYTEST,
+            tests=" ".join(target.tests),
+        )
     )
     cosmic_ray = str(Path(sys.executable).parent / "cosmic-ray")
     started = time.monotonic()
     subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=folder, check=True)
+    skip_annotations(session, folder / target.module)
     subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=folder, check=True)
     with sqlite3.connect(session) as db:
-        rows = db.execute("SELECT test_outcome, diff FROM work_results").fetchall()
-    survivors = [diff for outcome, diff in rows if outcome == "survived"]
+        rows = db.execute("SELECT test_outcome, diff FROM work_results WHERE worker_outcome != 'skipped'").fetchall()
+    survivors = [diff for outcome, diff in rows if outcome.lower() == "survived"]
     out = ROOT / "mutation-survivors" / f"{name}.txt"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(survivors))

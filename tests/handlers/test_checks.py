@@ -1,5 +1,6 @@
 """The smoke test's answer checks, without a server."""
 
+import dataclasses
 import time
 
 import pytest
@@ -8,6 +9,8 @@ from checks import (
     MAX_REGEX_TEXT_CHARS,
     Answer,
     Expectation,
+    _json,
+    describe,
     json_subset_difference,
     media_type,
     mismatches,
@@ -27,6 +30,9 @@ from checks import (
         ({"a": 1}, {"a": 1.0}, None),
         ({"a": {}}, {"a": "x"}, '$.a is "x", expected an object'),
         ("positive", "negative", '$ is "negative", expected "positive"'),
+        (1, True, "$ is true, expected 1"),
+        ([1], [1, 2], "$ is [1, 2], expected an array of 1 items"),
+        ([1, 2], [1, 3], "$[1] is 3, expected 2"),
     ],
 )
 def test_json_subset(expected, actual, difference):
@@ -102,3 +108,87 @@ def test_a_regular_expression_that_backtracks_catastrophically_fails_in_bounded_
     assert time.monotonic() - started < MAX_REGEX_SECONDS + 1
     fine = Expectation(status=200, content_type=None, body_check="matches", body_value="a+b$")
     assert mismatches(answer, fine) == []
+
+
+def built(text: str) -> str:
+    """``text`` as a new string object, as the handler gets it from the event's JSON (not an interned literal)."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "body", "passes"),
+    [
+        ("equals", "ok", "ok", True),
+        ("equals", "ok", "ok ", False),
+        ("equals", "b", "a", False),  # sorts before the expected text
+        ("equals", "a", "b", False),  # sorts after it
+        ("contains", "needle", "hay needle hay", True),
+        ("contains", "needle", "haystack", False),
+        ("contains", "a", "b", False),
+        ("matches", r"\d+", "abc 42", True),
+        ("matches", r"^\d+$", "abc", False),
+        ("json", '{"a":1}', '{"a":1,"b":2}', True),
+        ("json", '{"a":1}', '{"a":2}', False),
+    ],
+)
+def test_each_body_check_passes_and_fails_as_documented(check, value, body, passes):
+    expected = Expectation(body_check=built(check), body_value=built(value))
+    assert (mismatches(Answer(200, None, body.encode()), expected) == []) is passes
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"), [("application/json", "text/plain"), ("text/plain", "application/json")]
+)
+def test_a_different_content_type_fails_whichever_sorts_first(answer, expected):
+    assert mismatches(Answer(200, answer, b""), Expectation(content_type=expected)) == [
+        f"content type {answer!r}, expected {expected!r}"
+    ]
+    assert mismatches(Answer(200, expected, b""), Expectation(content_type=expected)) == []
+
+
+def test_a_regex_sees_exactly_the_first_64_kib_of_the_body():
+    assert MAX_REGEX_TEXT_CHARS == 64 * 1024  # the documented window
+    expected = Expectation(body_check="matches", body_value="needle")
+    inside = b"x" * (64 * 1024 - len(b"needle")) + b"needle"
+    assert mismatches(Answer(200, None, inside), expected) == []
+    assert mismatches(Answer(200, None, b"x" + inside), expected) != []
+
+
+@pytest.mark.parametrize("size", [2047, 2048])
+def test_text_that_fits_is_returned_unchanged(size):
+    text = "x" * size
+    assert truncate_utf8(text, 2048) is text
+
+
+def test_text_that_does_not_fit_is_cut_to_just_under_the_limit():
+    cut = truncate_utf8("x" * 2049, 2048)
+    assert cut == "x" * (2048 - len(" ... (cut)")) + " ... (cut)"
+
+
+def test_answers_are_shown_only_when_revealed():
+    assert describe(b"secret", "text/plain", reveal=False) == "text/plain, 6 bytes"
+    assert describe(b"secret", None, reveal=True) == "no content type 'secret'"
+    answer, expected = Answer(200, None, b'{"a": "secret"}'), Expectation(body_check="json", body_value='{"a":"x"}')
+    assert mismatches(answer, expected) == ['JSON body differs: $.a, expected "x"']  # not revealed by default
+    assert mismatches(answer, expected, reveal=True) == ['JSON body differs: $.a is "secret", expected "x"']
+
+
+def test_reveal_is_keyword_only_and_answers_are_values():
+    with pytest.raises(TypeError):
+        mismatches(Answer(200, None, b""), Expectation(), True)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        describe(b"", None, True)  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Answer(200, None, b"").status = 500  # type: ignore[misc]
+
+
+def test_json_in_messages_is_cut_after_80_characters_and_never_fails():
+    assert _json("x" * 78) == '"' + "x" * 78 + '"'  # 80 characters
+    assert _json("x" * 79) == '"' + "x" * 79 + "..."
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    assert _json(nested) == "<list>"
+    loop: list = []
+    loop.append(loop)
+    assert _json(loop) == "<list>"
