@@ -122,8 +122,8 @@ def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
     skip_annotations(session, folder / target.module)
     subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=folder, check=True)
     with sqlite3.connect(session) as db:
-        rows = db.execute("SELECT test_outcome, diff FROM work_results WHERE worker_outcome != 'skipped'").fetchall()
-    survivors = [diff for outcome, diff in rows if outcome.lower() == "survived"]
+        rows = db.execute("SELECT test_outcome, diff FROM work_results WHERE worker_outcome != 'SKIPPED'").fetchall()
+    survivors = [diff for outcome, diff in rows if str(outcome).lower() == "survived"]
     out = ROOT / "mutation-survivors" / f"{name}.txt"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(survivors))
