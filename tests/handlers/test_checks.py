@@ -89,13 +89,16 @@ def test_media_types_compare_without_parameters_or_case():
 
 def test_shorten_keeps_short_text_and_cuts_long_text():
     assert shorten(b"ok") == "'ok'"
+    assert shorten("x" * 300) == repr("x" * 300)  # up to 300 characters shown whole
+    assert shorten("x" * 301) == repr("x" * 300) + "... (301 characters)"
     assert shorten("x" * 400, 10) == "'xxxxxxxxxx'... (400 characters)"
     assert shorten(b"\xff") == "'\ufffd'"
 
 
-def test_an_unknown_body_check_is_an_error():
+@pytest.mark.parametrize("check", ["startswith", "bogus", "aaa"])  # sorting after and before the known ones
+def test_an_unknown_body_check_is_an_error(check):
     with pytest.raises(ValueError, match="unknown body check"):
-        mismatches(Answer(200, None, b""), Expectation(body_check="startswith", body_value="x"))
+        mismatches(Answer(200, None, b""), Expectation(body_check=built(check), body_value="x"))
 
 
 def test_a_regular_expression_that_backtracks_catastrophically_fails_in_bounded_time():
@@ -192,3 +195,15 @@ def test_json_in_messages_is_cut_after_80_characters_and_never_fails():
     loop: list = []
     loop.append(loop)
     assert _json(loop) == "<list>"
+
+
+def test_values_parsed_at_run_time_compare_by_value():
+    # The handler reads statuses and JSON from events: equal numbers are different objects beyond 256.
+    status = int(built("404"))
+    assert mismatches(Answer(int(built("404")), None, b""), Expectation(status=status)) == []
+    assert json_subset_difference([0] * 300, [0] * 300) is None
+
+
+def test_json_subset_takes_reveal_by_keyword_only():
+    with pytest.raises(TypeError):
+        json_subset_difference(1, 2, "$", True)  # type: ignore[misc]
