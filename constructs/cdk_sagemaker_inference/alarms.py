@@ -232,8 +232,7 @@ class EndpointAlarms(Construct):
         if not validation.is_unresolved(threshold):
             validation.check_type(problems, "threshold", threshold, (int, float), "a number, e.g. 0.05")
         validation.check_value(problems, "threshold", threshold, _threshold(), "give a number")
-        write_metric = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
-        validation.check_interface(problems, "metric", metric, "cloudwatch.IMetric", "to_metric_config", write_metric)
+        validation.check_metric_type(problems, metric)
         for prop, value, kind in (
             ("treat_missing_data", treat_missing_data, cloudwatch.TreatMissingData),
             ("comparison_operator", comparison_operator, cloudwatch.ComparisonOperator),

@@ -134,8 +134,7 @@ class EndpointBase(Resource):
             api_model.shape("EndpointConfigName"),
             "give the config's name, e.g. endpoint.served_config.endpoint_config_name",
         )
-        if problems.items:
-            problems.raise_if_any(self)
+        problems.raise_if_any(self)
         check_unit(problems, metric_name, unit)
         check_period(problems, period)
         problems.raise_if_any(self)

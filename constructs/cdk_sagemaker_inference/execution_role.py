@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import jsii
@@ -142,11 +141,10 @@ class ExecutionRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, role: iam.IRole | None = None) -> None:
         super().__init__(scope, construct_id)
         if role is not None:
-            self._check(
-                lambda problems: validation.check_interface(
-                    problems, "role", role, "iam.IRole", "role_arn", "iam.Role.from_role_arn(...) or an iam.Role"
-                )
-            )
+            problems = Problems()
+            write = "iam.Role.from_role_arn(...) or an iam.Role"
+            validation.check_interface(problems, "role", role, "iam.IRole", "role_arn", write)
+            problems.raise_if_any(self)
         self.stack_facts = per_stack.facts(scope)
         self.role: iam.IRole = role or iam.Role(
             self,
@@ -176,15 +174,10 @@ class ExecutionRole(Construct):
         """Let the role also write the log group of this inference component, where its containers log."""
         self._serve_log_group(COMPONENT_LOG_GROUP_PREFIX, component_name)
 
-    def _check(self, *checks: Callable[[Problems], object]) -> None:
-        """Run ``checks`` on a fresh `Problems`; raise them naming this role."""
-        problems = Problems()
-        for check in checks:
-            check(problems)
-        problems.raise_if_any(self)
-
     def _serve_log_group(self, prefix: str, name: str) -> None:
-        self._check(lambda problems: validation.check_type(problems, "name", name, str, "the resource's name"))
+        problems = Problems()
+        validation.check_type(problems, "name", name, str, "the resource's name")
+        problems.raise_if_any(self)
         log_group = stack_arn(self.stack_facts, "logs", f"log-group:{prefix}/{name}")
         if validation.is_unresolved(name):  # a deploy-time name, as cdk-nag prints it (e.g. <NameParameter>)
             shown_name = shown(self.stack_facts.stack.resolve(name))
@@ -244,42 +237,38 @@ class ExecutionRole(Construct):
 
     def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
         """Add statements to the role's managed policy."""
-        self._check(
-            *(
-                lambda problems, index=index, statement=statement: validation.check_type(
-                    problems, f"statements[{index}]", statement, iam.PolicyStatement, "iam.PolicyStatement(...)"
-                )
-                for index, statement in enumerate(statements)
-            )
-        )
+        problems = Problems()
+        for index, statement in enumerate(statements):
+            write = "iam.PolicyStatement(...)"
+            validation.check_type(problems, f"statements[{index}]", statement, iam.PolicyStatement, write)
+        problems.raise_if_any(self)
         self._policy.add(*statements)
 
     def grant_ecr_pull(self, repository_arn: str) -> None:
         """Pull images from one ECR repository (plus ecr:GetAuthorizationToken, which only takes ``*``)."""
-        self._check(
-            lambda problems: validation.check_arn(
-                problems, "repository_arn", repository_arn, "arn:aws:ecr:us-east-1:123456789012:repository/name"
-            )
-        )
+        problems = Problems()
+        example = "arn:aws:ecr:us-east-1:123456789012:repository/name"
+        validation.check_arn(problems, "repository_arn", repository_arn, example)
+        problems.raise_if_any(self)
         self._policy.allow(list(ECR_PULL_ACTIONS), [repository_arn])
         self._policy.allow(["ecr:GetAuthorizationToken"], ["*"])
 
     def grant_s3_object_read(self, object_arn: str, kms_key: kms.IKey | None = None) -> None:
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key through S3 only."""
-        self._check(
-            lambda problems: validation.check_arn(problems, "object_arn", object_arn, "arn:aws:s3:::bucket/key"),
-            lambda problems: _check_key(problems, kms_key),
-        )
+        problems = Problems()
+        validation.check_arn(problems, "object_arn", object_arn, "arn:aws:s3:::bucket/key")
+        _check_key(problems, kms_key)
+        problems.raise_if_any(self)
         self._policy.allow(["s3:GetObject"], [object_arn])
         if kms_key is not None:
             self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self.stack_facts))
 
     def grant_s3_prefix_write(self, location: S3Location, kms_key: kms.IKey | None = None) -> None:
         """Write objects under ``location`` (asynchronous results SageMaker names), encrypting through S3 only."""
-        self._check(
-            lambda problems: check_location(problems, "location", location),
-            lambda problems: _check_key(problems, kms_key),
-        )
+        problems = Problems()
+        check_location(problems, "location", location)
+        _check_key(problems, kms_key)
+        problems.raise_if_any(self)
         self._policy.allow(["s3:PutObject", "s3:AbortMultipartUpload"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
         for key in (kms_key, location.bucket.encryption_key):
@@ -293,7 +282,9 @@ class ExecutionRole(Construct):
 
         :param list_objects: also list the keys under the prefix (uncompressed model data). Default: False.
         """
-        self._check(lambda problems: check_location(problems, "location", location))
+        problems = Problems()
+        check_location(problems, "location", location)
+        problems.raise_if_any(self)
         self._policy.allow(["s3:GetObject"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
         if list_objects:
@@ -309,11 +300,10 @@ class ExecutionRole(Construct):
 
     def grant_topic_publish(self, topic: sns.ITopic) -> None:
         """Publish to one SNS topic (asynchronous notifications), with its key if it is encrypted."""
-        self._check(
-            lambda problems: validation.check_interface(
-                problems, "topic", topic, "sns.ITopic", "topic_arn", "sns.Topic.from_topic_arn(...) or an sns.Topic"
-            )
-        )
+        problems = Problems()
+        write = "sns.Topic.from_topic_arn(...) or an sns.Topic"
+        validation.check_interface(problems, "topic", topic, "sns.ITopic", "topic_arn", write)
+        problems.raise_if_any(self)
         self._policy.allow(["sns:Publish"], [topic.topic_arn])
         if topic.master_key is not None:
             conditions = {"StringEquals": {"kms:ViaService": f"sns.{self.stack_facts.region}.amazonaws.com"}}

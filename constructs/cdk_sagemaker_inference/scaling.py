@@ -255,8 +255,7 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         :param metric_aggregation_type: how data points combine. Default: - the metric's statistic.
         """
         problems = Problems()
-        write = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
-        validation.check_interface(problems, "metric", metric, "cloudwatch.IMetric", "to_metric_config", write)
+        validation.check_metric_type(problems, metric)
         problems.raise_if_any(self)
         self._check_metric(metric)
         check_steps(problems, scaling_steps)

@@ -117,6 +117,12 @@ def check_arguments(factory: str, checks: Iterable[tuple[str, object, type | tup
         raise ValidationError(factory, problems.items)
 
 
+def check_metric_type(problems: Problems, metric: object) -> bool:
+    """``metric`` is a CloudWatch ``IMetric`` (a ``Metric`` or metric math)."""
+    write = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
+    return check_interface(problems, "metric", metric, "cloudwatch.IMetric", "to_metric_config", write)
+
+
 def check_arn(problems: Problems, prop: str, arn: object, example: str) -> None:
     """An ARN: a string starting ``arn:`` (a deploy-time value passes)."""
     if check_type(problems, prop, arn, str, f"an ARN such as {example!r}"):
