@@ -88,6 +88,7 @@ def test_inference_components_alarm_on_calls_without_a_copy(stack):
     EndpointAlarms(stack, "Alarms", endpoint=endpoint)
     [failures] = [a for a in alarms_of(stack).values() if a["MetricName"] == "NoCapacityInvocationFailures"]
     assert failures["Statistic"] == "Sum" and failures["EvaluationPeriods"] == 1
+    assert failures["Threshold"] == 1 and failures["ComparisonOperator"] == "GreaterThanThreshold"  # more than 1
 
 
 def test_thresholds_are_keyed_by_severity_and_an_empty_set_makes_no_alarm(stack):
@@ -236,3 +237,40 @@ def test_alarm_options_of_the_wrong_kind_are_validation_errors(stack, options, f
     endpoint = realtime_endpoint(stack)
     options = {"endpoint": endpoint, **options}
     expect_problems(lambda: EndpointAlarms(stack, "Alarms", **options), fragment)
+
+
+def test_the_documented_defaults_are_what_the_alarms_get(stack):
+    # AlarmThresholds' docstring: 5 one-minute periods; 5xx rate 0.05 critical and 0.01 warning, 4xx 0.05, p99
+    # latency 1 s (CloudWatch holds microseconds), utilization 90 % warning.
+    EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
+    rendered = {
+        (alarm["MetricName"], alarm["Threshold"], alarm["EvaluationPeriods"], alarm["Period"])
+        for alarm in alarms_of(stack).values()
+    }
+    assert {
+        ("Invocation5XXErrors", 0.05, 5, 60),
+        ("Invocation5XXErrors", 0.01, 5, 60),
+        ("Invocation4XXErrors", 0.05, 5, 60),
+        ("ModelLatency", 1_000_000, 5, 60),
+        ("CPUUtilization", 90, 5, 60),
+    } <= rendered
+
+
+@pytest.mark.parametrize(("threshold", "refused"), [(1, True), (0.99, False)])
+def test_an_average_of_a_zero_or_one_metric_must_stay_below_1(stack, threshold, refused):
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
+    errors = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average")
+
+    def add():
+        return alarms.add_alarm(
+            "Custom",
+            metric=errors,
+            threshold=threshold,
+            severity=Severity.WARNING,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    if refused:
+        expect_problems(add, "[AlarmCanFire] threshold = 1")
+    else:
+        assert add().node.id == "Custom"

@@ -497,3 +497,50 @@ def test_deployment_parts_of_the_wrong_type_are_validation_errors(stack, deploym
 def test_a_component_batch_of_the_wrong_type_is_a_validation_error(stack):
     update = ComponentRollingUpdate(maximum_batch_size=None, wait_interval=MINUTES_10)
     expect_problems(lambda: inference_component(stack, deployment=update), "deployment.maximum_batch_size = None")
+
+
+def canary(percent):
+    return BlueGreenDeployment(
+        traffic_routing=TrafficRouting.canary(CapacitySize.percent(percent), wait_interval=MINUTES_10)
+    )
+
+
+def linear(percent):
+    return BlueGreenDeployment(
+        traffic_routing=TrafficRouting.linear(CapacitySize.percent(percent), wait_interval=MINUTES_10)
+    )
+
+
+def rolling(percent):
+    return RollingDeployment(maximum_batch_size=CapacitySize.percent(percent), wait_interval=MINUTES_10)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "accepted"),
+    [
+        (canary(1), True),
+        (canary(50), True),
+        (canary(51), False),
+        (linear(9), False),
+        (linear(10), True),
+        (linear(50), True),
+        (linear(51), False),
+        (rolling(4), False),
+        (rolling(5), True),
+        (rolling(50), True),
+        (rolling(51), False),
+    ],
+)
+def test_traffic_shares_are_bounded_exactly_as_the_guide_says(stack, deployment, accepted):
+    # Canary at most 50 %, linear steps 10 to 50 %, rolling batches 5 to 50 % of the variant's instances.
+    if accepted:
+        endpoint_with(stack, deployment, count=20)
+    else:
+        expect_problems(lambda: endpoint_with(stack, deployment, count=20), "[DeploymentSize]")
+
+
+def test_a_rolling_deployment_without_baking_renders_a_zero_wait(stack):
+    endpoint_with(
+        stack, RollingDeployment(maximum_batch_size=CapacitySize.percent(25), wait_interval=Duration.seconds(0))
+    )
+    assert deployment_config(stack)["RollingUpdatePolicy"]["WaitIntervalInSeconds"] == 0
