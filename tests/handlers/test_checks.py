@@ -1,6 +1,7 @@
 """The smoke test's answer checks, without a server."""
 
 import dataclasses
+import signal
 import time
 
 import pytest
@@ -108,6 +109,7 @@ def test_a_regular_expression_that_backtracks_catastrophically_fails_in_bounded_
         answer, Expectation(status=200, content_type=None, body_check="matches", body_value="(a|a)*$")
     )
     assert "ran past 2 s on the body (catastrophic backtracking)" in problem
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # the timer is cancelled, not left to fire
     assert time.monotonic() - started < MAX_REGEX_SECONDS + 1
     fine = Expectation(status=200, content_type=None, body_check="matches", body_value="a+b$")
     assert mismatches(answer, fine) == []
@@ -183,6 +185,8 @@ def test_reveal_is_keyword_only_and_answers_are_values():
         describe(b"", None, True)  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         Answer(200, None, b"").status = 500  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Expectation().status = 500  # type: ignore[misc]
 
 
 def test_json_in_messages_is_cut_after_80_characters_and_never_fails():
@@ -207,3 +211,8 @@ def test_values_parsed_at_run_time_compare_by_value():
 def test_json_subset_takes_reveal_by_keyword_only():
     with pytest.raises(TypeError):
         json_subset_difference(1, 2, "$", True)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("status", [199, 500])
+def test_a_status_below_or_above_the_expected_one_fails(status):
+    assert mismatches(Answer(status, None, b""), Expectation(status=200)) == [f"status {status}, expected 200"]
