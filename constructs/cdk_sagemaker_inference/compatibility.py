@@ -16,7 +16,13 @@ from .errors import Problems
 from .model import Model, ModelBase
 from .multi_model_data import MultiModelData
 from .rules import Rule
-from .variants import InferenceComponentHostVariant, InstanceVariant, ServerlessProductionVariant, Variant
+from .variants import (
+    InferenceComponentHostVariant,
+    InstanceVariant,
+    ProductionVariant,
+    ServerlessProductionVariant,
+    Variant,
+)
 
 if TYPE_CHECKING:
     from .endpoint_config import EndpointConfig
@@ -42,6 +48,10 @@ def _models(variant: Variant) -> list[ModelBase]:
 
 def _any_model(variant: Variant, feature: str) -> bool:
     return any(getattr(model, feature) for model in _models(variant))
+
+
+def _ssm(variant: Variant) -> bool:
+    return isinstance(variant, ProductionVariant) and variant.enable_ssm_access is True
 
 
 def _several_containers(variant: Variant) -> bool:
@@ -100,6 +110,17 @@ EXCLUSIONS = (
         lambda config, variant: True,
         "serverless without network isolation: serverless refuses network isolation",
         "use a model with network_isolation=False, or an instance variant (ProductionVariant)",
+    ),
+    Exclusion(
+        rules.SSM_NO_NETWORK_ISOLATION,
+        ProductionVariant,
+        lambda config, variant: (
+            _ssm(variant) and (config.network_isolation or _any_model(variant, "network_isolation"))
+        ),
+        ".enable_ssm_access",
+        lambda config, variant: True,
+        "SSM access without network isolation: SageMaker cannot open SSM sessions into isolated containers",
+        "turn network isolation off for this development variant, or drop enable_ssm_access",
     ),
     Exclusion(
         rules.SERVERLESS_NO_ASYNC,

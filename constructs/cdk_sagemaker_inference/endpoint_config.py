@@ -161,7 +161,7 @@ class EndpointConfig(EndpointConfigBase):
         self.async_inference: BoundAsyncInference | None = async_inference.bind(self) if async_inference else None
         self.data_capture: DataCapture | None = data_capture
         self.kms_key = kms_key
-        self.network_isolation = network_isolation
+        self.network_isolation: bool = network_isolation
         self.shadow_production_variants: tuple[ProductionVariant, ...] = ()
         self.execution_role = self._execution_role(execution_role, production_variants)
         self.vpc = vpc
@@ -325,6 +325,9 @@ class EndpointConfig(EndpointConfigBase):
         for variant in [*new, *new_shadows]:
             for model in variant.models:
                 self._grant(model.execution_role)
+                ssm = isinstance(variant, ProductionVariant) and variant.enable_ssm_access is True
+                if ssm and model.execution_role is not None:
+                    model.execution_role.grant_ssm_sessions()
 
     def _grant(self, role: ExecutionRole | None) -> None:
         """What an endpoint of this config does with a served model's role (None: imported, not ours to extend)."""
@@ -374,6 +377,16 @@ class EndpointConfig(EndpointConfigBase):
                         f"{variant.variant_name}: {variant.instance_type} has local NVMe storage and no EBS volume, "
                         f"so {' and '.join(storage)} do not apply; SageMaker refuses a volume KMS key for "
                         "such types: drop them or choose an EBS-backed type",
+                    )
+                )
+        for variant in self.all_variants:
+            if isinstance(variant, ProductionVariant) and variant.enable_ssm_access is True:
+                found.append(
+                    (
+                        rules.SSM_ACCESS,
+                        f"{variant.variant_name}: SSM access is for development and test: the account must be "
+                        "allow-listed (AWS Support), it slows the variant, and SageMaker delays patching and "
+                        "replacing faulty instances by a day",
                     )
                 )
         for variant in self.all_variants:

@@ -58,8 +58,15 @@ PREFIX_REASON = (
 )
 FORCED_WILDCARD_REASON = (
     "only actions without resource-level permissions get Resource *: cloudwatch:PutMetricData (a condition limits "
-    "it to SageMaker's namespaces), ecr:GetAuthorizationToken, and the network-interface actions for the ENIs "
-    "SageMaker creates at deploy time in a VPC"
+    "it to SageMaker's namespaces), ecr:GetAuthorizationToken, the network-interface actions for the ENIs "
+    "SageMaker creates at deploy time in a VPC, and the ssmmessages channels of a variant with SSM access"
+)
+# The guide's SSM access page: what the execution role needs for shells into the containers.
+SSM_SESSION_ACTIONS = (
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
 )
 
 
@@ -310,6 +317,11 @@ class ExecutionRole(Construct):
             self._policy.allow(
                 ["kms:GenerateDataKey", "kms:Decrypt"], [topic.master_key.key_arn], conditions=conditions
             )
+
+    def grant_ssm_sessions(self) -> None:
+        """Open the Systems Manager channels of shells into the containers (a variant's ``enable_ssm_access``);
+        ``ssmmessages`` has no resource-level permissions."""
+        self._policy.allow(list(SSM_SESSION_ACTIONS), ["*"])
 
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""

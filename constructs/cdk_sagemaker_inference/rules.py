@@ -149,6 +149,11 @@ SERVERLESS_NO_NETWORK_ISOLATION = _rule(
     "a serverless variant's model has no network isolation",
     guide("Serverless Inference: Getting started", 6198),
 )
+SSM_NO_NETWORK_ISOLATION = _rule(
+    "SsmNoNetworkIsolation",
+    "a variant with SSM access serves no network-isolated model and is not in a network-isolated config",
+    guide("Access containers through SSM", 6342),
+)
 SERVERLESS_NO_ASYNC = _rule(
     "ServerlessNoAsync",
     "asynchronous inference runs on instance variants, not serverless ones",
@@ -463,6 +468,14 @@ LOCAL_INSTANCE_STORAGE = _rule(
     "LocalInstanceStorage",
     "no volume size or volume KMS key on instance types with local NVMe storage (d families, g5)",
     guide("Validation of models in production", 6151),
+    "warning",
+)
+
+SSM_ACCESS = _rule(
+    "SsmAccess",
+    "SSM access is for development and test: it needs the account allow-listed through AWS Support, slows the "
+    "variant, and delays SageMaker's patching and replacement of faulty instances by a day",
+    guide("Access containers through SSM", 6339),
     "warning",
 )
 

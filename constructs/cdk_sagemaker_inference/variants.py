@@ -346,9 +346,18 @@ class ProductionVariant(InstanceVariant):
 
     :param model: the model the variant serves: a `Model`, or an imported `IModel` (whose role must already
         hold what the endpoint needs).
+    :param enable_ssm_access: open shells into the containers with AWS Systems Manager (``EnableSSMAccess``);
+        the model's role gets the four ``ssmmessages`` channel actions. For development and test only (a
+        warning says why); the account must be allow-listed, and a network-isolated model cannot have it.
+        Default: False.
     """
 
     model: IModel
+    enable_ssm_access: bool = False
+
+    def _validate_kind(self, problems: Problems, prop: str) -> None:
+        super()._validate_kind(problems, prop)
+        validation.check_type(problems, f"{prop}.enable_ssm_access", self.enable_ssm_access, bool, "True or False")
 
     @property
     def models(self) -> tuple[IModel, ...]:
@@ -357,6 +366,7 @@ class ProductionVariant(InstanceVariant):
     def render(self) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
         return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             model_name=self.model.model_name,
+            enable_ssm_access=self.enable_ssm_access or None,
             **self._instance_properties(),  # type: ignore[arg-type]
         )
 

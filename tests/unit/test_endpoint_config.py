@@ -1,5 +1,7 @@
 """Real-time endpoint configs: variants, weights, instances, volumes, timeouts, KMS and their rules."""
 
+import json
+
 import pytest
 from aws_cdk import Duration, Token
 from aws_cdk import aws_kms as kms
@@ -311,3 +313,46 @@ def test_config_name_and_arn_reference_the_resource(stack):
     logical_id = stack.get_logical_id(config.resource)
     assert stack.resolve(config.endpoint_config_arn) == {"Ref": logical_id}
     assert stack.resolve(config.endpoint_config_name) == {"Fn::GetAtt": [logical_id, "EndpointConfigName"]}
+
+
+def test_ssm_access_renders_grants_the_channels_and_warns_that_it_is_for_development(stack):
+    model = ecr_model(stack)
+    EndpointConfig(
+        stack, "Config", production_variants=[variant(model, initial_instance_count=2, enable_ssm_access=True)]
+    )
+    config = only_resource(stack, "AWS::SageMaker::EndpointConfig")
+    assert config["Properties"]["ProductionVariants"][0]["EnableSSMAccess"] is True
+    policy = only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    [ssm] = [statement for statement in policy if "ssmmessages:OpenDataChannel" in statement["Action"]]
+    assert sorted(ssm["Action"]) == [
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ]
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("SsmAccess"))
+    assert len(warnings) == 1 and "allow-listed" in warnings[0].entry.data
+
+
+def test_ssm_access_is_off_by_default_and_absent_from_the_template(stack):
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=2)])
+    assert (
+        "EnableSSMAccess"
+        not in only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"][0]
+    )
+    policy = json.dumps(only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"])
+    assert "ssmmessages" not in policy
+
+
+def test_ssm_access_with_network_isolation_is_refused(stack):
+    isolated = ecr_model(stack, network_isolation=True)
+    expect_problems(
+        lambda: EndpointConfig(stack, "Config", production_variants=[variant(isolated, enable_ssm_access=True)]),
+        "[SsmNoNetworkIsolation] production_variants[0].enable_ssm_access = True",
+        "turn network isolation off",
+    )
+    plain = ecr_model(stack, "Plain")
+    expect_problems(
+        lambda: EndpointConfig(stack, "C2", production_variants=[variant(plain, enable_ssm_access="yes")]),
+        "[WrongType] production_variants[0].enable_ssm_access = 'yes'",
+    )

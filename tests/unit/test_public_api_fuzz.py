@@ -373,6 +373,7 @@ CALLS: list[Call] = [
     ),
     method("ExecutionRole.grant_topic_publish", lambda w: w.role, topic=lambda w: w.topic),
     method("ExecutionRole.grant_vpc_access", lambda w: w.role),
+    method("ExecutionRole.grant_ssm_sessions", lambda w: w.role),
     method(
         "ExecutionRole.add_to_policy",
         lambda w: w.role,
@@ -399,6 +400,7 @@ CALLS: list[Call] = [
         container_startup_health_check_timeout=EMPTY,
         routing_strategy=EMPTY,
         managed_instance_scaling=EMPTY,
+        enable_ssm_access=just(False),
     ),
     value(
         ServerlessProductionVariant,

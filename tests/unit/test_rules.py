@@ -50,4 +50,5 @@ def test_ids_are_unique_and_warnings_are_marked():
         "ZeroWithoutScaleOut",
         "DeploymentFallback",
         "DeploymentProvisioning",
+        "SsmAccess",
     }
