@@ -8,7 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match
 
 from cdk_sagemaker_inference import EndpointConfig, InstanceType, api_model
-from tests.support import ecr_model, expect_problems, only_resource, variant
+from tests.support import cfn_lint, ecr_model, expect_problems, only_resource, template, variant
 
 
 def config_properties(stack):
@@ -322,6 +322,7 @@ def test_ssm_access_renders_grants_the_channels_and_warns_that_it_is_for_develop
     )
     config = only_resource(stack, "AWS::SageMaker::EndpointConfig")
     assert config["Properties"]["ProductionVariants"][0]["EnableSSMAccess"] is True
+    assert cfn_lint(template(stack).to_json(), ["us-east-1"]) == []  # the schema knows EnableSSMAccess
     policy = only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
     [ssm] = [statement for statement in policy if "ssmmessages:OpenDataChannel" in statement["Action"]]
     assert sorted(ssm["Action"]) == [
