@@ -1,4 +1,5 @@
-"""ARNs in this stack's account and Region, and how cdk-nag names a wildcard finding on them.
+"""ARNs in this stack's account and Region, how cdk-nag names a wildcard finding on them, and acknowledgments
+written as both cdk-nag 3 (``Validations``) and cdk-nag 2 (``cdk_nag`` resource metadata) read them.
 
 cdk-nag 3 reports one finding per wildcard resource, named after the resource as the template holds
 it: a pseudo parameter such as ``{"Ref": "AWS::Region"}`` is printed ``<AWS::Region>``, a literal as
