@@ -34,6 +34,7 @@ PERCENT = "CAPACITY_PERCENT"
 INSTANCES = "INSTANCE_COUNT"
 COPIES = "COPY_COUNT"
 CANARY_MAX_PERCENT = 50
+WHOLE = "a whole number, e.g. 10"
 LINEAR_PERCENT = (10, 50)
 ROLLING_PERCENT = (5, 50)
 SIZED_ROUTING = {"CANARY": "CanarySize", "LINEAR": "LinearStepSize"}  # the CloudFormation property of each size
@@ -41,13 +42,6 @@ PROVISIONING_SECONDS = 600  # what a deployment's timeout should leave for the n
 # SageMaker sends its endpoint metrics to CloudWatch each minute, so an alarm sees a period's data up to a
 # minute after it ends (guide: "Amazon SageMaker AI metrics in Amazon CloudWatch").
 PUBLISHING_DELAY_SECONDS = 60
-
-
-def _whole(factory: str, value: int) -> int:
-    """``value`` if it is an integer or a deploy-time number; else a `ValidationError` naming ``factory``."""
-    if not validation.is_unresolved(value):
-        validation.check_arguments(factory, [("value", value, int, "a whole number, e.g. 10")])
-    return value
 
 
 @dataclass(frozen=True)
@@ -60,17 +54,17 @@ class CapacitySize:
     @staticmethod
     def percent(value: int) -> CapacitySize:
         """``value`` % of the fleet's capacity (``CAPACITY_PERCENT``)."""
-        return CapacitySize(PERCENT, _whole("CapacitySize.percent", value))
+        return CapacitySize(PERCENT, validation.checked("CapacitySize.percent", "value", value, int, WHOLE))
 
     @staticmethod
     def instance_count(value: int) -> CapacitySize:
         """``value`` instances (``INSTANCE_COUNT``)."""
-        return CapacitySize(INSTANCES, _whole("CapacitySize.instance_count", value))
+        return CapacitySize(INSTANCES, validation.checked("CapacitySize.instance_count", "value", value, int, WHOLE))
 
     @staticmethod
     def copy_count(value: int) -> CapacitySize:
         """``value`` copies of an inference component (``COPY_COUNT``)."""
-        return CapacitySize(COPIES, _whole("CapacitySize.copy_count", value))
+        return CapacitySize(COPIES, validation.checked("CapacitySize.copy_count", "value", value, int, WHOLE))
 
     def share_of(self, fleet: int | None) -> float | None:
         """The share of a variant of ``fleet`` instances, in percent; None when unknown."""

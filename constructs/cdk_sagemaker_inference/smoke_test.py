@@ -102,28 +102,23 @@ class BodyCheck:
     @staticmethod
     def equals(text: str) -> BodyCheck:
         """The body (decoded as UTF-8) is exactly ``text``."""
-        return BodyCheck("equals", _text("BodyCheck.equals", "text", text))
+        return BodyCheck("equals", validation.checked("BodyCheck.equals", "text", text, str, "a string"))
 
     @staticmethod
     def contains(text: str) -> BodyCheck:
         """The body holds ``text``."""
-        return BodyCheck("contains", _text("BodyCheck.contains", "text", text))
+        return BodyCheck("contains", validation.checked("BodyCheck.contains", "text", text, str, "a string"))
 
     @staticmethod
     def matches(pattern: str) -> BodyCheck:
         """A Python regular expression found somewhere in the body (``re.search``)."""
-        return BodyCheck("matches", _text("BodyCheck.matches", "pattern", pattern))
+        return BodyCheck("matches", validation.checked("BodyCheck.matches", "pattern", pattern, str, "a string"))
 
     @staticmethod
     def json_subset(value: Any) -> BodyCheck:
         """The body is JSON holding ``value``: every key of an object (extra keys allowed), arrays item by item."""
         text, invalid = _json_text(value)
         return BodyCheck("json", text, invalid)
-
-
-def _text(factory: str, argument: str, value: str) -> str:
-    validation.check_arguments(factory, [(argument, value, str, "a string")])
-    return value
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -117,6 +117,14 @@ def check_arguments(factory: str, checks: Iterable[tuple[str, object, type | tup
         raise ValidationError(factory, problems.items)
 
 
+def checked(factory: str, argument: str, value: Any, expected: type, write: str) -> Any:
+    """``value`` if it is an ``expected`` (a deploy-time number passes for an int); else `check_arguments`'
+    `ValidationError` naming ``factory``."""
+    if not (expected is int and isinstance(value, float) and is_unresolved(value)):
+        check_arguments(factory, [(argument, value, expected, write)])
+    return value
+
+
 def check_metric_type(problems: Problems, metric: object) -> bool:
     """``metric`` is a CloudWatch ``IMetric`` (a ``Metric`` or metric math)."""
     write = "a cloudwatch.Metric, e.g. endpoint.metric_model_latency('AllTraffic')"
