@@ -46,9 +46,10 @@ unit: setup
 fuzz: setup
 	$(BIN)/python -m pytest -m fuzz -s -p no:cacheprovider tests/unit/test_public_api_fuzz.py
 
-## mutation: cosmic-ray over the safety-critical modules (not in CI; hours on 2 cores); MODULES=checks for one
+## mutation: cosmic-ray over the safety-critical modules (not in CI; hours on 2 cores); MODULES=checks for one,
+## SAMPLE=120 for that many mutants per module
 mutation: setup
-	$(BIN)/python benchmarks/mutation.py $(MODULES)
+	$(BIN)/python benchmarks/mutation.py $(if $(SAMPLE),--sample $(SAMPLE)) $(MODULES)
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
 deploy: setup

@@ -5,13 +5,18 @@ time, and the tests that cover it run against each mutant. The table gives each 
 tests killed, and the score; the survivors' diffs go to ``mutation-survivors/<module>.txt`` to be judged (an
 equivalent mutant changes no behaviour) or killed by a new test.
 
-Usage: ``python benchmarks/mutation.py [name ...]`` (default: all of `TARGETS`). A module's tests that build
-constructs start the CDK's Node.js runtime for every mutant: hours for the larger modules on 2 cores.
+Usage: ``python benchmarks/mutation.py [--sample N] [name ...]`` (default: all of `TARGETS`, every mutant). A
+module's tests that build constructs start the CDK's Node.js runtime for every mutant: hours for the larger modules
+on 2 cores. ``--sample N`` runs N mutants per module drawn with a fixed seed (the same N give the same mutants), as
+the issue's own 125-mutant measurement did; the rest are marked skipped.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
+import os
+import random
 import shutil
 import sqlite3
 import subprocess
@@ -22,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGE = "constructs/cdk_sagemaker_inference"
+SOURCE_ROOT = "constructs"
+PACKAGE = f"{SOURCE_ROOT}/cdk_sagemaker_inference"
 PYTEST = "-m pytest -x -q -p no:cacheprovider -p no:hypothesispytest -p no:syrupy"
 
 
@@ -39,15 +45,18 @@ class Target:
 TARGETS = {
     "checks": Target("lambda/smoke_test/checks.py", ("tests/handlers/test_checks.py",), timeout=30),
     "validation": Target(f"{PACKAGE}/validation.py", ("tests/unit/test_validation.py", "tests/unit/test_bad_input.py")),
-    "deployment": Target(f"{PACKAGE}/deployment.py", ("tests/unit/test_deployment.py",)),
-    "alarms": Target(f"{PACKAGE}/alarms.py", ("tests/unit/test_alarms_and_dashboard.py",)),
+    "deployment": Target(f"{PACKAGE}/deployment.py", ("tests/unit/test_deployment.py", "tests/unit/test_day_two.py")),
+    # Rollback alarms (their bake windows) are tested with the deployments that use them.
+    "alarms": Target(
+        f"{PACKAGE}/alarms.py", ("tests/unit/test_alarms_and_dashboard.py", "tests/unit/test_deployment.py")
+    ),
     "scaling": Target(f"{PACKAGE}/scaling.py", ("tests/unit/test_scaling.py", "tests/unit/test_scaling_guard.py")),
 }
 CONFIG = """[cosmic-ray]
 module-path = "{module}"
 timeout = {timeout}.0
 excluded-modules = []
-test-command = "{python} {pytest} {tests}"
+test-command = "env PYTHONPATH={source_root} {python} {pytest} {tests}"
 
 [cosmic-ray.distributor]
 name = "local"
@@ -55,7 +64,10 @@ name = "local"
 
 
 def scratch_copy() -> Path:
-    """The tracked files in a new folder, with the venv and node_modules linked (cosmic-ray edits files)."""
+    """The tracked files in a new folder, with the venv and node_modules linked (cosmic-ray edits files).
+
+    The venv's editable install points at the repository's own package: the test command puts the copy's source
+    root first on PYTHONPATH, and `check_imports_copy` proves the tests import the copy."""
     folder = Path(tempfile.mkdtemp(prefix="mutation-"))
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     for name in filter(None, tracked.decode().split("\0")):
@@ -65,6 +77,20 @@ def scratch_copy() -> Path:
     for linked in (".venv", "node_modules"):
         (folder / linked).symlink_to(ROOT / linked)
     return folder
+
+
+def check_imports_copy(folder: Path) -> None:
+    """Fail unless Python started as the test command starts it imports the package from ``folder``."""
+    found = subprocess.run(
+        [sys.executable, "-c", "import cdk_sagemaker_inference as p; print(p.__file__)"],
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(folder / SOURCE_ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(found).is_relative_to(folder):
+        raise SystemExit(f"the tests would import {found}, not the mutated copy in {folder}")
 
 
 def annotation_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
@@ -103,7 +129,22 @@ def skip_annotations(session: Path, module: Path) -> None:
                 db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
 
 
-def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
+def keep_sample(session: Path, size: int | None) -> None:
+    """Mark all but ``size`` of the pending mutants skipped, drawn with a fixed seed (None keeps every mutant)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = sorted(item.job_id for item in db.pending_work_items)
+        if size is None or size >= len(pending):
+            return
+        kept = set(random.Random(0).sample(pending, size))
+        for job_id in pending:
+            if job_id not in kept:
+                db.set_result(job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED))
+
+
+def run(name: str, target: Target, folder: Path, sample: int | None) -> tuple[int, int, float]:
     """Mutate ``target`` in ``folder``; (mutants, killed, minutes). A mutant the tests fail on, or that breaks the
     test run (cosmic-ray's "incompetent"), is killed. Survivors' diffs go to a file."""
     config, session = folder / f"{name}.toml", folder / f"{name}.sqlite"
@@ -111,6 +152,7 @@ def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
         CONFIG.format(
             module=target.module,
             timeout=target.timeout,
+            source_root=folder / SOURCE_ROOT,
             python=sys.executable,
             pytest=PYTEST,
             tests=" ".join(target.tests),
@@ -120,6 +162,7 @@ def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
     started = time.monotonic()
     subprocess.run([cosmic_ray, "init", str(config), str(session)], cwd=folder, check=True)
     skip_annotations(session, folder / target.module)
+    keep_sample(session, sample)
     subprocess.run([cosmic_ray, "exec", str(config), str(session)], cwd=folder, check=True)
     with sqlite3.connect(session) as db:
         rows = db.execute("SELECT test_outcome, diff FROM work_results WHERE worker_outcome != 'SKIPPED'").fetchall()
@@ -130,11 +173,19 @@ def run(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
     return len(rows), len(rows) - len(survivors), (time.monotonic() - started) / 60
 
 
-def main(names: list[str]) -> None:
+def main(arguments: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sample", type=int, help="mutants per module (default: all)")
+    parser.add_argument("names", nargs="*", help=f"modules among {', '.join(TARGETS)} (default: all)")
+    options = parser.parse_args(arguments)
+    unknown = set(options.names) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown module(s) {', '.join(sorted(unknown))}; choose among {', '.join(TARGETS)}")
     folder = scratch_copy()
+    check_imports_copy(folder)
     print("| module | mutants | killed | score | minutes |\n|---|---|---|---|---|")
-    for name in names or list(TARGETS):
-        mutants, killed, minutes = run(name, TARGETS[name], folder)
+    for name in options.names or list(TARGETS):
+        mutants, killed, minutes = run(name, TARGETS[name], folder, options.sample)
         score = 100 * killed / mutants if mutants else 0.0
         print(f"| {TARGETS[name].module} | {mutants} | {killed} | {score:.1f} % | {minutes:.0f} |", flush=True)
     shutil.rmtree(folder, ignore_errors=True)
