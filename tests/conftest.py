@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # As Lambda runs the handlers: each asset folder is the root.
 sys.path.insert(0, str(ROOT / "lambda" / "smoke_test"))
 sys.path.insert(0, str(ROOT / "lambda" / "scaling_guard"))
+sys.path.insert(0, str(ROOT / "lambda" / "model_registry"))
 
 
 @pytest.fixture

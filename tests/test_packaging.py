@@ -47,6 +47,7 @@ def test_wheel_holds_the_package_at_top_level_and_no_constructs_folder(wheel):
     handler_files = sorted(name for name in names if name.startswith("cdk_sagemaker_inference/_lambda/"))
     assert handler_files == [
         "cdk_sagemaker_inference/_lambda/__init__.py",
+        "cdk_sagemaker_inference/_lambda/model_registry/resolver.py",
         "cdk_sagemaker_inference/_lambda/scaling_guard/guard_handler.py",
         "cdk_sagemaker_inference/_lambda/smoke_test/checks.py",
         "cdk_sagemaker_inference/_lambda/smoke_test/handler.py",

@@ -18,6 +18,7 @@ from .inference_component import ComputeRequirements, InferenceComponent
 from .instance_type import InstanceType
 from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
 from .model_data import ModelData, ModelDataConfig
+from .model_package import ModelPackage, ModelPackageConfig
 from .multi_model_data import MultiModelData
 from .nag import acknowledge_nag_findings
 from .per_stack import validate
@@ -119,6 +120,8 @@ __all__ = [
     "ModelContainer",
     "ModelData",
     "ModelDataConfig",
+    "ModelPackage",
+    "ModelPackageConfig",
     "MultiModelData",
     "Problem",
     "ProductionVariant",

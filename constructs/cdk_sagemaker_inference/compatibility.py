@@ -112,6 +112,15 @@ EXCLUSIONS = (
         "use a model with network_isolation=False, or an instance variant (ProductionVariant)",
     ),
     Exclusion(
+        rules.SERVERLESS_NO_MARKETPLACE,
+        ServerlessProductionVariant,
+        lambda config, variant: _any_model(variant, "is_marketplace"),
+        ".model.model_package",
+        lambda config, variant: "an AWS Marketplace model package",
+        "serverless without AWS Marketplace model packages: serverless refuses them",
+        "serve the package from an instance variant (ProductionVariant)",
+    ),
+    Exclusion(
         rules.SSM_NO_NETWORK_ISOLATION,
         ProductionVariant,
         lambda config, variant: (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import jsii
@@ -257,8 +258,7 @@ class ExecutionRole(Construct):
         example = "arn:aws:ecr:us-east-1:123456789012:repository/name"
         validation.check_arn(problems, "repository_arn", repository_arn, example)
         problems.raise_if_any(self)
-        self._policy.allow(list(ECR_PULL_ACTIONS), [repository_arn])
-        self._policy.allow(["ecr:GetAuthorizationToken"], ["*"])
+        self._allow_ecr_pull([repository_arn])
 
     def grant_s3_object_read(self, object_arn: str, kms_key: kms.IKey | None = None) -> None:
         """Read one S3 object (the model archive) and, if given, decrypt it with its KMS key through S3 only."""
@@ -266,7 +266,34 @@ class ExecutionRole(Construct):
         validation.check_arn(problems, "object_arn", object_arn, "arn:aws:s3:::bucket/key")
         _check_key(problems, kms_key)
         problems.raise_if_any(self)
-        self._policy.allow(["s3:GetObject"], [object_arn])
+        self._allow_object_read([object_arn], kms_key)
+
+    def grant_artifacts(
+        self, *, repository_arns: Sequence[str], object_arns: Sequence[str], kms_key: kms.IKey | None = None
+    ) -> None:
+        """Pull images from ECR repositories and read S3 objects (model data), decrypting with ``kms_key`` through
+        S3 only: what a model package's containers use. Each list may be a deploy-time list (``Fn.split``)."""
+        problems = Problems()
+        for prop, arns, example in (
+            ("repository_arns", repository_arns, "arn:aws:ecr:us-east-1:123456789012:repository/name"),
+            ("object_arns", object_arns, "arn:aws:s3:::bucket/key"),
+        ):
+            if validation.check_type(problems, prop, arns, (list, tuple), f"[{example!r}]") and not (
+                validation.is_unresolved(list(arns))
+            ):
+                for index, arn in enumerate(arns):
+                    validation.check_arn(problems, f"{prop}[{index}]", arn, example)
+        _check_key(problems, kms_key)
+        problems.raise_if_any(self)
+        self._allow_ecr_pull(list(repository_arns))
+        self._allow_object_read(list(object_arns), kms_key)
+
+    def _allow_ecr_pull(self, repository_arns: list[str]) -> None:
+        self._policy.allow(list(ECR_PULL_ACTIONS), repository_arns)
+        self._policy.allow(["ecr:GetAuthorizationToken"], ["*"])
+
+    def _allow_object_read(self, object_arns: list[str], kms_key: kms.IKey | None) -> None:
+        self._policy.allow(["s3:GetObject"], object_arns)
         if kms_key is not None:
             self._policy.allow(["kms:Decrypt"], [kms_key.key_arn], conditions=via_s3(self.stack_facts))
 

@@ -83,5 +83,9 @@ def _rendered(statement: dict[str, Any]) -> dict[str, Any]:
     return {**statement, "Resource": _one_or_list(resources())} if callable(resources) else statement
 
 
+LIST_TOKEN_PREFIX = "#{Token["  # how the CDK encodes a deploy-time list (Fn.split) as a one-element list
+
+
 def _one_or_list(values: list[str]) -> str | list[str]:
-    return values[0] if len(values) == 1 else values
+    """One value as itself, several (or a deploy-time list, which must stay a list) as a list."""
+    return values[0] if len(values) == 1 and not values[0].startswith(LIST_TOKEN_PREFIX) else values

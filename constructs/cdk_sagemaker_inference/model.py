@@ -19,6 +19,7 @@ from .errors import Problems
 from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
 from .model_data import ModelData, ModelDataConfig
+from .model_package import ModelPackage
 from .per_stack import StackFacts
 
 if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load it, at run time
@@ -77,6 +78,8 @@ class ModelBase(Resource):
     """The model's multi-model data (one container in ``MultiModel`` mode), if any."""
     uncompressed_data: bool = False
     """A container takes uncompressed model data (``ModelDataSource``)."""
+    is_marketplace: bool = False
+    """The model serves an AWS Marketplace model package."""
 
     @property
     def is_multi_model(self) -> bool:
@@ -108,7 +111,8 @@ class _ImportedModel(ImportedResource, ModelBase):
 @jsii.implements(iam.IGrantable)
 class Model(ModelBase):
     execution_role: ExecutionRole
-    """A SageMaker model (``AWS::SageMaker::Model``): one container, or several (``containers``).
+    """A SageMaker model (``AWS::SageMaker::Model``): one container, several (``containers``), or a model package
+    (``model_package``: a Model Registry version or an AWS Marketplace package).
 
     It has no physical name: every property is create-only, so CloudFormation replaces the model on
     any change, which a fixed name would make fail. The model depends on its role's policy, because
@@ -120,6 +124,8 @@ class Model(ModelBase):
     :param environment: the single container's environment variables. Default: - none.
     :param containers: 1 to 15 `ModelContainer` instead of ``container``: a Serial pipeline or Direct
         containers. Default: - none.
+    :param model_package: a `ModelPackage` instead of ``container`` and ``model_data`` (``environment`` still
+        applies). Default: - none.
     :param inference_execution_mode: with ``containers``, `InferenceExecutionMode` ``SERIAL`` or ``DIRECT``.
         Default: ``Serial`` for 2 or more containers.
     :param role: the execution role: an `ExecutionRole` (e.g. another model's ``execution_role``, to share
@@ -140,6 +146,7 @@ class Model(ModelBase):
         model_data: ModelData | None = None,
         environment: Mapping[str, str] | None = None,
         containers: Sequence[ModelContainer] | None = None,
+        model_package: ModelPackage | None = None,
         inference_execution_mode: str | None = None,
         role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
@@ -149,14 +156,21 @@ class Model(ModelBase):
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
-        self._validate_types(container, model_data, environment, containers, role, network_isolation, vpc)
+        self._validate_types(
+            container, model_data, environment, containers, model_package, role, network_isolation, vpc
+        )
         self._single = containers is None
+        self.model_package = model_package
+        self.is_marketplace = model_package is not None and model_package.is_marketplace
+        self._environment = environment
         self.containers: tuple[ModelContainer, ...] = (
-            (ModelContainer(image=container, model_data=model_data, environment=environment),)  # type: ignore[arg-type]
+            ()
+            if model_package is not None
+            else (ModelContainer(image=container, model_data=model_data, environment=environment),)  # type: ignore[arg-type]
             if containers is None
             else tuple(containers)
         )
-        self.container_count = len(self.containers)
+        self.container_count = max(len(self.containers), 1)
         if inference_execution_mode is None and len(self.containers) > 1:
             inference_execution_mode = InferenceExecutionMode.SERIAL
         self.inference_execution_mode = inference_execution_mode
@@ -178,6 +192,8 @@ class Model(ModelBase):
         self.security_groups: list[ec2.ISecurityGroup] = self.placement.security_groups if self.placement else []
         self._deployments: list[Construct] = []
         rendered = [self._bind_container(index, item) for index, item in enumerate(self.containers)]
+        if model_package is not None:
+            rendered = [self._bind_package(model_package)]
         mode = self.inference_execution_mode
         self.resource = sagemaker.CfnModel(
             self,
@@ -231,6 +247,12 @@ class Model(ModelBase):
             container_hostname=item.hostname,
         )
 
+    def _bind_package(self, package: ModelPackage) -> sagemaker.CfnModel.ContainerDefinitionProperty:
+        bound = package.bind(self, self.execution_role)
+        return sagemaker.CfnModel.ContainerDefinitionProperty(
+            model_package_name=bound.model_package_name, environment=dict(self._environment or {}) or None
+        )
+
     @staticmethod
     def from_model_name(scope: Construct, construct_id: str, model_name: str) -> IModel:
         """An existing model in this stack's account and Region, by name."""
@@ -261,6 +283,27 @@ class Model(ModelBase):
         from aws_cdk.aws_ec2 import Connections
 
         return Connections(security_groups=self.security_groups)
+
+    def _validate_package(self, problems: Problems, package: ModelPackage) -> None:
+        package.validate(problems, "model_package")
+        validation.check_environment(problems, "environment", dict(self._environment or {}))
+        package_region, model_region = package.region, self.stack_facts.literal("region")
+        if package_region and model_region and package_region != model_region:
+            problems.add(
+                rules.MODEL_PACKAGE_REGION,
+                "model_package",
+                f"a model package in {package_region}",
+                f"a model package in the model's Region ({model_region})",
+                f"register the model in a group in {model_region}, or deploy this stack to {package_region}",
+            )
+        if package.is_marketplace and not self.network_isolation:
+            problems.add(
+                rules.MARKETPLACE_NETWORK_ISOLATION,
+                "network_isolation",
+                self.network_isolation,
+                "True for an AWS Marketplace model package (it may not reach the network)",
+                "pass network_isolation=True",
+            )
 
     def _validate_containers(self, problems: Problems) -> None:
         prefix = "" if self._single else "containers[{index}]."
@@ -369,13 +412,27 @@ class Model(ModelBase):
         model_data: object,
         environment: object,
         containers: object,
+        model_package: object,
         role: object,
         network_isolation: object,
         vpc: object,
     ) -> None:
         """Wrong types first: later checks and the CDK calls rely on them."""
         problems = Problems()
-        if containers is None:
+        if model_package is not None:
+            if container is not None or model_data is not None or containers is not None:
+                problems.add(
+                    rules.MODEL_CONTAINERS,
+                    "model_package",
+                    "given with container, model_data or containers",
+                    "one source: a model package, or container (with model_data), or containers",
+                    "drop container, model_data and containers: the model package names its image and data",
+                )
+            write = "ModelPackage.latest_approved('group-name')"
+            validation.check_type(problems, "model_package", model_package, ModelPackage, write)
+            if environment is not None:
+                validation.check_type(problems, "environment", environment, Mapping, "{'NAME': 'value'}")
+        elif containers is None:
             _check_container_types(problems, "", container, model_data, environment)
         elif container is not None or model_data is not None or environment is not None:
             problems.add(
@@ -407,7 +464,10 @@ class Model(ModelBase):
         security_groups: Sequence[ec2.ISecurityGroup] | None,
     ) -> None:
         problems = Problems()
-        self._validate_containers(problems)
+        if self.model_package is not None:
+            self._validate_package(problems, self.model_package)
+        else:
+            self._validate_containers(problems)
         self.subnet_ids: list[str] = network.validate_placement(
             self, "the model", problems, vpc, vpc_subnets, security_groups
         )

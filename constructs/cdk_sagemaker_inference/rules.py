@@ -168,9 +168,24 @@ PUBLISHED_METRIC = _rule(
 # Multi-container, multi-model and uncompressed model data.
 MODEL_CONTAINERS = _rule(
     "ModelContainers",
-    "a model has either container (with model_data, environment) or 1 to 15 containers; an execution mode only "
-    "with containers",
+    "a model has one source: container (with model_data, environment), 1 to 15 containers, or a model package; an "
+    "execution mode only with containers",
     guide("Multi-container endpoints", 6082),
+)
+MODEL_PACKAGE_REGION = _rule(
+    "ModelPackageRegion",
+    "a model package (a literal ARN) is in the model's Region",
+    "botocore shape ContainerDefinition (sagemaker), member ModelPackageName: a package of the model's Region",
+)
+MARKETPLACE_NETWORK_ISOLATION = _rule(
+    "MarketplaceNetworkIsolation",
+    "a model serving an AWS Marketplace model package has network isolation",
+    "the SageMaker Python SDK's ModelPackage.enable_network_isolation (True for Marketplace packages)",
+)
+SERVERLESS_NO_MARKETPLACE = _rule(
+    "ServerlessNoMarketplace",
+    "a serverless variant serves no AWS Marketplace model package",
+    guide("Serverless Inference: Getting started", 6198),
 )
 DIRECT_HOSTNAMES = _rule(
     "DirectHostnames",
@@ -503,6 +518,9 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "DestinationS3Uri"): "asynchronous output and failure locations: s3:// URI length",
     ("sagemaker", "MaxConcurrentInvocationsPerInstance"): "asynchronous requests per instance: 1 to 1000",
     ("sagemaker", "ModelName"): "imported model name: pattern and length",
+    ("sagemaker", "ArnOrName"): "model package group: a name or an ARN, pattern and length",
+    ("sagemaker", "ModelPackageGroupArn"): "model package group ARN: pattern and length",
+    ("sagemaker", "ModelPackageArn"): "model package (version) ARN: pattern and length",
     ("sagemaker", "ModelArn"): "imported model ARN: pattern and length",
     ("sagemaker", "EndpointConfigName"): "imported endpoint config name: pattern and length",
     ("sagemaker", "EndpointConfigArn"): "imported endpoint config ARN: pattern and length",

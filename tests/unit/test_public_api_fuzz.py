@@ -71,6 +71,7 @@ from tests.support import ROOT, new_app
 from tests.unit.test_property_based import assert_names_path_property_value_and_fix
 
 IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"
+PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package"
 SERVER = ROOT / "containers" / "sentiment-server"
 MODEL_DIRECTORY = ROOT / "containers" / "sentiment-model"
 
@@ -263,6 +264,10 @@ def serve_image(w: World, image: Any) -> Any:
     return Model(w.stack, "Served", container=image)
 
 
+def serve_package(w: World, package: Any) -> Any:
+    return Model(w.stack, "Served", model_package=package, network_isolation=True)
+
+
 def serve_variant(w: World, variant: Any) -> Any:
     return EndpointConfig(w.stack, "Served", production_variants=[variant])
 
@@ -322,6 +327,15 @@ CALLS: list[Call] = [
         model_arn=just("arn:aws:sagemaker:us-east-1:123456789012:model/m"),
     ),
     static("ContainerImage.from_image_uri", serve_image, image_uri=just(IMAGE_URI)),
+    static("ModelPackage.latest_approved", serve_package, group=just("fraud-models"), artifacts_key=EMPTY),
+    static(
+        "ModelPackage.from_version_arn",
+        serve_package,
+        version_arn=just(f"{PACKAGE_ARN}/fraud-models/3"),
+        require_approval=just(True),
+        artifacts_key=EMPTY,
+    ),
+    static("ModelPackage.from_marketplace", serve_package, model_package_arn=just(f"{PACKAGE_ARN}/vendor-model")),
     static(
         "ContainerImage.from_asset", serve_image, directory=just(str(SERVER)), build_args=just({"A": "1"}), file=EMPTY
     ),
@@ -352,6 +366,13 @@ CALLS: list[Call] = [
         "ExecutionRole.grant_ecr_pull",
         lambda w: w.role,
         repository_arn=just("arn:aws:ecr:us-east-1:123456789012:repository/inference"),
+    ),
+    method(
+        "ExecutionRole.grant_artifacts",
+        lambda w: w.role,
+        repository_arns=just(["arn:aws:ecr:us-east-1:123456789012:repository/inference"]),
+        object_arns=just(["arn:aws:s3:::bucket-1/model.tar.gz"]),
+        kms_key=EMPTY,
     ),
     method(
         "ExecutionRole.grant_s3_object_read",
@@ -975,6 +996,7 @@ NOT_CALLED = {
     "ScalableCapacity": "a base class: its subclasses are called",
     "ContainerImageConfig": "what ContainerImage.bind returns",
     "ModelDataConfig": "what ModelData.bind returns",
+    "ModelPackageConfig": "what ModelPackage.bind returns",
     "InvocationFeatures": "what EndpointConfig.invocation_features returns",
     "RoutingStrategy": "string constants",
     "InferenceExecutionMode": "string constants",
@@ -989,6 +1011,7 @@ NOT_CALLED = {
             "ContainerImage",
             "InstanceType",
             "ModelData",
+            "ModelPackage",
             "SmokeTestPayload",
             "TrafficRouting",
         ],
