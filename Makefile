@@ -11,15 +11,17 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: setup synth test lint unit fuzz mutation deploy diff bench docs clean
+.PHONY: setup synth test lint unit fuzz mutation images deploy diff bench docs clean
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt requirements-nag2.txt pyproject.toml
+$(PY_STAMP): requirements.txt requirements-dev.txt requirements-nag2.txt requirements-images.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
 		--target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
+		--dest $(VENV)/image-source -r requirements-images.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -50,6 +52,12 @@ fuzz: setup
 ## SAMPLE=120 for that many mutants per module
 mutation: setup
 	$(BIN)/python benchmarks/mutation.py $(if $(SAMPLE),--sample $(SAMPLE)) $(MODULES)
+
+## images: regenerate owned_images.json with the pinned SageMaker Python SDK (in its own venv; not in CI)
+images: setup
+	test -x $(VENV)/image-generator/bin/python || $(PYTHON) -m venv $(VENV)/image-generator
+	$(VENV)/image-generator/bin/python -m pip install --quiet --disable-pip-version-check $(VENV)/image-source/*.whl
+	$(VENV)/image-generator/bin/python scripts/generate_owned_images.py constructs/cdk_sagemaker_inference/owned_images.json
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
 deploy: setup

@@ -43,6 +43,7 @@ def test_wheel_holds_the_package_at_top_level_and_no_constructs_folder(wheel):
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top_level == {"cdk_sagemaker_inference"}
     assert "cdk_sagemaker_inference/py.typed" in names
+    assert "cdk_sagemaker_inference/owned_images.json" in names  # ContainerImage.from_sagemaker_owned reads it
     assert "cdk_sagemaker_inference/endpoint.py" in names
     handler_files = sorted(name for name in names if name.startswith("cdk_sagemaker_inference/_lambda/"))
     assert handler_files == [
@@ -70,7 +71,7 @@ APP_OUTSIDE_THE_REPO = textwrap.dedent(
     model = Model(
         stack,
         "Model",
-        container=ContainerImage.from_image_uri("123456789012.dkr.ecr.eu-west-1.amazonaws.com/model:1"),
+        container=ContainerImage.from_sagemaker_owned("xgboost", "1.7-1"),  # reads the wheel's owned_images.json
         model_data=ModelData.from_local_directory("model"),
     )
     config = EndpointConfig(stack, "Config", production_variants=[

@@ -86,6 +86,31 @@ class ContainerImage(abc.ABC):
         """
         return _UriImage(image_uri)
 
+    @staticmethod
+    def from_sagemaker_owned(
+        framework: str, version: str, *, processor: str | None = None, py_version: str | None = None
+    ) -> ContainerImage:
+        """A SageMaker-owned inference image (a framework container or built-in algorithm) of the model's Region.
+
+        :param framework: e.g. ``huggingface-llm`` (TGI), ``huggingface-tei``, ``djl-lmi``, ``vllm``, ``pytorch``,
+            ``tensorflow``, ``sagemaker-tritonserver``, ``xgboost``, ``sklearn`` (the SageMaker Python SDK's names).
+        :param version: a version or an alias the SDK accepts, e.g. ``3.3`` for TGI 3.3.6.
+        :param processor: ``cpu`` or ``gpu``. Default: - the only one offered (an error when there are two).
+        :param py_version: e.g. ``py312``. Default: - the only one offered (an error when there are several).
+
+        The role may pull from the owning account's repository in the model's Region. An environment-agnostic
+        stack finds the account in a CloudFormation mapping: a deploy to a Region the image is not published in
+        fails with CloudFormation's mapping error.
+        """
+        from .owned_images import _SageMakerOwnedImage
+
+        return _SageMakerOwnedImage(framework, version, processor, py_version)
+
+    @property
+    def regions(self) -> frozenset[str] | None:
+        """The Regions the image is published in, when only some are (a SageMaker-owned image); None otherwise."""
+        return None
+
     def validate(self, problems: Problems, prop: str) -> None:  # noqa: B027 - optional hook
         """Add this choice's problems, if any, under the property name ``prop``."""
 

@@ -312,6 +312,16 @@ class Model(ModelBase):
             prop = f"{where}container" if self._single else f"{where}image"
             item.image.validate(problems, prop)
             image_region, model_region = item.image.region, self.stack_facts.literal("region")
+            published = item.image.regions
+            if published is not None and model_region is not None and model_region not in published:
+                problems.add(
+                    rules.OWNED_IMAGE_REGION,
+                    prop,
+                    str(item.image),
+                    f"an image published in the model's Region ({model_region}); this one is in "
+                    f"{len(published)} Regions: {', '.join(sorted(published)[:6])}, ...",
+                    "choose another version, or deploy this stack to a Region that has it",
+                )
             if image_region and model_region and image_region != model_region:
                 problems.add(
                     rules.IMAGE_REGION,

@@ -70,6 +70,17 @@ IMAGE_REGION = _rule(
     "literal Region)",
     "botocore shape ContainerDefinition (sagemaker), member Image",
 )
+OWNED_IMAGE = _rule(
+    "OwnedImage",
+    "a SageMaker-owned image names a framework, version (or alias), processor and Python version of the table "
+    "generated from the SageMaker Python SDK's image-URI configuration",
+    "the SageMaker Python SDK (sagemaker-core) image_uri_config, as pinned in requirements-images.txt",
+)
+OWNED_IMAGE_REGION = _rule(
+    "OwnedImageRegion",
+    "a SageMaker-owned image is published in the model's Region (a stack of a literal Region)",
+    "the SageMaker Python SDK (sagemaker-core) image_uri_config registries",
+)
 DOCKERFILE = _rule("Dockerfile", "a local image directory holds the Dockerfile named", LIBRARY)
 # Model data.
 S3_URL = _rule("S3Url", "model data is named by s3://<bucket>/<key>", "botocore shape Url (sagemaker)")

@@ -327,6 +327,14 @@ CALLS: list[Call] = [
         model_arn=just("arn:aws:sagemaker:us-east-1:123456789012:model/m"),
     ),
     static("ContainerImage.from_image_uri", serve_image, image_uri=just(IMAGE_URI)),
+    static(
+        "ContainerImage.from_sagemaker_owned",
+        serve_image,
+        framework=just("xgboost"),
+        version=just("1.7-1"),
+        processor=EMPTY,
+        py_version=EMPTY,
+    ),
     static("ModelPackage.latest_approved", serve_package, group=just("fraud-models"), artifacts_key=EMPTY),
     static(
         "ModelPackage.from_version_arn",
