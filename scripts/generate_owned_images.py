@@ -3,14 +3,19 @@
 The source is the image-URI configuration the SageMaker Python SDK ships (package ``sagemaker-core``, pinned with
 its hash in ``requirements-images.txt``), and every URI is built by that SDK's own ``image_uris.retrieve``, so no
 account, repository or tag is copied by hand. Run it with ``make images``, which installs the pinned SDK into a
-separate venv (it needs pandas and SciPy; the library does not need the SDK at all). It takes about 12 minutes
-on 2 cores: the SDK reads its configuration file again for each of ~60,000 URIs.
+separate venv (it needs pandas and SciPy; the library does not need the SDK at all). The SDK reads a framework's
+configuration file on every call; the generator caches that read (the SDK does not change what it returns). It
+takes about 8 minutes on 2 cores.
+
+The same file records the GPUs per instance type from the SDK's ``instance_gpu_info.json`` (the counts the SDK
+itself uses to size LLM containers), merged over Regions.
 
 Usage: ``python scripts/generate_owned_images.py <output.json>`` (in a venv holding the pinned SDK).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -38,10 +43,13 @@ IMAGE_URI = re.compile(
 )
 DEFAULT_DOMAIN = "amazonaws.com"
 PACKAGE = "sagemaker-core"
+GPU_INFO = "instance_gpu_info"
 
 
 def generate() -> dict[str, Any]:
     from sagemaker.core import image_uris  # type: ignore[import-not-found]  # only in make images' venv
+
+    image_uris.config_for_framework = functools.cache(image_uris.config_for_framework)
 
     registries: list[dict[str, str]] = []
     domains: dict[str, str] = {}
@@ -75,7 +83,22 @@ def generate() -> dict[str, Any]:
                         }
                     )
         images[framework] = {"aliases": config.get("version_aliases", {}), "versions": versions}
-    return {"source": source(), "registries": registries, "domains": dict(sorted(domains.items())), "images": images}
+    return {
+        "source": source(),
+        "registries": registries,
+        "domains": dict(sorted(domains.items())),
+        "images": images,
+        "instance_gpus": instance_gpus(image_uris.config_for_framework(GPU_INFO)),
+    }
+
+
+def instance_gpus(by_region: dict[str, dict[str, dict[str, int]]]) -> dict[str, int]:
+    """GPUs per instance type over every Region (a type's count is the same wherever it is listed)."""
+    counts: dict[str, int] = {}
+    for types in by_region.values():
+        for instance_type, info in types.items():
+            assert counts.setdefault(instance_type, info["Count"]) == info["Count"], instance_type
+    return dict(sorted(counts.items()))
 
 
 def _retrieve(
@@ -114,7 +137,7 @@ def source() -> dict[str, Any]:
     files = {
         Path(str(file)).stem: hashlib.sha256(Path(str(distribution.locate_file(file))).read_bytes()).hexdigest()
         for file in distribution.files or []
-        if "/image_uri_config/" in str(file) and Path(str(file)).stem in FRAMEWORKS
+        if "/image_uri_config/" in str(file) and Path(str(file)).stem in (*FRAMEWORKS, GPU_INFO)
     }
     return {"package": PACKAGE, "version": distribution.version, "files": dict(sorted(files.items()))}
 

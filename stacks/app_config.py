@@ -142,6 +142,20 @@ class InferenceComponentSettings:
 
 
 @dataclass(frozen=True)
+class LlmSettings:
+    stack_name: str
+    model_id: str
+    instance_type: str
+    max_instance_count: int
+    gpus: int
+    memory_mb: int
+    max_input_tokens: int
+    max_total_tokens: int
+    prompt: str
+    hf_token_secret_name: str | None
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
@@ -151,6 +165,7 @@ class AppConfig:
     asynchronous: AsyncSettings | None
     multi_model: MultiModelSettings | None
     inference_components: InferenceComponentSettings | None
+    llm: LlmSettings | None
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
@@ -172,6 +187,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
         asynchronous=reader.asynchronous(reader.section(raw, "async", required=False)),
         multi_model=reader.multi_model(reader.section(raw, "multiModel", required=False)),
         inference_components=reader.inference_components(reader.section(raw, "inferenceComponents", required=False)),
+        llm=reader.llm(reader.section(raw, "llm", required=False)),
     )
 
 
@@ -310,6 +326,22 @@ class _Reader:
             cpu_cores=self.number(raw.get("cpuCores", 1), f"{key}.cpuCores"),
             memory_mb=self.number(raw.get("memoryMb", 1024), f"{key}.memoryMb", integer=True),
             smoke_test=self.smoke_test(raw, f"{key}.smokeTest"),
+        )
+
+    def llm(self, raw: dict[str, Any]) -> LlmSettings | None:
+        if not raw:
+            return None
+        return LlmSettings(
+            stack_name=self.string(raw.get("stackName"), "llm.stackName"),
+            model_id=self.string(raw.get("modelId"), "llm.modelId"),
+            instance_type=self.string(raw.get("instanceType"), "llm.instanceType"),
+            max_instance_count=self.number(raw.get("maxInstanceCount", 1), "llm.maxInstanceCount", integer=True),
+            gpus=self.number(raw.get("gpus", 1), "llm.gpus", integer=True),
+            memory_mb=self.number(raw.get("memoryMb", 16384), "llm.memoryMb", integer=True),
+            max_input_tokens=self.number(raw.get("maxInputTokens", 2048), "llm.maxInputTokens", integer=True),
+            max_total_tokens=self.number(raw.get("maxTotalTokens", 4096), "llm.maxTotalTokens", integer=True),
+            prompt=self.string(raw.get("prompt"), "llm.prompt"),
+            hf_token_secret_name=self.optional_str(raw, "llm.hfTokenSecretName"),
         )
 
     def smoke_test(self, parent: dict[str, Any], key: str) -> SmokeTestSettings:

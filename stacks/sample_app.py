@@ -11,6 +11,8 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 from .app_config import AppConfig
 from .async_stack import AsyncEndpointStack
 from .inference_component_stack import InferenceComponentStack
+from .llm_stack import CONTEXT_KEY as LLM_CONTEXT_KEY
+from .llm_stack import LlmEndpointStack
 from .multi_model_stack import MultiModelEndpointStack
 from .realtime_stack import RealtimeEndpointStack
 from .serverless_stack import ServerlessEndpointStack
@@ -43,6 +45,8 @@ def define_sample_stacks(app: App, config: AppConfig) -> list[Stack]:
             stacks.append(
                 stack_class(app, settings.stack_name, model_settings=config.realtime, settings=settings, env=env)
             )
+    if config.llm is not None and str(app.node.try_get_context(LLM_CONTEXT_KEY)).lower() == "true":
+        stacks.append(LlmEndpointStack(app, config.llm.stack_name, settings=config.llm, env=env))
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     return stacks

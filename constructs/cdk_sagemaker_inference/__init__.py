@@ -16,6 +16,7 @@ from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .inference_component import ComputeRequirements, InferenceComponent
 from .instance_type import InstanceType
+from .llm import LargeLanguageModel, LlmServer
 from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
 from .model_data import ModelData, ModelDataConfig
 from .model_package import ModelPackage, ModelPackageConfig
@@ -114,6 +115,8 @@ __all__ = [
     "InstanceType",
     "InstanceVariant",
     "InvocationFeatures",
+    "LargeLanguageModel",
+    "LlmServer",
     "ManagedInstanceScaling",
     "Model",
     "ModelBase",

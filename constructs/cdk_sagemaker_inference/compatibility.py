@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from . import rules
 from .errors import Problems
+from .instance_type import InstanceType
 from .model import Model, ModelBase
 from .multi_model_data import MultiModelData
 from .rules import Rule
@@ -79,6 +80,23 @@ def _foreign_repositories(config: EndpointConfig, variant: Variant) -> list[str]
     return [other for other in found if account and other and other != account]
 
 
+def _llm_gpus_missing(variant: Variant) -> list[str]:
+    """The variant's large language models that need more GPUs than its instance type has (or any, on a CPU)."""
+    if not isinstance(variant, InstanceVariant) or not isinstance(variant.instance_type, InstanceType):
+        return []
+    instance_type = variant.instance_type
+    missing = []
+    for model in _models(variant):
+        llm = model.llm
+        if llm is None:
+            continue
+        wanted = llm.gpus if isinstance(llm.gpus, int) else 1
+        available = 0 if not instance_type.is_gpu else instance_type.gpu_count
+        if available is not None and wanted > available:
+            missing.append(f"{wanted} GPU(s) on {instance_type.name} ({available})")
+    return missing
+
+
 def _has_shadow(config: EndpointConfig) -> bool:
     return bool(config.shadow_production_variants)
 
@@ -119,6 +137,16 @@ EXCLUSIONS = (
         lambda config, variant: "an AWS Marketplace model package",
         "serverless without AWS Marketplace model packages: serverless refuses them",
         "serve the package from an instance variant (ProductionVariant)",
+    ),
+    Exclusion(
+        rules.LLM_GPUS,
+        ProductionVariant,
+        lambda config, variant: bool(_llm_gpus_missing(variant)),
+        ".instance_type",
+        lambda config, variant: _llm_gpus_missing(variant),
+        "an NVIDIA GPU type with at least the GPUs the model's llm.gpus asks for (counts from the SageMaker Python "
+        "SDK's instance_gpu_info; a type it does not list is not checked)",
+        "choose a GPU type with more GPUs, or lower llm.gpus",
     ),
     Exclusion(
         rules.SSM_NO_NETWORK_ISOLATION,

@@ -10,6 +10,8 @@ It covers what a narrowed deploy role most often lacks, each for the resources t
   makes grants to encrypt instance volumes and results);
 - Application Auto Scaling: its service-linked role for SageMaker (created on first use), and registering,
   deregistering (CloudFormation's delete of a target) and scaling the stack's targets;
+- Secrets Manager: ``GetSecretValue`` on the Hugging Face token secrets of large language models, whose dynamic
+  references CloudFormation resolves as the deploying principal;
 - CloudWatch: the stack's alarms (CloudFormation names them ``<stack name>-*``) and ``DescribeAlarms`` on the
   rollback alarms, which SageMaker checks as the caller of UpdateEndpoint.
 
@@ -82,6 +84,7 @@ def deploy_statements(stack: Stack) -> list[iam.PolicyStatement]:
     from .endpoint_config import EndpointConfig
     from .execution_role import ExecutionRole
     from .inference_component import InferenceComponent
+    from .model import Model
     from .scaling import ScalableCapacity
 
     facts = per_stack.facts(stack)
@@ -120,6 +123,10 @@ def deploy_statements(stack: Stack) -> list[iam.PolicyStatement]:
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
+    tokens = [c.llm.hf_token for c in found if isinstance(c, Model) and c.llm is not None and c.llm.hf_token]
+    secrets = _unique(token.secret_arn for token in tokens if token is not None)
+    if secrets:  # CloudFormation resolves the token's dynamic reference as the deploying principal
+        statements.append(iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=secrets))
     if any(isinstance(c, ScalableCapacity) for c in found):
         statements += _scaling_statements(facts)
     alarms = _unique(alarm.alarm_arn for endpoint in endpoints for alarm in endpoint.rollback_alarms)

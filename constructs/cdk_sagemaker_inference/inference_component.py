@@ -20,6 +20,7 @@ from . import api_model, rules, validation
 from .endpoint import Endpoint, EndpointBase, check_period
 from .endpoint_config import EndpointConfig
 from .errors import Problems
+from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
 from .model import IModel, ModelBase
 from .model_data import ModelData
 from .variants import DEFAULT_VARIANT_NAME
@@ -99,7 +100,8 @@ class InferenceComponent(Resource):
     :param copy_count: copies at creation, at least 1 (scaling may reach 0 later). Default: 1.
     :param variant_name: the host variant to run on. Default: - the config's only host variant (``AllTraffic``
         for an imported endpoint).
-    :param model_data_download_timeout: startup: time to download the model, 60 s to 1 h. Default: - SageMaker's.
+    :param model_data_download_timeout: startup: time to download the model, 60 s to 1 h. Default: 30 minutes for
+        a model given as ``llm``, else SageMaker's.
     :param container_startup_health_check_timeout: startup: time for /ping to pass, 60 s to 1 h.
         Default: - SageMaker's.
     :param base_component: the component an adapter extends (on the same endpoint). Default: - none.
@@ -163,6 +165,9 @@ class InferenceComponent(Resource):
                 deployment.validate(problems, "deployment", deployment.rollback_alarms, copies)
         problems.raise_if_any(self)
         artifact_url = self._bind_artifacts(artifacts)
+        if model is not None and model.llm is not None:  # a large model's download and load take longer
+            model_data_download_timeout = model_data_download_timeout or DOWNLOAD_TIMEOUT
+            container_startup_health_check_timeout = container_startup_health_check_timeout or STARTUP_TIMEOUT
         startup = (
             sagemaker.CfnInferenceComponent.InferenceComponentStartupParametersProperty(
                 model_data_download_timeout_in_seconds=validation.rendered_seconds(model_data_download_timeout),
@@ -352,6 +357,18 @@ class InferenceComponent(Resource):
             problems, "model", self.model, ModelBase, "a cdk_sagemaker_inference.Model", expected_name="Model"
         ):
             self._validate_model(problems, self.model)
+            llm = self.model.llm
+            if llm is not None and isinstance(compute, ComputeRequirements):
+                accelerators = compute.number_of_accelerator_devices_required
+                wanted = llm.gpus if isinstance(llm.gpus, int) else 1
+                if not validation.is_unresolved(accelerators) and (accelerators or 0) < wanted:
+                    problems.add(
+                        rules.LLM_GPUS,
+                        "compute.number_of_accelerator_devices_required",
+                        accelerators,
+                        f"at least the {wanted} GPU(s) the model's llm.gpus shards it over",
+                        f"ask for number_of_accelerator_devices_required={wanted}",
+                    )
 
     def _validate_adapter(
         self, problems: Problems, compute: ComputeRequirements | None, artifacts: ModelData | None

@@ -56,6 +56,15 @@ class InstanceType:
         return bool(MULTI_GPU_TYPE.match(self.name))
 
     @property
+    def gpu_count(self) -> int | None:
+        """The type's GPUs, from the SageMaker Python SDK's table (``owned_images.json``); None for a type it does
+        not list (0 is never guessed)."""
+        from .owned_images import table
+
+        count = table()["instance_gpus"].get(self.name)
+        return int(count) if count is not None else None
+
+    @property
     def has_local_storage(self) -> bool:
         """Local NVMe storage and no EBS volume (the d families and g5)."""
         return bool(LOCAL_STORAGE_TYPE.match(self.name))

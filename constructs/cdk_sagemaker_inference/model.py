@@ -18,6 +18,7 @@ from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
+from .llm import LargeLanguageModel
 from .model_data import ModelData, ModelDataConfig
 from .model_package import ModelPackage
 from .per_stack import StackFacts
@@ -80,6 +81,8 @@ class ModelBase(Resource):
     """A container takes uncompressed model data (``ModelDataSource``)."""
     is_marketplace: bool = False
     """The model serves an AWS Marketplace model package."""
+    llm: LargeLanguageModel | None = None
+    """The large language model the model serves, if it was given as ``llm``."""
 
     @property
     def is_multi_model(self) -> bool:
@@ -126,6 +129,8 @@ class Model(ModelBase):
         containers. Default: - none.
     :param model_package: a `ModelPackage` instead of ``container`` and ``model_data`` (``environment`` still
         applies). Default: - none.
+    :param llm: a `LargeLanguageModel` instead of ``container``, ``model_data`` and ``environment``: its server's
+        SageMaker-owned GPU image, its weights and the server's variables. Default: - none.
     :param inference_execution_mode: with ``containers``, `InferenceExecutionMode` ``SERIAL`` or ``DIRECT``.
         Default: ``Serial`` for 2 or more containers.
     :param role: the execution role: an `ExecutionRole` (e.g. another model's ``execution_role``, to share
@@ -147,6 +152,7 @@ class Model(ModelBase):
         environment: Mapping[str, str] | None = None,
         containers: Sequence[ModelContainer] | None = None,
         model_package: ModelPackage | None = None,
+        llm: LargeLanguageModel | None = None,
         inference_execution_mode: str | None = None,
         role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
@@ -156,6 +162,10 @@ class Model(ModelBase):
     ) -> None:
         super().__init__(scope, construct_id)
         self.stack_facts = per_stack.facts(scope)
+        if llm is not None:
+            self._validate_llm(llm, [container, model_data, environment, containers, model_package])
+            self.llm = llm
+            container, model_data, environment = llm.image, llm.model_data, llm.rendered_environment()
         self._validate_types(
             container, model_data, environment, containers, model_package, role, network_isolation, vpc
         )
@@ -283,6 +293,22 @@ class Model(ModelBase):
         from aws_cdk.aws_ec2 import Connections
 
         return Connections(security_groups=self.security_groups)
+
+    def _validate_llm(self, llm: object, others: list[object]) -> None:
+        problems = Problems()
+        if any(other is not None for other in others):
+            problems.add(
+                rules.MODEL_CONTAINERS,
+                "llm",
+                "given with container, model_data, environment, containers or model_package",
+                "llm alone: it brings its image, weights and environment",
+                "move extra variables to LargeLanguageModel(environment=...) and drop the rest",
+            )
+        write = "LargeLanguageModel(server=LlmServer.TGI, model_id='org/name')"
+        if validation.check_type(problems, "llm", llm, LargeLanguageModel, write):
+            assert isinstance(llm, LargeLanguageModel)
+            llm.validate(problems, "llm")
+        problems.raise_if_any(self)
 
     def _validate_package(self, problems: Problems, package: ModelPackage) -> None:
         package.validate(problems, "model_package")

@@ -78,6 +78,15 @@ def find(
                 f"pass {name}='{offered[-1]}'",
             )
             return None
+        if chosen is not None and not offered:
+            problems.add(
+                rules.OWNED_IMAGE,
+                f"{prop}.{name}",
+                chosen,
+                f"none: {framework} {full_version} has one image, without a {name} choice",
+                f"drop {name}",
+            )
+            return None
         if chosen is not None and not _known(problems, f"{prop}.{name}", chosen, offered):
             return None
         variants = [v for v in variants if chosen is None or v[name] == chosen]

@@ -81,6 +81,19 @@ OWNED_IMAGE_REGION = _rule(
     "a SageMaker-owned image is published in the model's Region (a stack of a literal Region)",
     "the SageMaker Python SDK (sagemaker-core) image_uri_config registries",
 )
+LLM_SETTINGS = _rule(
+    "LlmSettings",
+    "a large language model names a server, exactly one of a Hub model ID and S3 weights, whole counts of at least 1, "
+    "a prompt limit below the total (TGI only)",
+    "the servers' documented variables: TGI (HF_MODEL_ID, SM_NUM_GPUS, MAX_INPUT_TOKENS, MAX_TOTAL_TOKENS), LMI "
+    "(OPTION_*), the SageMaker vLLM image (SM_VLLM_*, aws.github.io/deep-learning-containers/vllm/configuration)",
+)
+LLM_GPUS = _rule(
+    "LlmGpus",
+    "a large language model runs on an NVIDIA GPU type with at least its GPUs (a component: at least that many "
+    "accelerators)",
+    "the SageMaker Python SDK's instance_gpu_info (GPU counts per instance type)",
+)
 DOCKERFILE = _rule("Dockerfile", "a local image directory holds the Dockerfile named", LIBRARY)
 # Model data.
 S3_URL = _rule("S3Url", "model data is named by s3://<bucket>/<key>", "botocore shape Url (sagemaker)")

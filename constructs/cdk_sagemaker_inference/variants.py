@@ -20,6 +20,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from . import api_model, rules, validation
 from .errors import Problem, Problems, ValidationError
 from .instance_type import InstanceType
+from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
 from .model import IModel, InferenceExecutionMode, ModelBase
 
 VARIANT = "ProductionVariant"
@@ -168,9 +169,10 @@ class InstanceVariant(Variant):
     :param instance_type: the instance type, e.g. ``InstanceType.ML_M5_LARGE``.
     :param initial_instance_count: instances at creation. Default: 1.
     :param volume_size_in_gb: the ML storage (EBS) volume per instance, in GB. Default: - SageMaker's.
-    :param model_data_download_timeout: time to download and extract the model. Default: - SageMaker's.
-    :param container_startup_health_check_timeout: time for the container to pass /ping.
-        Default: - SageMaker's.
+    :param model_data_download_timeout: time to download and extract the model. Default: 30 minutes for a model
+        given as ``llm``, else SageMaker's.
+    :param container_startup_health_check_timeout: time for the container to pass /ping. Default: 30 minutes for
+        a model given as ``llm``, else SageMaker's.
     :param inference_ami_version: the AMI (GPU driver and CUDA) version. Default: - SageMaker's.
     :param routing_strategy: `RoutingStrategy` among the instances. Default: - SageMaker's (least outstanding
         requests).
@@ -281,15 +283,18 @@ class InstanceVariant(Variant):
 
     def _instance_properties(self) -> dict[str, object]:
         scaling = self.managed_instance_scaling
+        serves_llm = any(getattr(model, "llm", None) is not None for model in self.models)
         return {
             "variant_name": self.variant_name,
             "instance_type": self.instance_type.name,
             "initial_instance_count": self.initial_instance_count,
             "initial_variant_weight": self.initial_variant_weight,
             "volume_size_in_gb": self.volume_size_in_gb,
-            "model_data_download_timeout_in_seconds": validation.rendered_seconds(self.model_data_download_timeout),
+            "model_data_download_timeout_in_seconds": validation.rendered_seconds(
+                self.model_data_download_timeout or (DOWNLOAD_TIMEOUT if serves_llm else None)
+            ),
             "container_startup_health_check_timeout_in_seconds": validation.rendered_seconds(
-                self.container_startup_health_check_timeout
+                self.container_startup_health_check_timeout or (STARTUP_TIMEOUT if serves_llm else None)
             ),
             "inference_ami_version": self.inference_ami_version,
             "routing_config": sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=self.routing_strategy)

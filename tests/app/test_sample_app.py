@@ -19,6 +19,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from cdk_sagemaker_inference import deploy_statements
 from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
 from stacks.app_config import DEFAULT_CONFIG, ConfigError, load_config
+from stacks.llm_stack import CONTEXT_KEY as LLM_CONTEXT_KEY
 from stacks.sample_app import define_sample_app, nag_packs
 from tests.app.test_model_server import start_server
 from tests.support import ROOT, cfn_lint, new_app, normalized
@@ -35,7 +36,7 @@ TYPES = (  # what the deploy policy test reads of each template
 @pytest.fixture(scope="module")
 def sample_app():
     """The sample app as `cdk synth` builds it: cdk.json's feature flags, the default config, cdk-nag on."""
-    app = new_app(CDK_CONTEXT)
+    app = new_app({**CDK_CONTEXT, LLM_CONTEXT_KEY: "true"})  # the GPU sample too, which cdk deploy leaves out
     stacks = define_sample_app(app, load_config(DEFAULT_CONFIG))
     assembly = app.synth()  # raises if any cdk-nag pack reports an unacknowledged finding
     return app, stacks, assembly

@@ -86,6 +86,14 @@ def test_every_version_region_account_repository_and_tag_equals_the_source(sourc
                 assert found["tag"] == sdk_tag(config, version, found["processor"], found["py_version"])
 
 
+def test_gpu_counts_equal_the_sdk_instance_gpu_info_in_every_region(source):
+    by_region = json.loads(source["files"]["instance_gpu_info"])
+    listed = {(instance_type, info["Count"]) for types in by_region.values() for instance_type, info in types.items()}
+    assert set(table()["instance_gpus"].items()) == listed
+    assert InstanceType.of("ml.g5.12xlarge").gpu_count == 4
+    assert InstanceType.of("ml.g6.xlarge").gpu_count is None  # not in the SDK's table: unknown, never guessed
+
+
 def test_a_pinned_stack_gets_a_literal_uri_and_a_pull_grant_on_the_owning_account():
     stack = Stack(new_app(), "Pinned", env=Environment(account="111111111111", region="eu-west-1"))
     Model(stack, "Tgi", container=ContainerImage.from_sagemaker_owned("huggingface-llm", "3.3"))
@@ -142,6 +150,11 @@ def test_unknown_choices_name_the_closest_ones():
             stack, "C", container=ContainerImage.from_sagemaker_owned("huggingface-llm", "3.3", processor="cpu")
         ),
         "[OwnedImage] container.processor = 'cpu'",
+    )
+    expect_problems(
+        lambda: Model(stack, "D", container=ContainerImage.from_sagemaker_owned("djl-lmi", "0.36.0", processor="gpu")),
+        "[OwnedImage] container.processor = 'gpu': allowed: none: djl-lmi 0.36.0 has one image",
+        "drop processor",
     )
 
 
