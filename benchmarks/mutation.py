@@ -45,10 +45,18 @@ class Target:
 TARGETS = {
     "checks": Target("lambda/smoke_test/checks.py", ("tests/handlers/test_checks.py",), timeout=30),
     "validation": Target(f"{PACKAGE}/validation.py", ("tests/unit/test_validation.py", "tests/unit/test_bad_input.py")),
-    "deployment": Target(f"{PACKAGE}/deployment.py", ("tests/unit/test_deployment.py", "tests/unit/test_day_two.py")),
+    "deployment": Target(
+        f"{PACKAGE}/deployment.py",
+        ("tests/unit/test_deployment.py", "tests/unit/test_day_two.py", "tests/unit/test_mutation_pins.py"),
+    ),
     # Rollback alarms (their bake windows) are tested with the deployments that use them.
     "alarms": Target(
-        f"{PACKAGE}/alarms.py", ("tests/unit/test_alarms_and_dashboard.py", "tests/unit/test_deployment.py")
+        f"{PACKAGE}/alarms.py",
+        (
+            "tests/unit/test_alarms_and_dashboard.py",
+            "tests/unit/test_deployment.py",
+            "tests/unit/test_mutation_pins.py",
+        ),
     ),
     "scaling": Target(f"{PACKAGE}/scaling.py", ("tests/unit/test_scaling.py", "tests/unit/test_scaling_guard.py")),
 }

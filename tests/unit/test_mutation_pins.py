@@ -1,0 +1,292 @@
+"""Behaviour the mutation run (`make mutation`) found unpinned in alarms.py and deployment.py: each test fails for
+a surviving mutant's change (named in its docstring) and passes for the code as written."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from aws_cdk import CfnParameter, Duration, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk.assertions import Annotations, Match
+
+from cdk_sagemaker_inference import (
+    AlarmThresholds,
+    AsyncInference,
+    BlueGreenDeployment,
+    CapacitySize,
+    ComponentRollingUpdate,
+    Endpoint,
+    EndpointAlarms,
+    EndpointConfig,
+    RollingDeployment,
+    Severity,
+    TrafficRouting,
+)
+from tests.support import (
+    component_endpoint,
+    ecr_model,
+    expect_problems,
+    inference_component,
+    only_resource,
+    realtime_endpoint,
+    template,
+    variant,
+)
+
+GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+MISSING = cloudwatch.TreatMissingData.NOT_BREACHING
+
+
+def endpoint_with(stack, deployment, *, count=4):
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=count)]
+    )
+    return Endpoint(stack, "Endpoint", endpoint_config=config, deployment=deployment)
+
+
+def all_at_once(seconds):
+    return BlueGreenDeployment(traffic_routing=TrafficRouting.all_at_once(wait_interval=Duration.seconds(seconds)))
+
+
+# alarms.py
+
+
+@pytest.mark.parametrize(
+    ("comparison", "statistic", "threshold", "refused"),
+    [
+        (GTE, "Average", 1, False),  # all calls failing gives 1: it can fire (mutants >= 1, == 1)
+        (GTE, "Average", 1.5, True),  # never (mutant `is not` GTE)
+        (GTE, "Average", 0.5, False),  # mutants != 1, > 0
+        (GT, "Maximum", 1, False),  # only the Average is bounded this way (mutant `is not "Average"`)
+    ],
+)
+def test_a_zero_one_metric_at_or_above_its_bound(stack, comparison, statistic, threshold, refused):
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
+    errors = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic=statistic)
+
+    def add():
+        return alarms.add_alarm(
+            "Custom",
+            metric=errors,
+            threshold=threshold,
+            severity=Severity.WARNING,
+            treat_missing_data=MISSING,
+            comparison_operator=comparison,
+        )
+
+    if refused:
+        expect_problems(add, f"[AlarmCanFire] threshold = {threshold}")
+    else:
+        assert add().node.id == "Custom"
+
+
+def test_thresholds_are_immutable_and_keyword_only():
+    """Mutants frozen=False, and `/` for `*` in EndpointAlarms' signature."""
+    thresholds = AlarmThresholds()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        thresholds.evaluation_periods = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        AlarmThresholds({Severity.WARNING: 0.1})  # type: ignore[misc]
+
+
+def test_endpoint_alarms_take_the_endpoint_by_keyword_only(stack):
+    endpoint = realtime_endpoint(stack)
+    with pytest.raises(TypeError):
+        EndpointAlarms(stack, "Alarms", endpoint, None)  # type: ignore[misc]
+
+
+def test_async_backlog_defaults_are_the_documented_ones(stack):
+    """AlarmThresholds' docstring: backlog 100 requests, oldest request 900 s (mutants 99, 101, 899)."""
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    EndpointAlarms(stack, "Alarms", endpoint=Endpoint(stack, "Endpoint", endpoint_config=config))
+    thresholds = {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]["Threshold"]
+        for alarm in template(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert thresholds["ApproximateBacklogSize"] == 100
+    assert thresholds["ApproximateAgeOfOldestRequest"] == 900
+
+
+def test_a_new_fleet_4xx_rate_is_not_scaled(stack):
+    """The 4xx rate needs no unit change (mutant: scale 2)."""
+    endpoint = endpoint_with(stack, all_at_once(600))
+    thresholds = AlarmThresholds(error_rate_4xx={Severity.CRITICAL: 0.05})
+    made = EndpointAlarms(stack, "Alarms", endpoint=endpoint, thresholds=thresholds).add_rollback_alarms()
+    rendered = template(stack).to_json()["Resources"]
+    four = [a for a in made if "4xx" in a.node.id]
+    assert [rendered[stack.get_logical_id(a.node.default_child)]["Properties"]["Threshold"] for a in four] == [0.05]
+
+
+def test_a_bake_with_room_for_exactly_one_period_takes_a_one_period_alarm(stack):
+    """120 s bake = one 60 s period + 60 s publishing delay (mutant `periods <= 1`)."""
+    endpoint = endpoint_with(stack, all_at_once(120))
+    [alarm] = EndpointAlarms(stack, "Alarms", endpoint=endpoint).add_rollback_alarms()
+    properties = template(stack).to_json()["Resources"][stack.get_logical_id(alarm.node.default_child)]["Properties"]
+    assert properties["EvaluationPeriods"] == 1
+
+
+def test_a_deploy_time_bake_keeps_the_configured_periods(stack):
+    """A token bake is not arithmetic (mutant `or` for `and`)."""
+    seconds = CfnParameter(stack, "Bake", type="Number", default=600).value_as_number
+    endpoint = endpoint_with(stack, all_at_once(seconds))
+    [alarm] = EndpointAlarms(stack, "Alarms", endpoint=endpoint).add_rollback_alarms()
+    properties = template(stack).to_json()["Resources"][stack.get_logical_id(alarm.node.default_child)]["Properties"]
+    assert properties["EvaluationPeriods"] == 5
+
+
+@pytest.mark.parametrize(
+    ("options", "fragment"),
+    [
+        ({"treat_missing_data": "notBreaching"}, "[WrongType] treat_missing_data = 'notBreaching'"),
+        ({"treat_missing_data": MISSING, "comparison_operator": ">"}, "[WrongType] comparison_operator = '>'"),
+    ],
+)
+def test_add_alarm_checks_its_enum_arguments(stack, options, fragment):
+    """Mutant: the enum type checks skipped."""
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
+    metric = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average")
+    expect_problems(
+        lambda: alarms.add_alarm("Custom", metric=metric, threshold=0.1, severity=Severity.WARNING, **options), fragment
+    )
+
+
+def test_thresholds_without_evaluation_periods_are_refused(stack):
+    """Mutant: `value is not None` for `value is None`."""
+    expect_problems(
+        lambda: EndpointAlarms(
+            stack, "Alarms", endpoint=realtime_endpoint(stack), thresholds=AlarmThresholds(evaluation_periods=None)
+        ),
+        "[WrongType] thresholds.evaluation_periods = None",
+    )
+
+
+# deployment.py
+
+
+def test_a_canary_of_just_over_half_the_fleet_is_refused(stack):
+    """101 of 200 instances is 50.5 % (mutants: `//` gives 50; 2^31 or 2+31 as the bound gives an unknown share)."""
+    deployment = BlueGreenDeployment(
+        traffic_routing=TrafficRouting.canary(CapacitySize.instance_count(101), wait_interval=Duration.minutes(5))
+    )
+    expect_problems(
+        lambda: endpoint_with(stack, deployment, count=200), "101 (INSTANCE_COUNT, 50.5 % of 200 instances)"
+    )
+
+
+def test_size_messages_name_each_variants_instances(stack):
+    """Mutant: `>` for `==` picks the component wording."""
+    deployment = BlueGreenDeployment(
+        traffic_routing=TrafficRouting.linear(CapacitySize.percent(60), wait_interval=Duration.minutes(5))
+    )
+    expect_problems(lambda: endpoint_with(stack, deployment), "10 to 50 % of each variant's instances")
+
+
+def test_capacity_sizes_and_routings_are_immutable():
+    """Mutant frozen=False."""
+    size = CapacitySize.percent(10)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        size.value = 20  # type: ignore[misc]
+
+
+def test_deployments_take_keywords_only():
+    """Mutants kw_only=False."""
+    routing = TrafficRouting.all_at_once()
+    with pytest.raises(TypeError):
+        BlueGreenDeployment(routing)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        RollingDeployment(CapacitySize.percent(10), Duration.minutes(5))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("step", "bakes"), [(33, 4), (50, 2), (10, 10)])
+def test_a_linear_deployment_bakes_once_per_step(step, bakes):
+    """33 % steps take 4 shifts (mutant: 99 / share gives 3)."""
+    routing = TrafficRouting.linear(CapacitySize.percent(step), wait_interval=Duration.minutes(5))
+    assert routing.bake_seconds() == bakes * 300
+
+
+def test_bakes_unknown_at_synth_are_none():
+    """A deploy-time wait, or a 0 % step the size checks refuse (mutants `and` for `or`, `<= -1` for `<= 0`)."""
+    wait = Duration.seconds(Token.as_number({"Ref": "Wait"}))
+    assert TrafficRouting.canary(CapacitySize.percent(10), wait_interval=wait).bake_seconds() is None
+    assert TrafficRouting.linear(CapacitySize.percent(0), wait_interval=Duration.minutes(5)).bake_seconds() is None
+
+
+@pytest.mark.parametrize(("spare", "warned"), [(599, True), (600, False)])
+def test_the_provisioning_warning_starts_under_600_spare_seconds(stack, spare, warned):
+    """Mutants PROVISIONING_SECONDS 599 and 601; a termination wait counts (mutant `-`)."""
+    deployment = BlueGreenDeployment(
+        traffic_routing=TrafficRouting.all_at_once(wait_interval=Duration.minutes(5)),
+        termination_wait=Duration.minutes(5),
+        maximum_execution_timeout=Duration.seconds(600 + spare),
+    )
+    endpoint_with(stack, deployment)
+    found = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DeploymentProvisioning"))
+    assert bool(found) is warned
+
+
+def test_a_component_rolling_update_renders_a_zero_wait(stack):
+    """Mutant: `or 1` for `or 0`."""
+    deployment = ComponentRollingUpdate(
+        maximum_batch_size=CapacitySize.copy_count(1), wait_interval=Duration.seconds(0)
+    )
+    inference_component(stack, copy_count=4, deployment=deployment)
+    config = only_resource(stack, "AWS::SageMaker::InferenceComponent")["Properties"]["DeploymentConfig"]
+    assert config["RollingUpdatePolicy"]["WaitIntervalInSeconds"] == 0
+
+
+def test_a_component_rolling_update_renders_its_rollback_alarms(stack):
+    """Mutant: `if not alarms`."""
+    endpoint = component_endpoint(stack)
+    alarm = EndpointAlarms(stack, "Alarms", endpoint=endpoint).add_alarm(
+        "Errors",
+        metric=endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average"),
+        threshold=0.05,
+        severity=Severity.CRITICAL,
+        treat_missing_data=MISSING,
+        evaluation_periods=1,
+    )
+    deployment = ComponentRollingUpdate(
+        maximum_batch_size=CapacitySize.copy_count(1), wait_interval=Duration.minutes(2), rollback_alarms=[alarm]
+    )
+    inference_component(stack, endpoint, copy_count=4, deployment=deployment)
+    config = only_resource(stack, "AWS::SageMaker::InferenceComponent")["Properties"]["DeploymentConfig"]
+    assert config["AutoRollbackConfiguration"]["Alarms"] == [
+        {"AlarmName": {"Ref": stack.get_logical_id(alarm.node.default_child)}}
+    ]
+
+
+def test_a_component_batch_under_one_copy_names_the_copies(stack):
+    """5 % of 4 copies is 0.2 of a copy (mutants `+ 100`, `/ 99` in the message)."""
+    endpoint = component_endpoint(stack)
+    deployment = ComponentRollingUpdate(maximum_batch_size=CapacitySize.percent(5), wait_interval=Duration.minutes(1))
+    expect_problems(
+        lambda: inference_component(stack, endpoint, copy_count=4, deployment=deployment),
+        "5 (CAPACITY_PERCENT, 0.2 of 4 copies)",
+    )
+
+
+def test_a_rollback_batch_under_one_percent_is_accepted(stack):
+    """1 copy of 101 is 0.99 %: any rollback batch share from 0 % up (mutant: from 1 %)."""
+    endpoint = component_endpoint(stack)
+    deployment = ComponentRollingUpdate(
+        maximum_batch_size=CapacitySize.copy_count(10),
+        rollback_maximum_batch_size=CapacitySize.copy_count(1),
+        wait_interval=Duration.minutes(1),
+    )
+    inference_component(stack, endpoint, copy_count=101, deployment=deployment)
+    policy = only_resource(stack, "AWS::SageMaker::InferenceComponent")["Properties"]["DeploymentConfig"]
+    assert policy["RollingUpdatePolicy"]["RollbackMaximumBatchSize"] == {"Type": "COPY_COUNT", "Value": 1}
+
+
+def test_rollback_alarms_must_be_a_list(stack):
+    """Mutant: the list type check inverted."""
+    expect_problems(
+        lambda: endpoint_with(
+            stack, BlueGreenDeployment(traffic_routing=TrafficRouting.all_at_once(), rollback_alarms="x")
+        ),
+        "[WrongType] deployment.rollback_alarms = 'x'",
+    )
