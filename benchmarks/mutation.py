@@ -8,13 +8,16 @@ equivalent mutant changes no behaviour) or killed by a new test.
 Usage: ``python benchmarks/mutation.py [--sample N] [name ...]`` (default: all of `TARGETS`, every mutant). A
 module's tests that build constructs start the CDK's Node.js runtime for every mutant: hours for the larger modules
 on 2 cores. ``--sample N`` runs N mutants per module drawn with a fixed seed (the same N give the same mutants), as
-the issue's own 125-mutant measurement did; the rest are marked skipped.
+the issue's own 125-mutant measurement did; the rest are marked skipped. ``--recheck`` runs only the last run's
+survivors (``mutation-survivors/<module>.txt``) against the current tests, for the same module code: tests only
+added, every mutant killed before stays killed, so the score is updated without running the others again.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import os
 import random
 import shutil
@@ -175,15 +178,51 @@ def run(name: str, target: Target, folder: Path, sample: int | None) -> tuple[in
     with sqlite3.connect(session) as db:
         rows = db.execute("SELECT test_outcome, diff FROM work_results WHERE worker_outcome != 'SKIPPED'").fetchall()
     survivors = [diff for outcome, diff in rows if str(outcome).lower() == "survived"]
-    out = ROOT / "mutation-survivors" / f"{name}.txt"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text("\n".join(survivors))
+    record(name, survivors, mutants=len(rows))
     return len(rows), len(rows) - len(survivors), (time.monotonic() - started) / 60
+
+
+SURVIVORS = ROOT / "mutation-survivors"
+DIFF_MARK = "--- mutation diff ---"
+
+
+def record(name: str, survivors: list[str], mutants: int) -> None:
+    """Keep the survivors' diffs (to judge or kill) and the run's size (for `recheck`)."""
+    SURVIVORS.mkdir(exist_ok=True)
+    (SURVIVORS / f"{name}.txt").write_text(
+        "\n".join(f"{DIFF_MARK}\n{diff.split(DIFF_MARK)[-1].strip()}\n" for diff in survivors)
+    )
+    (SURVIVORS / f"{name}.json").write_text(json.dumps({"mutants": mutants}))
+
+
+def recheck(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
+    """Apply each recorded survivor to ``folder``, run the target's tests, undo it; (mutants, killed, minutes)."""
+    started = time.monotonic()
+    diffs = [d.strip() + "\n" for d in (SURVIVORS / f"{name}.txt").read_text().split(DIFF_MARK) if d.strip()]
+    mutants = json.loads((SURVIVORS / f"{name}.json").read_text())["mutants"]
+    env = {**os.environ, "PYTHONPATH": str(folder / SOURCE_ROOT)}
+    command = [sys.executable, "-m", *PYTEST.split()[1:], *target.tests]
+    still = []
+    for diff in diffs:
+        subprocess.run(["patch", "-p1", "--quiet"], input=diff, text=True, cwd=folder, check=True)
+        try:
+            passed = (
+                subprocess.run(command, cwd=folder, env=env, capture_output=True, timeout=target.timeout).returncode
+                == 0
+            )
+        except subprocess.TimeoutExpired:
+            passed = False
+        subprocess.run(["patch", "-R", "-p1", "--quiet"], input=diff, text=True, cwd=folder, check=True)
+        if passed:
+            still.append(diff)
+    record(name, still, mutants)
+    return mutants, mutants - len(still), (time.monotonic() - started) / 60
 
 
 def main(arguments: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sample", type=int, help="mutants per module (default: all)")
+    parser.add_argument("--recheck", action="store_true", help="run only the last run's survivors")
     parser.add_argument("names", nargs="*", help=f"modules among {', '.join(TARGETS)} (default: all)")
     options = parser.parse_args(arguments)
     unknown = set(options.names) - set(TARGETS)
@@ -193,7 +232,10 @@ def main(arguments: list[str]) -> None:
     check_imports_copy(folder)
     print("| module | mutants | killed | score | minutes |\n|---|---|---|---|---|")
     for name in options.names or list(TARGETS):
-        mutants, killed, minutes = run(name, TARGETS[name], folder, options.sample)
+        if options.recheck:
+            mutants, killed, minutes = recheck(name, TARGETS[name], folder)
+        else:
+            mutants, killed, minutes = run(name, TARGETS[name], folder, options.sample)
         score = 100 * killed / mutants if mutants else 0.0
         print(f"| {TARGETS[name].module} | {mutants} | {killed} | {score:.1f} % | {minutes:.0f} |", flush=True)
     shutil.rmtree(folder, ignore_errors=True)

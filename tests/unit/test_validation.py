@@ -203,3 +203,95 @@ def test_a_deploy_time_value_in_a_message_is_shown_as_such():
     [problem] = problems.items
     assert "prop = ['<deploy-time value>-endpoint', 3]" in str(problem)
     assert "Token[" not in str(problem)
+
+
+# Behaviour the mutation run found unpinned in validation.py (each test fails for a surviving mutant's change).
+
+
+@pytest.mark.parametrize(("value", "ok"), [(2**63 - 1, True), (2**63, False), (-(2**63), True), (-(2**63) - 1, False)])
+def test_int64_fields_take_exactly_the_int64_range(value, ok):
+    problems = Problems()
+    in_range = validation.check_number(problems, "prop", value, api_model.Constraint(shape="Count", kind="long"))
+    assert in_range is ok and (problems.items == []) is ok
+
+
+def test_alarm_periods_default_and_bound_the_datapoints():
+    def problems_of(periods, datapoints, default=1):
+        problems = Problems()
+        validation.check_alarm_periods(problems, periods, datapoints, default)
+        return [str(problem) for problem in problems.items]
+
+    assert problems_of(None, 5, default=5) == [] and problems_of(5, 5) == []
+    [too_many] = problems_of(None, 6, default=5)
+    assert "datapoints_to_alarm" in too_many and "at most evaluation_periods (5, the default)" in too_many
+    assert "at most evaluation_periods (3)" in problems_of(3, 4)[0]
+    assert "EvaluationPeriods" in problems_of(0, None)[0] and "DatapointsToAlarm" in problems_of(1, 0)[0]
+    assert len(problems_of(0, 9)) == 1  # a bad period count is reported alone, not compared
+
+
+def test_list_sizes_are_checked_at_both_ends_only_beyond_them():
+    constraint = api_model.member("CreateEndpointConfigInput", "ProductionVariants")  # 1 to 10
+    for size, ok in ((0, False), (1, True), (10, True), (11, False)):
+        problems = Problems()
+        validation.check_count(problems, "variants", list(range(size)), constraint, "split them")
+        assert (problems.items == []) is ok, size
+
+
+def test_a_name_given_twice_is_a_repeat():
+    problems = Problems()
+    validation.check_unique(problems, rules.DIRECT_HOSTNAMES, "hostnames", ["a", "b", "a"], "rename one")
+    assert [problem.value for problem in problems.items] == [["a"]]
+
+
+@pytest.mark.parametrize(
+    ("bucket_region", "model_region", "refused"),
+    [("eu-west-1", "us-east-1", True), ("us-east-1", "us-east-1", False), (None, "us-east-1", False)],
+)
+def test_model_data_sits_in_the_models_region(bucket_region, model_region, refused):
+    problems = Problems()
+    validation.check_same_region(problems, "model_data", bucket_region, model_region)
+    assert bool(problems.items) is refused
+
+
+def test_literal_names_are_lower_cased_for_arns_and_deploy_time_ones_kept():
+    token = Token.as_string(Aws.STACK_NAME)
+    assert validation.arn_name("MyEndpoint") == "myendpoint"
+    assert validation.arn_name(token) == token
+
+
+def test_a_deploy_time_number_passes_for_an_int_in_a_factory():
+    number = Token.as_number(Aws.ACCOUNT_ID)
+    assert validation.checked("CapacitySize.percent", "value", number, int, "10") == number
+    with pytest.raises(ValidationError):
+        validation.checked("CapacitySize.percent", "value", 2.5, int, "10")
+
+
+def test_closest_values_name_three():
+    [problem] = check("ml.m5.larg", "ProductionVariantInstanceType")
+    assert "(closest: ml.m5.large, ml.m5d.large, ml.m5.xlarge)" in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(a{1,2})+$", True),  # an inner repeat of up to 2 inside a repeat: ambiguous splits
+        ("(?:x|(a+))+$", True),  # inside a group inside an alternation
+        ("(?>a+)+$", True),  # inside an atomic group
+        ("\\d+(ab)+$", False),
+        ("[a-z]+@(b|c)+$", False),
+    ],
+)
+def test_nested_quantifiers_are_found_inside_groups(pattern, refused):
+    problems = Problems()
+    validation.check_regex(problems, "pattern", pattern)
+    assert bool(problems.items) is refused
+
+
+def test_a_cdk_asset_key_in_a_folder_draws_no_archive_name_warning(stack):
+    from aws_cdk.assertions import Annotations, Match
+
+    problems = Problems()
+    validation.check_model_data_key(stack, problems, "key", f"assets/{'a' * 64}.gz")
+    validation.check_model_data_key(stack, problems, "key2", "models/model.bin")
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("ModelArchiveName"))
+    assert problems.items == [] and len(warnings) == 1 and "models/model.bin" in str(warnings[0])
