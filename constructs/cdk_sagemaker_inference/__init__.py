@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
+from .core_dump import CoreDump
 from .data_capture import DataCapture
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
@@ -95,6 +96,7 @@ __all__ = [
     "ContainerImage",
     "ContainerImageConfig",
     "CopyCount",
+    "CoreDump",
     "DataCapture",
     "Endpoint",
     "EndpointAlarms",

@@ -323,6 +323,11 @@ class EndpointConfig(EndpointConfigBase):
         problems.raise_if_any(self)
         self._variants, self.shadow_production_variants = candidate, shadows
         for variant in [*new, *new_shadows]:
+            core_dump = variant.core_dump if isinstance(variant, InstanceVariant) else None
+            if core_dump is not None:  # SageMaker writes with the models' roles, or the config's for a host
+                for role in [m.execution_role for m in variant.models] or [self.execution_role]:
+                    if role is not None:
+                        core_dump.grant(role)
             for model in variant.models:
                 self._grant(model.execution_role)
                 ssm = isinstance(variant, ProductionVariant) and variant.enable_ssm_access is True

@@ -18,6 +18,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_sagemaker as sagemaker
 
 from . import api_model, rules, validation
+from .core_dump import CoreDump
 from .errors import Problem, Problems, ValidationError
 from .instance_type import InstanceType
 from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
@@ -178,6 +179,9 @@ class InstanceVariant(Variant):
         requests).
     :param managed_instance_scaling: let SageMaker scale the instances (with inference components).
         Default: - none.
+    :param instance_provision_timeout: how long SageMaker retries an instance short of capacity, 5 to 60 minutes
+        (``VariantInstanceProvisionTimeoutInSeconds``). Default: - SageMaker's.
+    :param core_dump: keep crashed containers' core dumps in S3 (`CoreDump`). Default: - none.
     """
 
     instance_type: InstanceType
@@ -188,6 +192,8 @@ class InstanceVariant(Variant):
     inference_ami_version: str | None = None
     routing_strategy: str | None = None
     managed_instance_scaling: ManagedInstanceScaling | None = None
+    instance_provision_timeout: Duration | None = None
+    core_dump: CoreDump | None = None
 
     kind: ClassVar[str] = "instance"
     published_metrics: ClassVar[frozenset[str]] = INVOCATION_METRICS | INSTANCE_METRICS
@@ -200,6 +206,7 @@ class InstanceVariant(Variant):
             validation.check_instance_type(problems, f"{prop}.instance_type", self.instance_type.name)
         download = f"{prop}.model_data_download_timeout"
         startup = f"{prop}.container_startup_health_check_timeout"
+        provision = f"{prop}.instance_provision_timeout"
         self._check_members(
             problems,
             prop,
@@ -218,8 +225,14 @@ class InstanceVariant(Variant):
                     "choose a Duration in range",
                 ),
                 "inference_ami_version": ("InferenceAmiVersion", self.inference_ami_version, "pick a listed version"),
+                "instance_provision_timeout": (
+                    "VariantInstanceProvisionTimeoutInSeconds",
+                    validation.seconds_of(problems, provision, self.instance_provision_timeout),
+                    "choose a Duration from 5 to 60 minutes",
+                ),
             },
             optional=(
+                "instance_provision_timeout",
                 "volume_size_in_gb",
                 "model_data_download_timeout",
                 "container_startup_health_check_timeout",
@@ -233,6 +246,14 @@ class InstanceVariant(Variant):
             api_model.member("ProductionVariantRoutingConfig", "RoutingStrategy"),
             "use a RoutingStrategy value",
         )
+        if self.core_dump is not None and validation.check_type(
+            problems,
+            f"{prop}.core_dump",
+            self.core_dump,
+            CoreDump,
+            "CoreDump(destination=S3Location(bucket, 'dumps/'))",
+        ):
+            self.core_dump.validate(problems, f"{prop}.core_dump")
         if self.managed_instance_scaling is not None and validation.check_type(
             problems,
             f"{prop}.managed_instance_scaling",
@@ -297,6 +318,10 @@ class InstanceVariant(Variant):
                 self.container_startup_health_check_timeout or (STARTUP_TIMEOUT if serves_llm else None)
             ),
             "inference_ami_version": self.inference_ami_version,
+            "variant_instance_provision_timeout_in_seconds": validation.rendered_seconds(
+                self.instance_provision_timeout
+            ),
+            "core_dump_config": self.core_dump.render() if self.core_dump else None,
             "routing_config": sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=self.routing_strategy)
             if self.routing_strategy
             else None,

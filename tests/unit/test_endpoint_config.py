@@ -357,3 +357,41 @@ def test_ssm_access_with_network_isolation_is_refused(stack):
         lambda: EndpointConfig(stack, "C2", production_variants=[variant(plain, enable_ssm_access="yes")]),
         "[WrongType] production_variants[0].enable_ssm_access = 'yes'",
     )
+
+
+def test_core_dumps_and_the_provision_timeout_render_and_the_role_may_write_the_dumps(stack):
+    from aws_cdk import aws_s3 as s3
+
+    from cdk_sagemaker_inference import CoreDump, S3Location
+
+    bucket = s3.Bucket.from_bucket_name(stack, "Dumps", "dump-bucket")
+    key = kms.Key.from_key_arn(stack, "DumpKey", "arn:aws:kms:us-east-1:123456789012:key/1234")
+    dumps = CoreDump(destination=S3Location(bucket, "dumps/"), kms_key=key)
+    model = ecr_model(stack)
+    EndpointConfig(
+        stack,
+        "Config",
+        production_variants=[
+            variant(model, initial_instance_count=2, core_dump=dumps, instance_provision_timeout=Duration.minutes(20))
+        ],
+    )
+    rendered = only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"][0]
+    assert rendered["CoreDumpConfig"] == {
+        "DestinationS3Uri": "s3://dump-bucket/dumps/",
+        "KmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234",
+    }
+    assert rendered["VariantInstanceProvisionTimeoutInSeconds"] == 1200
+    policy = json.dumps(only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"])
+    assert "s3:PutObject" in policy and "dump-bucket/dumps/*" in policy
+    assert cfn_lint(template(stack).to_json(), ["us-east-1"]) == []
+
+
+def test_a_provision_timeout_outside_5_to_60_minutes_is_refused(stack):
+    model = ecr_model(stack)
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Config", production_variants=[variant(model, instance_provision_timeout=Duration.minutes(4))]
+        ),
+        "instance_provision_timeout (VariantInstanceProvisionTimeoutInSeconds) = 240",
+        "from 300 to 3600",
+    )

@@ -43,6 +43,7 @@ from cdk_sagemaker_inference import (
     ComponentRollingUpdate,
     ComputeRequirements,
     ContainerImage,
+    CoreDump,
     DataCapture,
     Endpoint,
     EndpointAlarms,
@@ -445,6 +446,8 @@ CALLS: list[Call] = [
         routing_strategy=EMPTY,
         managed_instance_scaling=EMPTY,
         enable_ssm_access=just(False),
+        instance_provision_timeout=just(Duration.minutes(10)),
+        core_dump=lambda w: CoreDump(destination=S3Location(w.bucket, "dumps/")),
     ),
     value(
         ServerlessProductionVariant,
@@ -508,6 +511,14 @@ CALLS: list[Call] = [
         kms_key=EMPTY,
         max_concurrent_invocations_per_instance=EMPTY,
         input_locations=just(()),
+    ),
+    value(
+        CoreDump,
+        lambda w, c: serve_variant(
+            w, ProductionVariant(model=w.model, instance_type=InstanceType.ML_M5_LARGE, core_dump=c)
+        ),
+        destination=lambda w: S3Location(w.bucket, "dumps/"),
+        kms_key=EMPTY,
     ),
     value(
         DataCapture,
