@@ -536,6 +536,7 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds"): "container startup timeout",
     ("sagemaker", "ProductionVariantInferenceAmiVersion"): "inference AMI version: one of the listed values",
     ("sagemaker", "VariantInstanceProvisionTimeoutInSeconds"): "instance provisioning timeout: 300 to 3600 seconds",
+    ("sagemaker", "MlReservationArn"): "ML capacity reservation ARN: pattern and length",
     ("sagemaker", "ProductionVariantInstanceType"): "instance type: one of the hosting instance types",
     ("sagemaker", "ServerlessMemorySizeInMB"): "serverless memory in MB: 1024 to 6144",
     ("sagemaker", "ServerlessMaxConcurrency"): "serverless max concurrency: 1 to 200",

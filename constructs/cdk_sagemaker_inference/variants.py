@@ -24,6 +24,7 @@ from .instance_type import InstanceType
 from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
 from .model import IModel, InferenceExecutionMode, ModelBase
 
+RESERVATIONS_ONLY = "capacity-reservations-only"  # the API's one CapacityReservationPreference
 VARIANT = "ProductionVariant"
 SERVERLESS = "ProductionVariantServerlessConfig"
 MANAGED_SCALING = "ProductionVariantManagedInstanceScaling"
@@ -182,6 +183,8 @@ class InstanceVariant(Variant):
     :param instance_provision_timeout: how long SageMaker retries an instance short of capacity, 5 to 60 minutes
         (``VariantInstanceProvisionTimeoutInSeconds``). Default: - SageMaker's.
     :param core_dump: keep crashed containers' core dumps in S3 (`CoreDump`). Default: - none.
+    :param capacity_reservation_arn: an ML capacity reservation (e.g. a training plan's ARN) the instances
+        launch into, and only into (``capacity-reservations-only``). Default: - on-demand capacity.
     """
 
     instance_type: InstanceType
@@ -194,6 +197,7 @@ class InstanceVariant(Variant):
     managed_instance_scaling: ManagedInstanceScaling | None = None
     instance_provision_timeout: Duration | None = None
     core_dump: CoreDump | None = None
+    capacity_reservation_arn: str | None = None
 
     kind: ClassVar[str] = "instance"
     published_metrics: ClassVar[frozenset[str]] = INVOCATION_METRICS | INSTANCE_METRICS
@@ -245,6 +249,13 @@ class InstanceVariant(Variant):
             self.routing_strategy,
             api_model.member("ProductionVariantRoutingConfig", "RoutingStrategy"),
             "use a RoutingStrategy value",
+        )
+        validation.check_value(
+            problems,
+            f"{prop}.capacity_reservation_arn",
+            self.capacity_reservation_arn,
+            api_model.member("ProductionVariantCapacityReservationConfig", "MlReservationArn"),
+            "copy the reservation's ARN, e.g. a training plan's from aws sagemaker list-training-plans",
         )
         if self.core_dump is not None and validation.check_type(
             problems,
@@ -322,6 +333,12 @@ class InstanceVariant(Variant):
                 self.instance_provision_timeout
             ),
             "core_dump_config": self.core_dump.render() if self.core_dump else None,
+            "capacity_reservation_config": sagemaker.CfnEndpointConfig.CapacityReservationConfigProperty(
+                ml_reservation_arn=self.capacity_reservation_arn,
+                capacity_reservation_preference=RESERVATIONS_ONLY,
+            )
+            if self.capacity_reservation_arn
+            else None,
             "routing_config": sagemaker.CfnEndpointConfig.RoutingConfigProperty(routing_strategy=self.routing_strategy)
             if self.routing_strategy
             else None,

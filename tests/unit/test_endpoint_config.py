@@ -395,3 +395,20 @@ def test_a_provision_timeout_outside_5_to_60_minutes_is_refused(stack):
         "instance_provision_timeout (VariantInstanceProvisionTimeoutInSeconds) = 240",
         "from 300 to 3600",
     )
+
+
+def test_a_capacity_reservation_launches_only_into_it(stack):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:training-plan/abc123"
+    EndpointConfig(stack, "Config", production_variants=[variant(ecr_model(stack), capacity_reservation_arn=arn)])
+    rendered = only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"]["ProductionVariants"][0]
+    assert rendered["CapacityReservationConfig"] == {
+        "MlReservationArn": arn,
+        "CapacityReservationPreference": "capacity-reservations-only",
+    }
+    assert cfn_lint(template(stack).to_json(), ["us-east-1"]) == []
+    expect_problems(
+        lambda: EndpointConfig(
+            stack, "Bad", production_variants=[variant(ecr_model(stack, "M2"), capacity_reservation_arn="abc")]
+        ),
+        "[Api.MlReservationArn] production_variants[0].capacity_reservation_arn (MlReservationArn) = 'abc'",
+    )

@@ -448,6 +448,7 @@ CALLS: list[Call] = [
         enable_ssm_access=just(False),
         instance_provision_timeout=just(Duration.minutes(10)),
         core_dump=lambda w: CoreDump(destination=S3Location(w.bucket, "dumps/")),
+        capacity_reservation_arn=just("arn:aws:sagemaker:us-east-1:123456789012:training-plan/abc"),
     ),
     value(
         ServerlessProductionVariant,
