@@ -553,6 +553,7 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "EndpointName"): "endpoint name: pattern and length",
     ("sagemaker", "EndpointArn"): "endpoint ARN: pattern and length",
     ("sagemaker-runtime", "Header"): "smoke-test content type and accept header: length, ASCII",
+    ("sagemaker-runtime", "InvocationTimeoutSecondsHeader"): "asynchronous smoke-test invocation timeout: 1 to 3600 s",
     ("sagemaker-runtime", "TargetModelHeader"): "smoke-test target model",
     ("sagemaker-runtime", "TargetVariantHeader"): "smoke-test target variant",
     ("sagemaker-runtime", "InferenceComponentHeader"): "smoke-test inference component name",

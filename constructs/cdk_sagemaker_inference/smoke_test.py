@@ -148,11 +148,15 @@ class AsyncLocations:
         for an endpoint defined here, else only the acceptance of the invocation is checked.
     :param failure: the endpoint's S3FailurePath. Default: - the config's failure location for an endpoint
         defined here, else failures are seen only as a missing output.
+    :param invocation_timeout: how long SageMaker lets the container work on the request (InvokeEndpointAsync's
+        ``InvocationTimeoutSeconds``), at most the test's timeout: a model that hangs fails the test then, with
+        SageMaker's failure record, instead of at the test's timeout. Default: - the test's timeout.
     """
 
     input: S3Location | None = None
     output: S3Location | None = None
     failure: S3Location | None = None
+    invocation_timeout: Duration | None = None
 
 
 class EndpointSmokeTest(Construct):
@@ -263,6 +267,9 @@ class EndpointSmokeTest(Construct):
         }
         for option, value in self.targets.items():
             properties[_parameter(option)] = value
+        invocation_timeout = self.async_locations.invocation_timeout if self.async_locations else None
+        if invocation_timeout is not None:
+            properties["InvocationTimeoutSeconds"] = _whole_seconds(invocation_timeout)
         if self.async_locations and self.async_locations.input:
             properties["AsyncInputBucket"] = self.async_locations.input.bucket.bucket_name
             properties["AsyncInputPrefix"] = self.async_locations.input.prefix
@@ -333,6 +340,7 @@ class EndpointSmokeTest(Construct):
                 "give AsyncLocations(input=S3Location(bucket, 'smoke/')), a prefix the endpoint's role may read",
             )
         seconds = validation.seconds_of(problems, "timeout", self.timeout)
+        self._validate_invocation_timeout(problems, seconds)
         low, high = MIN_TIMEOUT.to_seconds(), MAX_TEST_TIMEOUT.to_seconds()
         if seconds is not None and not validation.is_unresolved(seconds) and not low <= seconds <= high:
             problems.add(
@@ -361,6 +369,25 @@ class EndpointSmokeTest(Construct):
         self._validate_targets(problems)
         problems.raise_if_any(self)
 
+    def _validate_invocation_timeout(self, problems: Problems, test_seconds: float | int | None) -> None:
+        """Whole seconds from 1 (InvokeEndpointAsync's minimum) to the test's own timeout."""
+        given = self.async_locations.invocation_timeout if self.async_locations else None
+        if given is None:
+            return
+        prop = "async_locations.invocation_timeout"
+        seconds = validation.seconds_of(problems, prop, given)
+        constraint = api_model.member("InvokeEndpointAsyncInput", "InvocationTimeoutSeconds", RUNTIME_API)
+        validation.check_value(problems, prop, seconds, constraint, "choose a Duration in range")
+        literal = [v for v in (seconds, test_seconds) if v is not None and not validation.is_unresolved(v)]
+        if len(literal) == 2 and literal[0] > literal[1]:
+            problems.add(
+                rules.SMOKE_TEST_TIMEOUT,
+                prop,
+                f"{literal[0]:g} seconds",
+                f"at most the test's timeout ({literal[1]:g} s): the test stops waiting then",
+                "shorten the invocation timeout or lengthen the test's timeout",
+            )
+
     def _locations_from_config(self, given: AsyncLocations | None) -> AsyncLocations | None:
         """The test's locations: those given, completed from an asynchronous config defined here."""
         config = self.endpoint.endpoint_config
@@ -372,6 +399,7 @@ class EndpointSmokeTest(Construct):
             input=given.input or S3Location(bound.output.bucket, DEFAULT_ASYNC_INPUT_PREFIX),
             output=given.output or bound.output,
             failure=given.failure or bound.failure,
+            invocation_timeout=given.invocation_timeout,
         )
 
     def _validate_types(self, problems: Problems, accept: object) -> bool:

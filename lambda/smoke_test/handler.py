@@ -100,6 +100,7 @@ class SmokeTest:
     targets: dict[str, str]  # InvokeEndpoint target parameters that were given
     expectation: Expectation
     timeout_seconds: int
+    invocation_timeout_seconds: int  # how long SageMaker lets the container work on an asynchronous request
     input_bucket: str | None
     input_prefix: str
     reveal: bool  # the user opted in to payloads and answers in failure reasons and logs
@@ -124,6 +125,12 @@ class SmokeTest:
                 body_value=properties.get("BodyValue", ""),
             ),
             timeout_seconds=min(_whole_number(properties, "TimeoutSeconds"), MAX_TEST_SECONDS),
+            invocation_timeout_seconds=min(
+                _whole_number(properties, "InvocationTimeoutSeconds", MAX_ASYNC_INVOCATION_SECONDS),
+                _whole_number(properties, "TimeoutSeconds"),
+                MAX_TEST_SECONDS,
+                MAX_ASYNC_INVOCATION_SECONDS,
+            ),
             input_bucket=properties.get("AsyncInputBucket"),
             input_prefix=properties.get("AsyncInputPrefix", ""),
             reveal=properties.get("RevealAnswers") == "true",
@@ -333,7 +340,7 @@ def _attempt_async(test: SmokeTest, request_id: str) -> str | None:
             EndpointName=test.endpoint_name,
             InputLocation=f"s3://{test.input_bucket}/{input_key}",
             InferenceId=request_id,
-            InvocationTimeoutSeconds=min(MAX_ASYNC_INVOCATION_SECONDS, test.timeout_seconds),
+            InvocationTimeoutSeconds=test.invocation_timeout_seconds,
             **test.content_headers(),
         )
         locations = {key: response.get(key) for key in ("OutputLocation", "FailureLocation")}

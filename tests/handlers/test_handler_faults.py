@@ -9,6 +9,7 @@ from moto.cloudformation.models import CloudFormationBackend
 from moto.core.exceptions import ServiceException, _RESTError
 from moto.s3.models import S3Backend
 from moto.sagemakerruntime.models import SageMakerRuntimeBackend
+from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
 from cdk_sagemaker_inference.smoke_test import SmokeTestPayload
 from cdk_sagemaker_inference.smoke_test_provider import IS_COMPLETE_TIMEOUT, ON_EVENT_TIMEOUT
@@ -249,3 +250,24 @@ def test_a_number_that_is_not_whole_fails_with_a_clear_reason(aws, name, value):
     deploy_endpoint()
     with pytest.raises(handler.SmokeTestFailed, match=f"the smoke test's {name} must be a whole number, not '{value}'"):
         start(event(**{name: value}))
+
+
+@pytest.mark.parametrize(
+    ("properties", "sent"),
+    [({}, "600"), ({"InvocationTimeoutSeconds": "90"}, "90"), ({"InvocationTimeoutSeconds": "7200"}, "600")],
+)
+def test_an_async_invocation_carries_its_timeout_at_most_the_tests(aws, monkeypatch, properties, sent):
+    """Over HTTP: the InvokeEndpointAsync request's header, bounded by the test's own TimeoutSeconds (600)."""
+    deploy_endpoint()
+    seed_async(aws, json.dumps(POSITIVE))
+    headers = []
+    original = SageMakerRuntimeResponse.invoke_endpoint_async
+
+    def invoke_endpoint_async(response):
+        headers.append(response.headers.get("X-Amzn-SageMaker-InvocationTimeoutSeconds"))
+        return original(response)
+
+    monkeypatch.setattr(SageMakerRuntimeResponse, "invoke_endpoint_async", invoke_endpoint_async)
+    started = start(async_event(TimeoutSeconds="600", **properties))
+    handler.is_complete(started)
+    assert headers == [sent]

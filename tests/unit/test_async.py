@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from aws_cdk import CfnParameter
+from aws_cdk import CfnParameter, Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -11,6 +11,7 @@ from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks
 
 from cdk_sagemaker_inference import (
     AsyncInference,
+    AsyncLocations,
     Endpoint,
     EndpointConfig,
     S3Location,
@@ -232,4 +233,33 @@ def test_input_locations_are_checked_like_the_others(stack):
     expect_problems(
         lambda: async_endpoint(new_stack(), AsyncInference(input_locations="s3://requests/")),
         "[WrongType] async_inference.input_locations = 's3://requests/'",
+    )
+
+
+def test_an_async_smoke_test_bounds_the_containers_work_on_its_request(stack):
+    endpoint = async_endpoint(stack)
+    endpoint.add_smoke_test(
+        payload=SmokeTestPayload.from_text("x"),
+        async_locations=AsyncLocations(invocation_timeout=Duration.seconds(90)),
+    )
+    properties = only_resource(stack, RESOURCE_TYPE)["Properties"]
+    assert properties["InvocationTimeoutSeconds"] == "90"
+    assert properties["AsyncInputPrefix"] == "smoke-test-inputs/"  # the config still fills the locations
+
+
+@pytest.mark.parametrize(
+    ("seconds", "fragment"),
+    [
+        (0, "async_locations.invocation_timeout (InvocationTimeoutSeconds) = 0"),
+        (900, "async_locations.invocation_timeout = '900 seconds': allowed: at most the test's timeout (600 s)"),
+    ],
+)
+def test_an_invocation_timeout_beyond_the_api_or_the_test_is_refused(stack, seconds, fragment):
+    endpoint = async_endpoint(stack)
+    expect_problems(
+        lambda: endpoint.add_smoke_test(
+            payload=SmokeTestPayload.from_text("x"),
+            async_locations=AsyncLocations(invocation_timeout=Duration.seconds(seconds)),
+        ),
+        fragment,
     )

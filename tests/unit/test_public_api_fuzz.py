@@ -925,6 +925,7 @@ CALLS: list[Call] = [
         input=lambda w: S3Location(w.bucket, "in/"),
         output=EMPTY,
         failure=EMPTY,
+        invocation_timeout=just(Duration.seconds(90)),
     ),
     value(
         ExpectedResponse,
