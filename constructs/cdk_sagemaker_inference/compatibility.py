@@ -130,6 +130,15 @@ EXCLUSIONS = (
         "use a model with network_isolation=False, or an instance variant (ProductionVariant)",
     ),
     Exclusion(
+        rules.SERVERLESS_NO_PRIVATE_REGISTRY,
+        ServerlessProductionVariant,
+        lambda config, variant: _any_model(variant, "private_registry"),
+        ".model.container",
+        lambda config, variant: "an image in a private Docker registry",
+        "serverless without private Docker registries: serverless refuses them",
+        "push the image to Amazon ECR, or serve it from an instance variant (ProductionVariant)",
+    ),
+    Exclusion(
         rules.SERVERLESS_NO_MARKETPLACE,
         ServerlessProductionVariant,
         lambda config, variant: _any_model(variant, "is_marketplace"),

@@ -20,6 +20,7 @@ from .execution_role import ExecutionRole
 if TYPE_CHECKING:  # types only: each aws_cdk module costs import time
     from aws_cdk import aws_ecr as ecr
     from aws_cdk import aws_ecr_assets as ecr_assets
+    from aws_cdk import aws_lambda as lambda_
 
 ASSET_ID = "ImageAsset"
 ECR_IMAGE_URI = re.compile(
@@ -32,9 +33,14 @@ IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}")
 
 @dataclass(frozen=True)
 class ContainerImageConfig:
-    """What a `Model` puts in the container's ``Image``."""
+    """What a `Model` puts in the container's ``Image`` and, for a private registry, ``ImageConfig``.
+
+    :param credentials_provider_arn: the Lambda function that returns the registry's credentials. Default: - none.
+    """
 
     image_uri: str
+    private_registry: bool = False
+    credentials_provider_arn: str | None = None
 
 
 class ContainerImage(abc.ABC):
@@ -87,6 +93,20 @@ class ContainerImage(abc.ABC):
         return _UriImage(image_uri)
 
     @staticmethod
+    def from_private_registry(
+        image_uri: str, *, credentials_provider: lambda_.IFunction | None = None
+    ) -> ContainerImage:
+        """An image in a private Docker registry reached through the model's VPC (``RepositoryAccessMode: Vpc``).
+
+        The model needs ``vpc=...`` (whose security groups the registry must let in), the registry a certificate
+        from a public CA; serverless variants refuse it.
+
+        :param credentials_provider: a Lambda function returning the registry's credentials; the execution role
+            may invoke it. Default: - none (the registry needs no authentication).
+        """
+        return _PrivateRegistryImage(image_uri, credentials_provider)
+
+    @staticmethod
     def from_sagemaker_owned(
         framework: str, version: str, *, processor: str | None = None, py_version: str | None = None
     ) -> ContainerImage:
@@ -105,6 +125,11 @@ class ContainerImage(abc.ABC):
         from .owned_images import _SageMakerOwnedImage
 
         return _SageMakerOwnedImage(framework, version, processor, py_version)
+
+    @property
+    def private_registry(self) -> bool:
+        """The image is pulled from a private Docker registry through the model's VPC."""
+        return False
 
     @property
     def regions(self) -> frozenset[str] | None:
@@ -300,6 +325,45 @@ class _UriImage(ContainerImage):
                 f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
             )
         return ContainerImageConfig(self._image_uri)
+
+
+class _PrivateRegistryImage(ContainerImage):
+    def __init__(self, image_uri: str, credentials_provider: lambda_.IFunction | None) -> None:
+        self._image_uri = image_uri
+        self._provider = credentials_provider
+
+    def __str__(self) -> str:
+        return str(self._image_uri)
+
+    @property
+    def private_registry(self) -> bool:
+        return True
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        if validation.check_type(problems, prop, self._image_uri, str, "'registry.example.com/team/model:1.0'"):
+            member = api_model.member("ContainerDefinition", "Image")
+            validation.check_value(problems, prop, self._image_uri, member, "fix the image URI")
+            if not validation.is_unresolved(self._image_uri) and ECR_IMAGE_URI.fullmatch(self._image_uri):
+                problems.add(
+                    rules.PRIVATE_REGISTRY,
+                    prop,
+                    self._image_uri,
+                    "an image outside Amazon ECR (SageMaker pulls ECR images itself)",
+                    "use ContainerImage.from_image_uri(...) for an ECR image",
+                )
+        if self._provider is not None:
+            write = "lambda_.Function.from_function_arn(scope, 'Credentials', arn) or a lambda_.Function"
+            validation.check_interface(
+                problems, f"{prop}.credentials_provider", self._provider, "lambda.IFunction", "function_arn", write
+            )
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        from aws_cdk import aws_iam as iam
+
+        arn = self._provider.function_arn if self._provider is not None else None
+        if arn is not None:  # SageMaker calls the function with the execution role
+            role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[arn]))
+        return ContainerImageConfig(self._image_uri, private_registry=True, credentials_provider_arn=arn)
 
 
 def dockerfile_labels(text: str) -> dict[str, str]:

@@ -81,6 +81,8 @@ class ModelBase(Resource):
     """A container takes uncompressed model data (``ModelDataSource``)."""
     is_marketplace: bool = False
     """The model serves an AWS Marketplace model package."""
+    private_registry: bool = False
+    """A container's image comes from a private Docker registry through the model's VPC."""
     llm: LargeLanguageModel | None = None
     """The large language model the model serves, if it was given as ``llm``."""
 
@@ -228,7 +230,8 @@ class Model(ModelBase):
         """Bind a container's image and data (each after the first under its own scope, so two asset images
         do not clash) and render its definition."""
         scope: Construct = self if index == 0 else Construct(self, f"Container{index + 1}")
-        image_uri = item.image.bind(scope, self.execution_role).image_uri
+        image = item.image.bind(scope, self.execution_role)
+        self.private_registry = self.private_registry or image.private_registry
         data = item.model_data.bind(scope, self.execution_role) if item.model_data else ModelDataConfig()
         if data.deployment is not None:
             self._deployments.append(data.deployment)
@@ -245,8 +248,20 @@ class Model(ModelBase):
             else None
         )
         cache = data.multi_model_cache
+        auth = (
+            sagemaker.CfnModel.RepositoryAuthConfigProperty(
+                repository_credentials_provider_arn=image.credentials_provider_arn
+            )
+            if image.credentials_provider_arn
+            else None
+        )
         return sagemaker.CfnModel.ContainerDefinitionProperty(
-            image=image_uri,
+            image=image.image_uri,
+            image_config=sagemaker.CfnModel.ImageConfigProperty(
+                repository_access_mode="Vpc", repository_auth_config=auth
+            )
+            if image.private_registry
+            else None,
             model_data_url=data.url,
             model_data_source=source,
             mode="MultiModel" if data.is_multi_model else None,
@@ -337,6 +352,14 @@ class Model(ModelBase):
             where = prefix.format(index=index)
             prop = f"{where}container" if self._single else f"{where}image"
             item.image.validate(problems, prop)
+            if item.image.private_registry and self.vpc is None:
+                problems.add(
+                    rules.PRIVATE_REGISTRY,
+                    prop,
+                    str(item.image),
+                    "a model in a VPC: SageMaker reaches a private registry only through the model's VPC",
+                    "give the model vpc=... (the registry must let its security groups in)",
+                )
             image_region, model_region = item.image.region, self.stack_facts.literal("region")
             published = item.image.regions
             if published is not None and model_region is not None and model_region not in published:

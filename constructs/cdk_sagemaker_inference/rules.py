@@ -206,6 +206,16 @@ MARKETPLACE_NETWORK_ISOLATION = _rule(
     "a model serving an AWS Marketplace model package has network isolation",
     "the SageMaker Python SDK's ModelPackage.enable_network_isolation (True for Marketplace packages)",
 )
+PRIVATE_REGISTRY = _rule(
+    "PrivateRegistry",
+    "an image from a private Docker registry is outside ECR and served by a model in a VPC",
+    "botocore shape ImageConfig (sagemaker): RepositoryAccessMode Vpc, a registry reached from the model's VPC",
+)
+SERVERLESS_NO_PRIVATE_REGISTRY = _rule(
+    "ServerlessNoPrivateRegistry",
+    "a serverless variant serves no image from a private Docker registry",
+    guide("Serverless Inference: Getting started", 6198),
+)
 SERVERLESS_NO_MARKETPLACE = _rule(
     "ServerlessNoMarketplace",
     "a serverless variant serves no AWS Marketplace model package",

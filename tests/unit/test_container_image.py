@@ -131,3 +131,67 @@ def test_an_image_in_the_models_region_or_an_unpinned_stack_is_accepted(stack):
     uri = "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311"
     model_with(pinned_stack("eu-west-1"), ContainerImage.from_image_uri(uri))
     model_with(stack, ContainerImage.from_image_uri(uri))  # an environment-agnostic stack: its Region is unknown
+
+
+REGISTRY_IMAGE = "registry.example.com/team/sentiment:1.4"
+
+
+def test_a_private_registry_image_is_pulled_through_the_vpc_with_its_credentials_function(stack):
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_lambda as lambda_
+
+    from tests.support import cfn_lint, template
+
+    credentials = lambda_.Function.from_function_arn(
+        stack, "Credentials", "arn:aws:lambda:us-east-1:123456789012:function:registry-credentials"
+    )
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    Model(
+        stack,
+        "Model",
+        container=ContainerImage.from_private_registry(REGISTRY_IMAGE, credentials_provider=credentials),
+        vpc=vpc,
+    )
+    container = only_resource(stack, "AWS::SageMaker::Model")["Properties"]["PrimaryContainer"]
+    assert container["Image"] == REGISTRY_IMAGE
+    assert container["ImageConfig"] == {
+        "RepositoryAccessMode": "Vpc",
+        "RepositoryAuthConfig": {
+            "RepositoryCredentialsProviderArn": "arn:aws:lambda:us-east-1:123456789012:function:registry-credentials"
+        },
+    }
+    statements = only_resource(stack, "AWS::IAM::ManagedPolicy")["Properties"]["PolicyDocument"]["Statement"]
+    [invoke] = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert invoke["Resource"] == "arn:aws:lambda:us-east-1:123456789012:function:registry-credentials"
+    assert not any("ecr:BatchGetImage" in json.dumps(s["Action"]) for s in statements)
+    assert cfn_lint(template(stack).to_json(), ["us-east-1"]) == []
+
+
+def test_a_private_registry_needs_a_vpc_and_an_image_outside_ecr(stack):
+    expect_problems(
+        lambda: Model(stack, "NoVpc", container=ContainerImage.from_private_registry(REGISTRY_IMAGE)),
+        f"[PrivateRegistry] container = '{REGISTRY_IMAGE}'",
+        "give the model vpc=...",
+    )
+    ecr_uri = "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"
+    expect_problems(
+        lambda: Model(stack, "Ecr", container=ContainerImage.from_private_registry(ecr_uri)),
+        "use ContainerImage.from_image_uri(...) for an ECR image",
+    )
+
+
+def test_serverless_refuses_a_private_registry_image(stack):
+    from aws_cdk import aws_ec2 as ec2
+
+    from cdk_sagemaker_inference import EndpointConfig, ServerlessProductionVariant
+
+    vpc = ec2.Vpc(stack, "Vpc", max_azs=2, nat_gateways=0)
+    model = Model(stack, "Model", container=ContainerImage.from_private_registry(REGISTRY_IMAGE), vpc=vpc)
+    expect_problems(
+        lambda: EndpointConfig(
+            stack,
+            "Config",
+            production_variants=[ServerlessProductionVariant(model=model, memory_size_in_mb=2048, max_concurrency=1)],
+        ),
+        "[ServerlessNoPrivateRegistry] production_variants[0].model.container",
+    )

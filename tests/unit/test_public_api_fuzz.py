@@ -120,6 +120,12 @@ class World:
         return kms.Key(self.stack, "Key", enable_key_rotation=True)
 
     @cached_property
+    def vpc(self) -> Any:
+        from aws_cdk import aws_ec2 as ec2
+
+        return ec2.Vpc(self.stack, "Vpc", max_azs=2, nat_gateways=0)
+
+    @cached_property
     def topic(self) -> sns.ITopic:
         return sns.Topic(self.stack, "Topic")
 
@@ -329,6 +335,12 @@ CALLS: list[Call] = [
         model_arn=just("arn:aws:sagemaker:us-east-1:123456789012:model/m"),
     ),
     static("ContainerImage.from_image_uri", serve_image, image_uri=just(IMAGE_URI)),
+    static(
+        "ContainerImage.from_private_registry",
+        lambda w, image: Model(w.stack, "Served", container=image, vpc=w.vpc),
+        image_uri=just("registry.example.com/team/model:1"),
+        credentials_provider=EMPTY,
+    ),
     static(
         "ContainerImage.from_sagemaker_owned",
         serve_image,
