@@ -13,6 +13,7 @@ from .core_dump import CoreDump
 from .data_capture import DataCapture
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
+from .endpoint_metrics import EndpointMetrics
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .inference_component import ComputeRequirements, InferenceComponent
@@ -104,6 +105,7 @@ __all__ = [
     "EndpointConfig",
     "EndpointConfigBase",
     "EndpointDashboard",
+    "EndpointMetrics",
     "EndpointSmokeTest",
     "EndpointVariant",
     "ExecutionRole",

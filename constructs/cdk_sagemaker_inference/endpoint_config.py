@@ -14,6 +14,7 @@ from constructs import Construct
 from . import api_model, compatibility, network, per_stack, rules, validation
 from .async_inference import AsyncInference, BoundAsyncInference
 from .data_capture import DataCapture
+from .endpoint_metrics import EndpointMetrics
 from .errors import Problems
 from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
@@ -86,6 +87,7 @@ class EndpointConfig(EndpointConfigBase):
         requests (its weight relative to the production weight is the sampled share); its answers are logged,
         not returned. Default: - none.
     :param data_capture: capture requests and answers to S3. Default: - none.
+    :param metrics: extra CloudWatch metrics (`EndpointMetrics`). Default: - SageMaker's standard metrics.
     :param execution_role: the role of an endpoint that hosts inference components
         (`InferenceComponentHostVariant`); each component's model must use it (``Model(role=...)``).
         Default: - an `ExecutionRole` is defined for such a config; none otherwise.
@@ -107,6 +109,7 @@ class EndpointConfig(EndpointConfigBase):
         async_inference: AsyncInference | None = None,
         shadow_production_variants: Sequence[ProductionVariant] | None = None,
         data_capture: DataCapture | None = None,
+        metrics: EndpointMetrics | None = None,
         execution_role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
         vpc: ec2.IVpc | None = None,
@@ -137,6 +140,10 @@ class EndpointConfig(EndpointConfigBase):
             problems, "data_capture", data_capture, DataCapture, "DataCapture(destination=S3Location(bucket, 'c/'))"
         ):
             data_capture.validate(problems, "data_capture")
+        if metrics is not None and validation.check_type(
+            problems, "metrics", metrics, EndpointMetrics, "EndpointMetrics(enhanced=True)"
+        ):
+            metrics.validate(problems, "metrics")
         if shadow_production_variants is not None:
             validation.check_type(
                 problems,
@@ -186,6 +193,8 @@ class EndpointConfig(EndpointConfigBase):
             enable_network_isolation=network_isolation or None,
             vpc_config=self.placement.render(sagemaker.CfnEndpointConfig.VpcConfigProperty) if self.placement else None,
         )
+        if metrics is not None:  # aws-cdk-lib's constructor has no parameter for it yet; the property exists
+            self.resource.metrics_config = metrics.render()
         self._endpoint_config_name: str = self.resource.attr_endpoint_config_name
 
     @property

@@ -206,6 +206,11 @@ MARKETPLACE_NETWORK_ISOLATION = _rule(
     "a model serving an AWS Marketplace model package has network isolation",
     "the SageMaker Python SDK's ModelPackage.enable_network_isolation (True for Marketplace packages)",
 )
+METRIC_PUBLISH_FREQUENCY = _rule(
+    "MetricPublishFrequency",
+    "an endpoint's metrics are published every 10, 30, 60, 120, 180, 240 or 300 seconds",
+    "CloudFormation schema AWS::SageMaker::EndpointConfig MetricsConfig.MetricPublishFrequencyInSeconds (enum)",
+)
 PRIVATE_REGISTRY = _rule(
     "PrivateRegistry",
     "an image from a private Docker registry is outside ECR and served by a model in a VPC",

@@ -412,3 +412,35 @@ def test_a_capacity_reservation_launches_only_into_it(stack):
         ),
         "[Api.MlReservationArn] production_variants[0].capacity_reservation_arn (MlReservationArn) = 'abc'",
     )
+
+
+def test_extra_metrics_render_as_metrics_config(stack):
+    from cdk_sagemaker_inference import EndpointMetrics
+
+    metrics = EndpointMetrics(enhanced=True, publish_frequency=Duration.seconds(30))
+    EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=2)], metrics=metrics
+    )
+    config = only_resource(stack, "AWS::SageMaker::EndpointConfig")["Properties"]
+    assert config["MetricsConfig"] == {"EnableEnhancedMetrics": True, "MetricPublishFrequencyInSeconds": 30}
+    assert cfn_lint(template(stack).to_json(), ["us-east-1"]) == []
+
+
+def test_publish_frequencies_are_cloudformations_and_others_are_refused(stack):
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    from cdk_sagemaker_inference import EndpointMetrics
+    from cdk_sagemaker_inference.endpoint_metrics import PUBLISH_FREQUENCIES
+
+    schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", "AWS::SageMaker::EndpointConfig").schema
+    frequency = schema["definitions"]["MetricsConfig"]["properties"]["MetricPublishFrequencyInSeconds"]
+    assert tuple(frequency["enum"]) == PUBLISH_FREQUENCIES
+    expect_problems(
+        lambda: EndpointConfig(
+            stack,
+            "Config",
+            production_variants=[variant(ecr_model(stack))],
+            metrics=EndpointMetrics(publish_frequency=Duration.seconds(45)),
+        ),
+        "[MetricPublishFrequency] metrics.publish_frequency (MetricPublishFrequencyInSeconds) = '45 seconds'",
+    )

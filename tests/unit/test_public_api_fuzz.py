@@ -49,6 +49,7 @@ from cdk_sagemaker_inference import (
     EndpointAlarms,
     EndpointConfig,
     EndpointDashboard,
+    EndpointMetrics,
     EndpointSmokeTest,
     ExecutionRole,
     ExpectedResponse,
@@ -524,6 +525,13 @@ CALLS: list[Call] = [
         kms_key=EMPTY,
         max_concurrent_invocations_per_instance=EMPTY,
         input_locations=just(()),
+    ),
+    value(
+        EndpointMetrics,
+        lambda w, m: w.config("Served", metrics=m),
+        enhanced=just(True),
+        detailed_observability=just(False),
+        publish_frequency=just(Duration.seconds(30)),
     ),
     value(
         CoreDump,
