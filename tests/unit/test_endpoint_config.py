@@ -444,3 +444,19 @@ def test_publish_frequencies_are_cloudformations_and_others_are_refused(stack):
         ),
         "[MetricPublishFrequency] metrics.publish_frequency (MetricPublishFrequencyInSeconds) = '45 seconds'",
     )
+
+
+@pytest.mark.parametrize(("strategy", "findings"), [("IDLE_RELEASE", 0), ("RELEASE_ALL", 1)])
+def test_an_escape_hatch_override_is_linted_against_the_schema(stack, strategy, findings):
+    from cdk_sagemaker_inference import InferenceComponentHostVariant, ManagedInstanceScaling
+
+    host = InferenceComponentHostVariant(
+        instance_type=InstanceType.of("ml.g5.2xlarge"),
+        managed_instance_scaling=ManagedInstanceScaling(min_instance_count=1, max_instance_count=4),
+    )
+    config = EndpointConfig(stack, "Config", production_variants=[host])
+    config.resource.add_property_override(
+        "ProductionVariants.0.ManagedInstanceScaling.ScaleInPolicy", {"Strategy": strategy, "CooldownInMinutes": 30}
+    )
+    found = cfn_lint(template(stack).to_json(), ["us-east-1"])
+    assert len(found) == findings and all("RELEASE_ALL" in finding for finding in found)
