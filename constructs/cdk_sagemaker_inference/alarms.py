@@ -60,9 +60,11 @@ class AlarmThresholds:
     :param error_rate_5xx: share of calls answered 5xx, in [0, 1). Default: critical 0.05, warning 0.01.
     :param error_rate_4xx: share of calls answered 4xx, in [0, 1). Default: warning 0.05.
     :param latency_p99_ms: the model's p99 latency in milliseconds. Default: warning 1000 ms.
-    :param utilization_percent: instance memory and disk use (shares of the instance), and CPU, GPU and GPU
-        memory on GPU types, which SageMaker sums over the vCPUs or GPUs (0 to 100 x their count): 90 is 90 % of
-        one vCPU's or GPU's worth, so raise it for types with several. Default: warning 90 %.
+    :param utilization_percent: instance memory and disk use (shares of the instance), CPU, and GPU and GPU
+        memory on GPU types. SageMaker sums CPU over the vCPUs (0 to 100 x their count: 90 is 90 % of one vCPU's
+        worth, so raise it for types with several) and the GPU metrics over the GPUs, where the alarm multiplies
+        this per-GPU value by the type's GPU count (from the SageMaker Python SDK's instance_gpu_info; a type it
+        does not list keeps the value as given). Default: warning 90 %.
     :param backlog_size: queued requests of an asynchronous endpoint. Default: warning 100.
     :param backlog_age_seconds: age of its oldest queued request. Default: warning 900 seconds.
     :param no_capacity_failures: calls an inference component failed for want of a copy, per minute.
@@ -280,15 +282,20 @@ class EndpointAlarms(Construct):
         utilization = ["CPUUtilization", "MemoryUtilization", "DiskUtilization"]
         if variant.instance_type.is_gpu:
             utilization += ["GPUUtilization", "GPUMemoryUtilization"]
+        gpus = variant.instance_type.gpu_count
         for metric_name in utilization:
             metric = endpoint.metric(
                 metric_name, name, statistic="Average", namespace=INSTANCE_NAMESPACE, unit=cloudwatch.Unit.PERCENT
             )
+            # SageMaker sums the GPU metrics over the instance's GPUs: a per-GPU threshold times their count.
+            per_gpu = metric_name.startswith("GPU") and gpus is not None
+            thresholds = self.thresholds.utilization_percent
             self._recommended(
                 f"{name}{metric_name}",
                 metric,
-                self.thresholds.utilization_percent,
-                f"{metric_name} of the variant's instances (percent)",
+                {severity: value * gpus for severity, value in thresholds.items()} if per_gpu and gpus else thresholds,
+                f"{metric_name} of the variant's instances (percent"
+                + (f", summed over {gpus} GPUs)" if per_gpu else ")"),
                 cloudwatch.TreatMissingData.MISSING,  # no instances (scaled to zero): no verdict
             )
 

@@ -274,3 +274,15 @@ def test_an_average_of_a_zero_or_one_metric_must_stay_below_1(stack, threshold, 
         expect_problems(add, "[AlarmCanFire] threshold = 1")
     else:
         assert add().node.id == "Custom"
+
+
+@pytest.mark.parametrize(("instance_type", "threshold"), [("ml.g5.12xlarge", 360), ("ml.g6.xlarge", 90)])
+def test_gpu_alarms_scale_the_per_gpu_threshold_by_the_gpus_the_sdk_lists(stack, instance_type, threshold):
+    """ml.g5.12xlarge has 4 GPUs (the SDK's instance_gpu_info); ml.g6.xlarge is not listed, so 90 stays."""
+    endpoint = realtime_endpoint(stack, instance_type=InstanceType.of(instance_type))
+    EndpointAlarms(stack, "Alarms", endpoint=endpoint)
+    rendered = alarms_of(stack).values()
+    gpu = {a["MetricName"]: a["Threshold"] for a in rendered if a["MetricName"].startswith("GPU")}
+    assert gpu == {"GPUUtilization": threshold, "GPUMemoryUtilization": threshold}
+    cpu = next(a for a in rendered if a["MetricName"] == "CPUUtilization")
+    assert cpu["Threshold"] == 90  # no cited vCPU counts: the CPU threshold stays as given
