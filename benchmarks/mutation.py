@@ -61,7 +61,10 @@ TARGETS = {
             "tests/unit/test_mutation_pins.py",
         ),
     ),
-    "scaling": Target(f"{PACKAGE}/scaling.py", ("tests/unit/test_scaling.py", "tests/unit/test_scaling_guard.py")),
+    "scaling": Target(
+        f"{PACKAGE}/scaling.py",
+        ("tests/unit/test_scaling.py", "tests/unit/test_scaling_guard.py", "tests/unit/test_mutation_pins.py"),
+    ),
 }
 CONFIG = """[cosmic-ray]
 module-path = "{module}"

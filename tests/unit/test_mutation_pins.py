@@ -1,4 +1,4 @@
-"""Behaviour the mutation run (`make mutation`) found unpinned in alarms.py and deployment.py: each test fails for
+"""Behaviour the mutation run (`make mutation`) found unpinned in alarms.py, deployment.py and scaling.py: each test fails for
 a surviving mutant's change (named in its docstring) and passes for the code as written."""
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cdk_sagemaker_inference import (
     BlueGreenDeployment,
     CapacitySize,
     ComponentRollingUpdate,
+    CopyCount,
     Endpoint,
     EndpointAlarms,
     EndpointConfig,
@@ -28,6 +29,7 @@ from tests.support import (
     ecr_model,
     expect_problems,
     inference_component,
+    new_stack,
     only_resource,
     realtime_endpoint,
     template,
@@ -290,3 +292,136 @@ def test_rollback_alarms_must_be_a_list(stack):
         ),
         "[WrongType] deployment.rollback_alarms = 'x'",
     )
+
+
+# scaling.py
+
+
+def instance_count(stack, **kwargs):
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    return endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1, max_capacity=4, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("fields", "refused"),
+    [
+        ({"minute": "59", "hour": "0"}, None),
+        ({"minute": "60"}, "schedule.minute = '60': allowed: 0 to 59"),
+        ({"hour": "23"}, None),
+        ({"hour": "24"}, "schedule.hour = '24': allowed: 0 to 23"),
+        ({"week_day": "1"}, None),
+        ({"week_day": "7"}, None),
+        ({"week_day": "8"}, "schedule.week_day = '8': allowed: 1 to 7, SUN-SAT"),
+    ],
+)
+def test_cron_fields_take_exactly_their_ranges(stack, fields, refused):
+    """Mutants: minute to 60, hour from -1 or to 24, week day from 2 or to 6, the day names' message."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
+    count = instance_count(stack)
+    schedule = appscaling.Schedule.cron(**{"minute": "0", **fields})
+
+    def add():
+        count.scale_on_schedule("Nights", schedule=schedule, max_capacity=2)
+
+    if refused:
+        expect_problems(add, refused)
+    else:
+        add()
+        assert template(stack).find_resources("AWS::ApplicationAutoScaling::ScalableTarget")
+
+
+def test_provisioned_concurrency_schedules_may_go_down_to_one(stack):
+    """Provisioned concurrency's floor is 1 (mutant: 2)."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
+    from cdk_sagemaker_inference import ServerlessProductionVariant
+
+    serverless = ServerlessProductionVariant(model=ecr_model(stack), max_concurrency=10, provisioned_concurrency=2)
+    endpoint = Endpoint(
+        stack, "Endpoint", endpoint_config=EndpointConfig(stack, "Config", production_variants=[serverless])
+    )
+    concurrency = endpoint.find_variant("AllTraffic").auto_scale_provisioned_concurrency(min_capacity=2, max_capacity=5)
+    concurrency.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), min_capacity=1)
+    expect_problems(
+        lambda: concurrency.scale_on_schedule("Never", schedule=appscaling.Schedule.cron(hour="1"), min_capacity=0),
+        "min_capacity = 0",
+    )
+
+
+def test_a_utilization_target_at_its_ceiling_is_accepted(stack):
+    """Mutant `>=` for `>`: a provisioned-concurrency utilization of exactly 1 is allowed."""
+    from cdk_sagemaker_inference import ServerlessProductionVariant
+
+    serverless = ServerlessProductionVariant(model=ecr_model(stack), max_concurrency=10, provisioned_concurrency=2)
+    endpoint = Endpoint(
+        stack, "Endpoint", endpoint_config=EndpointConfig(stack, "Config", production_variants=[serverless])
+    )
+    concurrency = endpoint.find_variant("AllTraffic").auto_scale_provisioned_concurrency(min_capacity=1, max_capacity=5)
+    concurrency.scale_on_utilization("Utilization", target_utilization=1)
+    [policy] = template(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    assert policy["Properties"]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 1
+
+
+def test_three_steps_are_a_valid_step_policy(stack):
+    """Mutant `2 is len(steps)`."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
+    count = instance_count(stack)
+    count.scale_on_metric(
+        "Steps",
+        metric=count_endpoint_latency(stack),
+        scaling_steps=[
+            appscaling.ScalingInterval(upper=100_000, change=-1),
+            appscaling.ScalingInterval(lower=500_000, change=1),
+            appscaling.ScalingInterval(lower=1_000_000, change=2),
+        ],
+    )
+    found = template(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    steps = [p["Properties"]["StepScalingPolicyConfiguration"]["StepAdjustments"] for p in found]
+    assert sorted(len(adjustments) for adjustments in steps) == [1, 2]  # aws-cdk-lib splits lower and upper steps
+
+
+def count_endpoint_latency(stack):
+    endpoint = stack.node.find_child("Endpoint")
+    return endpoint.metric_model_latency("AllTraffic", statistic="Average")
+
+
+def test_a_fractional_capacity_is_refused(stack):
+    """Mutant `and` for `or` skips the start-within-limits check for non-integers."""
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    expect_problems(
+        lambda: endpoint.find_variant("AllTraffic").auto_scale_instance_count(min_capacity=1.5, max_capacity=4),
+        "min_capacity",
+    )
+
+
+def test_scaling_from_zero_waits_the_documented_minute(stack):
+    """SCALE_FROM_ZERO_COOLDOWN_SECONDS (mutant 61)."""
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()
+    )
+    count = (
+        Endpoint(stack, "Endpoint", endpoint_config=config)
+        .find_variant("AllTraffic")
+        .auto_scale_instance_count(min_capacity=0, max_capacity=3)
+    )
+    count.scale_out_from_zero("FromZero")
+    [policy] = template(stack).find_resources("AWS::ApplicationAutoScaling::ScalingPolicy").values()
+    assert policy["Properties"]["StepScalingPolicyConfiguration"]["Cooldown"] == 60
+
+
+def test_scaling_methods_take_options_by_keyword_only(stack):
+    """Mutants `/` for `*`."""
+    count = instance_count(stack)
+    metric = count_endpoint_latency(stack)
+    with pytest.raises(TypeError):
+        count.scale_on_metric("Steps", metric)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        count.scale_on_utilization("Cpu", "CPUUtilization", 70)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        count.scale_out_from_zero("Z", Duration.minutes(1))  # type: ignore[misc]
+    other = new_stack("Components")
+    component = inference_component(other)
+    with pytest.raises(TypeError):
+        CopyCount(other, "Copies", component, 0, 2)  # type: ignore[misc]
