@@ -1,5 +1,5 @@
-"""Behaviour the mutation run (`make mutation`) found unpinned in alarms.py, deployment.py and scaling.py: each test fails for
-a surviving mutant's change (named in its docstring) and passes for the code as written."""
+"""Behaviour the mutation run (`make mutation`) found unpinned in alarms.py, deployment.py and scaling.py: each test
+fails for a surviving mutant's change (named in its docstring) and passes for the code as written."""
 
 from __future__ import annotations
 
