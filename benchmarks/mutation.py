@@ -10,7 +10,8 @@ module's tests that build constructs start the CDK's Node.js runtime for every m
 on 2 cores. ``--sample N`` runs N mutants per module drawn with a fixed seed (the same N give the same mutants), as
 the issue's own 125-mutant measurement did; the rest are marked skipped. ``--recheck`` runs only the last run's
 survivors (``mutation-survivors/<module>.txt``) against the current tests, for the same module code: tests only
-added, every mutant killed before stays killed, so the score is updated without running the others again.
+added, every mutant killed before stays killed, so the score is updated without running the others again (a
+survivor whose lines have since changed no longer exists and leaves the count).
 """
 
 from __future__ import annotations
@@ -205,8 +206,14 @@ def recheck(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
     mutants = json.loads((SURVIVORS / f"{name}.json").read_text())["mutants"]
     env = {**os.environ, "PYTHONPATH": str(folder / SOURCE_ROOT)}
     command = [sys.executable, "-m", *PYTEST.split()[1:], *target.tests]
-    still = []
+    still, stale = [], 0
     for diff in diffs:
+        dry = subprocess.run(
+            ["patch", "-p1", "--dry-run", "--quiet"], input=diff, text=True, cwd=folder, capture_output=True
+        )
+        if dry.returncode != 0:  # the mutated lines changed since the run: that mutant no longer exists
+            stale += 1
+            continue
         subprocess.run(["patch", "-p1", "--quiet"], input=diff, text=True, cwd=folder, check=True)
         try:
             passed = (
@@ -218,8 +225,10 @@ def recheck(name: str, target: Target, folder: Path) -> tuple[int, int, float]:
         subprocess.run(["patch", "-R", "-p1", "--quiet"], input=diff, text=True, cwd=folder, check=True)
         if passed:
             still.append(diff)
-    record(name, still, mutants)
-    return mutants, mutants - len(still), (time.monotonic() - started) / 60
+    if stale:
+        print(f"{name}: {stale} survivor(s) no longer apply (their lines changed) and leave the count", flush=True)
+    record(name, still, mutants - stale)
+    return mutants - stale, mutants - stale - len(still), (time.monotonic() - started) / 60
 
 
 def main(arguments: list[str]) -> None:

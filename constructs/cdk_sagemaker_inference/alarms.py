@@ -231,9 +231,11 @@ class EndpointAlarms(Construct):
         :param description: Default: - none.
         """
         problems = Problems()
-        if not validation.is_unresolved(threshold):
-            validation.check_type(problems, "threshold", threshold, (int, float), "a number, e.g. 0.05")
-        validation.check_value(problems, "threshold", threshold, _threshold(), "give a number")
+        write = "a number, e.g. 0.05"
+        if validation.is_unresolved(threshold) or validation.check_type(
+            problems, "threshold", threshold, (int, float), write
+        ):
+            validation.check_value(problems, "threshold", threshold, _threshold(), "give a number")
         validation.check_metric_type(problems, metric)
         for prop, value, kind in (
             ("treat_missing_data", treat_missing_data, cloudwatch.TreatMissingData),

@@ -156,6 +156,34 @@ def test_add_alarm_checks_its_enum_arguments(stack, options, fragment):
     )
 
 
+def test_a_threshold_of_the_wrong_type_is_one_problem_saying_what_to_write(stack):
+    """Mutant `not not` for `not`: the type check first, the API limits only for a number."""
+    alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
+    metric = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average")
+    error = expect_problems(
+        lambda: alarms.add_alarm(
+            "Custom", metric=metric, threshold="x", severity=Severity.WARNING, treat_missing_data=MISSING
+        ),
+        "[WrongType] threshold = 'x'",
+        "write a number, e.g. 0.05",
+    )
+    assert len(error.problems) == 1
+
+
+def test_a_rollback_alarm_on_metric_math_is_accepted(stack):
+    """A math alarm has no period of its own: its window is unknown, not computed (mutant `and` for `or`)."""
+    endpoint = endpoint_with(stack, all_at_once(600))
+    errors = endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Sum")
+    calls = endpoint.metric_invocations("AllTraffic")
+    rate = cloudwatch.MathExpression(expression="errors / calls", using_metrics={"errors": errors, "calls": calls})
+    alarm = rate.create_alarm(stack, "Rate", threshold=0.05, evaluation_periods=2, treat_missing_data=MISSING)
+    endpoint.add_rollback_alarms(alarm)
+    config = only_resource(stack, "AWS::SageMaker::Endpoint")["Properties"]["DeploymentConfig"]
+    assert config["AutoRollbackConfiguration"]["Alarms"] == [
+        {"AlarmName": {"Ref": stack.get_logical_id(alarm.node.default_child)}}
+    ]
+
+
 def test_thresholds_without_evaluation_periods_are_refused(stack):
     """Mutant: `value is not None` for `value is None`."""
     expect_problems(
@@ -196,6 +224,8 @@ def test_capacity_sizes_and_routings_are_immutable():
 
 def test_deployments_take_keywords_only():
     """Mutants kw_only=False."""
+    with pytest.raises(TypeError):
+        ComponentRollingUpdate(CapacitySize.copy_count(1), Duration.minutes(1))  # type: ignore[misc]
     routing = TrafficRouting.all_at_once()
     with pytest.raises(TypeError):
         BlueGreenDeployment(routing)  # type: ignore[misc]
