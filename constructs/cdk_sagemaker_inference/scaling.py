@@ -226,7 +226,6 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
         )
         self.min_capacity = min_capacity
         self.max_capacity = max_capacity
-        self.scales_out_from_zero = False
         self.policy_types: list[str] = []
         """The kinds of policy added, in order: ``"TargetTracking"`` or ``"StepScaling"``."""
         if scales is not None:  # registered once what it scales exists (the endpoint or component)
@@ -363,7 +362,6 @@ class ScalableCapacity(appscaling.BaseScalableAttribute):
                 "set min_capacity=0, or drop scale_out_from_zero",
             )
         problems.raise_if_any(self)
-        self.scales_out_from_zero = True
         self.policy_types.append("StepScaling")
         self._do_scale_on_metric(
             construct_id,

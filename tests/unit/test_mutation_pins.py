@@ -342,6 +342,9 @@ def instance_count(stack, **kwargs):
         ({"week_day": "1"}, None),
         ({"week_day": "7"}, None),
         ({"week_day": "8"}, "schedule.week_day = '8': allowed: 1 to 7, SUN-SAT"),
+        ({"week_day": "0"}, "schedule.week_day = '0'"),
+        ({"month": "0"}, "schedule.month = '0': allowed: 1 to 12, JAN-DEC"),
+        ({"day": "L,32"}, "schedule.day = 'L,32'"),  # every value of a list counts, after a wildcard too
     ],
 )
 def test_cron_fields_take_exactly_their_ranges(stack, fields, refused):
@@ -455,3 +458,18 @@ def test_scaling_methods_take_options_by_keyword_only(stack):
     component = inference_component(other)
     with pytest.raises(TypeError):
         CopyCount(other, "Copies", component, 0, 2)  # type: ignore[misc]
+
+
+def test_capacity_constructors_and_copy_scaling_take_keywords_only(stack):
+    """Mutants `/` for `*` in ProvisionedConcurrency and CopyCount.scale_out_from_zero; CopyCount's floor 0."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
+    from cdk_sagemaker_inference import ProvisionedConcurrency
+
+    with pytest.raises(TypeError):
+        ProvisionedConcurrency(stack, "P", realtime_endpoint(stack), "AllTraffic", 1, 2)  # type: ignore[misc]
+    other = new_stack("Components")
+    copies = inference_component(other).auto_scale_copy_count(min_capacity=1, max_capacity=2)
+    with pytest.raises(TypeError):
+        copies.scale_out_from_zero("Z", Duration.minutes(1))  # type: ignore[misc]
+    copies.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), min_capacity=0)
