@@ -295,3 +295,28 @@ def test_a_cdk_asset_key_in_a_folder_draws_no_archive_name_warning(stack):
     validation.check_model_data_key(stack, problems, "key2", "models/model.bin")
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("ModelArchiveName"))
     assert problems.items == [] and len(warnings) == 1 and "models/model.bin" in str(warnings[0])
+
+
+def test_regions_compare_by_value_not_identity():
+    """Mutant `is not` for `!=`: equal Region names from different sources are the same Region."""
+    built = "".join(["us-east", "-1"])  # an equal string that is not the same object
+    problems = Problems()
+    validation.check_same_region(problems, "model_data", built, "us-east-1")
+    assert problems.items == []
+
+
+def test_fewer_datapoints_than_periods_is_fine():
+    """Mutant `!=` for `>`: 3 of 5 breaching periods is a valid alarm."""
+    problems = Problems()
+    validation.check_alarm_periods(problems, 5, 3)
+    assert problems.items == []
+
+
+def test_nan_is_one_problem():
+    """Mutant: a NaN reported as not finite still continues to the range check."""
+    problems = Problems()
+    assert (
+        validation.check_number(problems, "prop", float("nan"), api_model.Constraint(shape="X", kind="float")) is False
+    )
+    assert [problem.rule.id for problem in problems.items] == ["Number"]
+    assert "a finite number" in str(problems.items[0])
