@@ -446,10 +446,13 @@ def test_scaling_from_zero_waits_the_documented_minute(stack):
 
 def test_scaling_methods_take_options_by_keyword_only(stack):
     """Mutants `/` for `*`."""
+    from aws_cdk import aws_applicationautoscaling as appscaling
+
     count = instance_count(stack)
     metric = count_endpoint_latency(stack)
+    steps = [appscaling.ScalingInterval(upper=0, change=-1), appscaling.ScalingInterval(lower=1, change=1)]
     with pytest.raises(TypeError):
-        count.scale_on_metric("Steps", metric)  # type: ignore[misc]
+        count.scale_on_metric("Steps", metric, steps)  # type: ignore[misc]
     with pytest.raises(TypeError):
         count.scale_on_utilization("Cpu", "CPUUtilization", 70)  # type: ignore[misc]
     with pytest.raises(TypeError):
@@ -467,9 +470,13 @@ def test_capacity_constructors_and_copy_scaling_take_keywords_only(stack):
     from cdk_sagemaker_inference import ProvisionedConcurrency
 
     with pytest.raises(TypeError):
-        ProvisionedConcurrency(stack, "P", realtime_endpoint(stack), "AllTraffic", 1, 2)  # type: ignore[misc]
+        ProvisionedConcurrency(stack, "P", realtime_endpoint(stack), "AllTraffic", 1, 2, None)  # type: ignore[misc]
     other = new_stack("Components")
     copies = inference_component(other).auto_scale_copy_count(min_capacity=1, max_capacity=2)
     with pytest.raises(TypeError):
         copies.scale_out_from_zero("Z", Duration.minutes(1))  # type: ignore[misc]
     copies.scale_on_schedule("Nights", schedule=appscaling.Schedule.cron(hour="20", minute="0"), min_capacity=0)
+    expect_problems(
+        lambda: copies.scale_on_schedule("Never", schedule=appscaling.Schedule.cron(hour="1"), min_capacity=-1),
+        "min_capacity = -1: allowed: at least 0",
+    )
