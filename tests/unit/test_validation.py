@@ -320,3 +320,9 @@ def test_nan_is_one_problem():
     )
     assert [problem.rule.id for problem in problems.items] == ["Number"]
     assert "a finite number" in str(problems.items[0])
+
+
+def test_a_fraction_where_an_integer_belongs_is_one_problem():
+    """Mutant: a fraction reported as not whole still continues to the range check (59.5 is below 60 too)."""
+    [problem] = check(59.5, "ProductionVariantModelDataDownloadTimeoutInSeconds")
+    assert "a whole number" in str(problem)
