@@ -30,7 +30,19 @@ DOWNLOAD_TIMEOUT = Duration.minutes(30)
 """A variant or component serving an LLM waits this long for its weights unless told otherwise (SageMaker's own
 default suits small models)."""
 STARTUP_TIMEOUT = Duration.minutes(30)
-"""... and this long for the server to load them onto the GPUs and answer /ping."""
+"""A variant or component serving an LLM waits this long for the server to load the weights onto the GPUs and
+answer /ping, unless told otherwise."""
+
+
+class LlmServer:
+    """The serving containers `LargeLanguageModel` configures."""
+
+    TGI = "tgi"
+    """Hugging Face Text Generation Inference (the ``huggingface-llm`` image)."""
+    LMI = "lmi"
+    """AWS Large Model Inference (the ``djl-lmi`` image)."""
+    VLLM = "vllm"
+    """vLLM (SageMaker's ``vllm`` image)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,7 @@ class _Server:
 
 
 SERVERS = {
-    "tgi": _Server(
+    LlmServer.TGI: _Server(
         "huggingface-llm",
         "3.3",
         "HF_MODEL_ID",
@@ -54,7 +66,7 @@ SERVERS = {
         "MAX_TOTAL_TOKENS",
         "HF_MODEL_QUANTIZE",
     ),
-    "lmi": _Server(
+    LlmServer.LMI: _Server(
         "djl-lmi",
         "0.36.0",
         "HF_MODEL_ID",
@@ -63,7 +75,7 @@ SERVERS = {
         "OPTION_MAX_MODEL_LEN",
         "OPTION_QUANTIZE",
     ),
-    "vllm": _Server(
+    LlmServer.VLLM: _Server(
         "vllm",
         "0.30",
         "SM_VLLM_MODEL",
@@ -73,17 +85,6 @@ SERVERS = {
         "SM_VLLM_QUANTIZATION",
     ),
 }
-
-
-class LlmServer:
-    """The serving containers `LargeLanguageModel` configures."""
-
-    TGI = "tgi"
-    """Hugging Face Text Generation Inference (the ``huggingface-llm`` image)."""
-    LMI = "lmi"
-    """AWS Large Model Inference (the ``djl-lmi`` image)."""
-    VLLM = "vllm"
-    """vLLM (SageMaker's ``vllm`` image)."""
 
 
 HF_TOKEN = "HF_TOKEN"  # read by TGI, LMI and vLLM (huggingface_hub's variable)
