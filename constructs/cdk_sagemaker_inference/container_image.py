@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from . import api_model, rules, validation
+from . import api_model, owned_images, per_stack, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 
@@ -28,6 +28,7 @@ ECR_IMAGE_URI = re.compile(
     r"/(?P<repository>[a-z0-9._/-]+)(:[\w.-]+|@sha256:[0-9a-f]{64})"
 )
 IMAGE_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+TRITON_FRAMEWORK = "sagemaker-tritonserver"  # the SageMaker-owned image table's name for Triton
 IMAGE_TAG = re.compile(r"[\w][\w.-]{0,127}")
 
 
@@ -122,8 +123,6 @@ class ContainerImage(abc.ABC):
         stack finds the account in a CloudFormation mapping: a deploy to a Region the image is not published in
         fails with CloudFormation's mapping error.
         """
-        from .owned_images import _SageMakerOwnedImage
-
         return _SageMakerOwnedImage(framework, version, processor, py_version)
 
     @property
@@ -325,6 +324,34 @@ class _UriImage(ContainerImage):
                 f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
             )
         return ContainerImageConfig(self._image_uri)
+
+
+class _SageMakerOwnedImage(ContainerImage):
+    def __init__(self, framework: str, version: str, processor: str | None, py_version: str | None) -> None:
+        self._choice = (framework, version, processor, py_version)
+        self._image: owned_images.OwnedImage | None = None
+
+    def __str__(self) -> str:
+        return f"SageMaker-owned {'/'.join(str(c) for c in self._choice if c is not None)}"
+
+    @property
+    def is_triton(self) -> bool | None:
+        return self._choice[0] == TRITON_FRAMEWORK
+
+    @property
+    def regions(self) -> frozenset[str] | None:
+        return frozenset(self._image.registries) if self._image else None
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        self._image = owned_images.find(problems, prop, *self._choice)
+
+    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
+        assert self._image is not None, "validate() first"
+        facts = per_stack.facts(scope)
+        uri, account = owned_images.locate(self._image, facts)
+        repository = self._image.repository
+        role.grant_ecr_pull(f"arn:{facts.partition}:ecr:{facts.region}:{account}:repository/{repository}")
+        return ContainerImageConfig(uri)
 
 
 class _PrivateRegistryImage(ContainerImage):

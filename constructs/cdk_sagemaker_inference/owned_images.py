@@ -18,16 +18,12 @@ from importlib import resources
 from typing import Any
 
 from aws_cdk import Aws, CfnMapping, Stack
-from constructs import Construct
 
 from . import per_stack, rules, validation
-from .container_image import ContainerImage, ContainerImageConfig
 from .errors import Problems
-from .execution_role import ExecutionRole
 
 TABLE = "owned_images.json"
 DEFAULT_DOMAIN = "amazonaws.com"
-TRITON = "sagemaker-tritonserver"
 
 
 @functools.cache
@@ -120,41 +116,17 @@ def _known(problems: Problems, prop: str, value: object, offered: list[str]) -> 
     return False
 
 
-class _SageMakerOwnedImage(ContainerImage):
-    def __init__(self, framework: str, version: str, processor: str | None, py_version: str | None) -> None:
-        self._choice = (framework, version, processor, py_version)
-        self._image: OwnedImage | None = None
-
-    def __str__(self) -> str:
-        return f"SageMaker-owned {'/'.join(str(c) for c in self._choice if c is not None)}"
-
-    @property
-    def is_triton(self) -> bool | None:
-        return self._choice[0] == TRITON
-
-    @property
-    def regions(self) -> frozenset[str] | None:
-        return frozenset(self._image.registries) if self._image else None
-
-    def validate(self, problems: Problems, prop: str) -> None:
-        self._image = find(problems, prop, *self._choice)
-
-    def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
-        assert self._image is not None, "validate() first"
-        image = self._image
-        facts = per_stack.facts(scope)
-        region = facts.literal("region")
-        if region is not None:
-            account = image.registries[region]
-            uri = image.uri(region)
-        else:
-            account = _accounts(facts.stack, image.registries).find_in_map(Aws.REGION, "account")
-            uri = f"{account}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{image.repository}:{image.tag}"
-        role.grant_ecr_pull(f"arn:{facts.partition}:ecr:{facts.region}:{account}:repository/{image.repository}")
-        return ContainerImageConfig(uri)
+def locate(image: OwnedImage, facts: per_stack.StackFacts) -> tuple[str, str]:
+    """``image``'s URI and owning account in the stack ``facts`` describe: literal in a pinned stack, else read from
+    the stack's Region -> account mapping (`accounts`)."""
+    region = facts.literal("region")
+    if region is not None:
+        return image.uri(region), image.registries[region]
+    account: str = accounts(facts.stack, image.registries).find_in_map(Aws.REGION, "account")
+    return f"{account}.dkr.ecr.{Aws.REGION}.{Aws.URL_SUFFIX}/{image.repository}:{image.tag}", account
 
 
-def _accounts(stack: Stack, registries: dict[str, str]) -> CfnMapping:
+def accounts(stack: Stack, registries: dict[str, str]) -> CfnMapping:
     """The stack's mapping Region -> owning account for one set of registries (shared by the images using it)."""
     digest = hashlib.sha256(json.dumps(registries, sort_keys=True).encode()).hexdigest()[:8].upper()
     construct_id = f"SageMakerImageAccounts{digest}"
