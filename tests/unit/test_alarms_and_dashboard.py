@@ -256,10 +256,24 @@ def test_the_documented_defaults_are_what_the_alarms_get(stack):
     } <= rendered
 
 
-@pytest.mark.parametrize(("threshold", "refused"), [(1, True), (0.99, False)])
-def test_an_average_of_a_zero_or_one_metric_must_stay_below_1(stack, threshold, refused):
+GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("comparison", "statistic", "threshold", "refused"),
+    [
+        (GT, "Average", 1, True),
+        (GT, "Average", 0.99, False),
+        (GTE, "Average", 1, False),  # all calls failing gives 1: it can fire
+        (GTE, "Average", 1.5, True),
+        (GTE, "Average", 0.5, False),
+        (GT, "Maximum", 1, False),  # only the Average is bounded this way
+    ],
+)
+def test_an_average_of_a_zero_or_one_metric_must_stay_below_1(stack, comparison, statistic, threshold, refused):
     alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
-    errors = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Average")
+    errors = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic=statistic)
 
     def add():
         return alarms.add_alarm(
@@ -268,10 +282,11 @@ def test_an_average_of_a_zero_or_one_metric_must_stay_below_1(stack, threshold, 
             threshold=threshold,
             severity=Severity.WARNING,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            comparison_operator=comparison,
         )
 
     if refused:
-        expect_problems(add, "[AlarmCanFire] threshold = 1")
+        expect_problems(add, f"[AlarmCanFire] threshold = {threshold}")
     else:
         assert add().node.id == "Custom"
 

@@ -35,53 +35,16 @@ from tests.support import (
     template,
     variant,
 )
+from tests.unit.test_deployment import endpoint_with
 
-GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
-GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 MISSING = cloudwatch.TreatMissingData.NOT_BREACHING
-
-
-def endpoint_with(stack, deployment, *, count=4):
-    config = EndpointConfig(
-        stack, "Config", production_variants=[variant(ecr_model(stack), initial_instance_count=count)]
-    )
-    return Endpoint(stack, "Endpoint", endpoint_config=config, deployment=deployment)
 
 
 def all_at_once(seconds):
     return BlueGreenDeployment(traffic_routing=TrafficRouting.all_at_once(wait_interval=Duration.seconds(seconds)))
 
 
-# alarms.py
-
-
-@pytest.mark.parametrize(
-    ("comparison", "statistic", "threshold", "refused"),
-    [
-        (GTE, "Average", 1, False),  # all calls failing gives 1: it can fire (mutants >= 1, == 1)
-        (GTE, "Average", 1.5, True),  # never (mutant `is not` GTE)
-        (GTE, "Average", 0.5, False),  # mutants != 1, > 0
-        (GT, "Maximum", 1, False),  # only the Average is bounded this way (mutant `is not "Average"`)
-    ],
-)
-def test_a_zero_one_metric_at_or_above_its_bound(stack, comparison, statistic, threshold, refused):
-    alarms = EndpointAlarms(stack, "Alarms", endpoint=realtime_endpoint(stack))
-    errors = alarms.endpoint.metric_invocation_5xx_errors("AllTraffic", statistic=statistic)
-
-    def add():
-        return alarms.add_alarm(
-            "Custom",
-            metric=errors,
-            threshold=threshold,
-            severity=Severity.WARNING,
-            treat_missing_data=MISSING,
-            comparison_operator=comparison,
-        )
-
-    if refused:
-        expect_problems(add, f"[AlarmCanFire] threshold = {threshold}")
-    else:
-        assert add().node.id == "Custom"
+# alarms.py (the 0/1 metric bound's edges are in test_alarms_and_dashboard.py)
 
 
 def test_thresholds_are_immutable_and_keyword_only():
@@ -173,8 +136,8 @@ def test_a_threshold_of_the_wrong_type_is_one_problem_saying_what_to_write(stack
 def test_a_rollback_alarm_on_metric_math_is_accepted(stack):
     """A math alarm has no period of its own: its window is unknown, not computed (mutant `and` for `or`)."""
     endpoint = endpoint_with(stack, all_at_once(600))
-    errors = endpoint.metric_invocation_5xx_errors("AllTraffic", statistic="Sum")
-    calls = endpoint.metric_invocations("AllTraffic")
+    errors = endpoint.metric_invocation_5xx_errors("V0", statistic="Sum")
+    calls = endpoint.metric_invocations("V0")
     rate = cloudwatch.MathExpression(expression="errors / calls", using_metrics={"errors": errors, "calls": calls})
     alarm = rate.create_alarm(stack, "Rate", threshold=0.05, evaluation_periods=2, treat_missing_data=MISSING)
     endpoint.add_rollback_alarms(alarm)
