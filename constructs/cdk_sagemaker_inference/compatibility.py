@@ -299,6 +299,15 @@ EXCLUSIONS = (
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
+        Variant,
+        lambda config, variant: _has_shadow(config) and _any_model(variant, "is_marketplace"),
+        ".model",
+        lambda config, variant: "an AWS Marketplace model package with a shadow variant",
+        "shadow variants without AWS Marketplace model packages: Marketplace endpoints refuse shadow tests",
+        "drop shadow_production_variants",
+    ),
+    Exclusion(
+        rules.SHADOW_UNSUPPORTED,
         InstanceVariant,
         lambda config, variant: _has_shadow(config) and variant.instance_type.is_inf1,  # type: ignore[attr-defined]
         ".instance_type",

@@ -8,7 +8,7 @@
 Each may roll back automatically when one of 1 to 10 CloudWatch alarms fires during the deployment
 (``rollback_alarms``; SageMaker reads them with ``cloudwatch:DescribeAlarms`` as the deploying principal).
 Guardrails apply to real-time and asynchronous endpoints only; rolling updates not to several variants; Inf1
-endpoints silently fall back to all at once without baking. Limits come from botocore's API model.
+and AWS Marketplace endpoints silently fall back to all at once without baking. Limits come from botocore's API model.
 """
 
 from __future__ import annotations
@@ -364,14 +364,16 @@ def validate_endpoint_deployment(
             )
     check_alarms(problems, prop, alarms, bake_of(deployment))
     inf1 = [v.variant_name for v in variants if isinstance(v, InstanceVariant) and v.instance_type.is_inf1]
-    if inf1:
-        warnings.append(
-            (
-                rules.DEPLOYMENT_FALLBACK,
-                f"variants {inf1} run on Inf1, where SageMaker silently replaces the deployment guardrails with all "
-                "at once and no baking: the deployment settings and rollback alarms have no effect there",
+    marketplace = [v.variant_name for v in variants if any(getattr(m, "is_marketplace", False) for m in v.models)]
+    for names, where in ((inf1, "run on Inf1"), (marketplace, "serve AWS Marketplace model packages")):
+        if names:
+            warnings.append(
+                (
+                    rules.DEPLOYMENT_FALLBACK,
+                    f"variants {names} {where}, where SageMaker silently replaces the deployment guardrails with "
+                    "all at once and no baking: the deployment settings and rollback alarms have no effect there",
+                )
             )
-        )
     return warnings
 
 

@@ -338,7 +338,7 @@ SHADOW_VARIANTS = _rule(
 )
 SHADOW_UNSUPPORTED = _rule(
     "ShadowUnsupported",
-    "shadow variants are not on asynchronous, multi-model, multi-container or Inf1 endpoints",
+    "shadow variants are not on asynchronous, multi-model, multi-container, AWS Marketplace or Inf1 endpoints",
     guide("Shadow tests", 6323),
 )
 DATA_CAPTURE = _rule(
@@ -431,7 +431,7 @@ DEPLOYMENT_PROVISIONING = _rule(
 )
 DEPLOYMENT_FALLBACK = _rule(
     "DeploymentFallback",
-    "deployment settings on Inf1 variants are ignored: SageMaker shifts all at once without baking",
+    "deployment settings on Inf1 and AWS Marketplace variants are ignored: SageMaker shifts all at once without baking",
     guide("Deployment guardrails", 6321),
     "warning",
 )

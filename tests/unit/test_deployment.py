@@ -15,6 +15,8 @@ from cdk_sagemaker_inference import (
     EndpointAlarms,
     EndpointConfig,
     InstanceType,
+    Model,
+    ModelPackage,
     RollingDeployment,
     ServerlessProductionVariant,
     Severity,
@@ -180,6 +182,22 @@ def test_inf1_draws_a_warning_that_the_guardrails_are_ignored(stack):
     endpoint_with(stack, BlueGreenDeployment(), instance_type=InstanceType.of("ml.inf1.xlarge"))
     warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DeploymentFallback"))
     assert len(warnings) == 1
+
+
+def test_a_marketplace_package_draws_a_warning_that_the_guardrails_are_ignored(stack):
+    vendor = Model(
+        stack,
+        "Vendor",
+        model_package=ModelPackage.from_marketplace("arn:aws:sagemaker:us-east-1:865070037744:model-package/vendor"),
+        network_isolation=True,
+    )
+    config = EndpointConfig(
+        stack, "Config", production_variants=[variant(vendor, variant_name="A", initial_instance_count=2)]
+    )
+    Endpoint(stack, "Endpoint", endpoint_config=config, deployment=BlueGreenDeployment())
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("DeploymentFallback"))
+    assert len(warnings) == 1
+    assert "variants ['A'] serve AWS Marketplace model packages" in str(warnings[0].entry.data)
 
 
 def test_more_than_ten_rollback_alarms_fail_the_synth(stack):

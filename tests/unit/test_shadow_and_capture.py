@@ -15,6 +15,7 @@ from cdk_sagemaker_inference import (
     Model,
     ModelContainer,
     ModelData,
+    ModelPackage,
     S3Location,
     ServerlessProductionVariant,
 )
@@ -129,6 +130,25 @@ def test_metrics_of_the_shadow_variant_are_allowed(stack):
                 ],
             },
             ["[ShadowUnsupported] shadow_production_variants[0].instance_type = 'ml.inf1.xlarge'"],
+        ),
+        (
+            lambda stack: {
+                "production_variants": [
+                    variant(
+                        Model(
+                            stack,
+                            "Vendor",
+                            model_package=ModelPackage.from_marketplace(
+                                "arn:aws:sagemaker:us-east-1:865070037744:model-package/vendor"
+                            ),
+                            network_isolation=True,
+                        ),
+                        variant_name="A",
+                    )
+                ],
+                "shadow_production_variants": [variant(ecr_model(stack, "B"), variant_name="B")],
+            },
+            ["[ShadowUnsupported] production_variants[0].model = 'an AWS Marketplace model package with a shadow"],
         ),
     ],
 )
