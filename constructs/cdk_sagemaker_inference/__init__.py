@@ -16,6 +16,7 @@ from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .endpoint_metrics import EndpointMetrics
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
+from .explainer import ClarifyExplainer, ClarifyInference, ClarifyText
 from .inference_component import ComputeRequirements, InferenceComponent
 from .instance_type import InstanceType
 from .llm import LargeLanguageModel, LlmServer
@@ -92,6 +93,9 @@ __all__ = [
     "BlueGreenDeployment",
     "BodyCheck",
     "CapacitySize",
+    "ClarifyExplainer",
+    "ClarifyInference",
+    "ClarifyText",
     "ComponentRollingUpdate",
     "ComputeRequirements",
     "ContainerImage",

@@ -314,6 +314,13 @@ class EndpointBase(Resource):
         """Requests answered 5xx. Each request counts 1 or 0, so Sum is a count and Average a rate in [0, 1]."""
         return self.metric("Invocation5XXErrors", variant_name, statistic=statistic, period=period)
 
+    def metric_explanations_per_instance(
+        self, variant_name: str, *, period: Duration | None = None
+    ) -> cloudwatch.Metric:
+        """Records Clarify explained per instance (an endpoint config with an explainer): Sum, a count. The guide
+        recommends it for target tracking on such endpoints."""
+        return self.metric("ExplanationsPerInstance", variant_name, statistic="Sum", period=period)
+
     def metric_cpu_utilization(self, variant_name: str, *, period: Duration | None = None) -> cloudwatch.Metric:
         """CPU use of the variant's instances: Average, percent summed over the vCPUs (0 to 100 x vCPUs)."""
         return self._instance_metric("CPUUtilization", variant_name, period)
@@ -501,6 +508,8 @@ class EndpointVariant:
 
 
 GPU_METRICS = frozenset({"GPUUtilization", "GPUMemoryUtilization"})
+EXPLANATION_METRICS = frozenset({"ExplanationsPerInstance"})
+"""Published per variant where the endpoint config has a Clarify explainer."""
 HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)  # CloudWatch's periods under a minute; others are multiples of 60
 
 
@@ -530,8 +539,8 @@ def check_period(problems: Problems, period: object) -> None:
 
 def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str]:
     """What SageMaker publishes for ``variant`` of ``config``: its kind's, less what async endpoints lack, less
-    the GPU metrics on an instance type known to have no GPU."""
-    published = variant.published_metrics
+    the GPU metrics on an instance type known to have no GPU, plus explanations where Clarify explains."""
+    published = variant.published_metrics | (EXPLANATION_METRICS if config.explainer is not None else frozenset())
     instance_type = getattr(variant, "instance_type", None)
     if isinstance(instance_type, InstanceType) and not validation.is_unresolved(instance_type.name):
         published = published if instance_type.is_gpu else published - GPU_METRICS
@@ -541,7 +550,8 @@ def published_metrics(config: EndpointConfig, variant: Variant) -> frozenset[str
 
 
 KNOWN_METRICS = (
-    ProductionVariant.published_metrics
+    EXPLANATION_METRICS
+    | ProductionVariant.published_metrics
     | ServerlessProductionVariant.published_metrics
     | async_inference.VARIANT_METRICS
 )

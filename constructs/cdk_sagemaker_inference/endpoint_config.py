@@ -17,6 +17,7 @@ from .data_capture import DataCapture
 from .endpoint_metrics import EndpointMetrics
 from .errors import Problems
 from .execution_role import ExecutionRole
+from .explainer import ClarifyExplainer
 from .imported import ImportedResource, identity
 from .model import ModelBase
 from .variants import InferenceComponentHostVariant, InstanceVariant, InvocationFeatures, ProductionVariant, Variant
@@ -88,6 +89,8 @@ class EndpointConfig(EndpointConfigBase):
         not returned. Default: - none.
     :param data_capture: capture requests and answers to S3. Default: - none.
     :param metrics: extra CloudWatch metrics (`EndpointMetrics`). Default: - SageMaker's standard metrics.
+    :param explainer: online explainability with SageMaker Clarify (`ClarifyExplainer`) on real-time instance
+        variants; the endpoint then answers in Clarify's JSON schema. Default: - none.
     :param execution_role: the role of an endpoint that hosts inference components
         (`InferenceComponentHostVariant`); each component's model must use it (``Model(role=...)``).
         Default: - an `ExecutionRole` is defined for such a config; none otherwise.
@@ -110,6 +113,7 @@ class EndpointConfig(EndpointConfigBase):
         shadow_production_variants: Sequence[ProductionVariant] | None = None,
         data_capture: DataCapture | None = None,
         metrics: EndpointMetrics | None = None,
+        explainer: ClarifyExplainer | None = None,
         execution_role: ExecutionRole | iam.IRole | None = None,
         network_isolation: bool = False,
         vpc: ec2.IVpc | None = None,
@@ -144,6 +148,10 @@ class EndpointConfig(EndpointConfigBase):
             problems, "metrics", metrics, EndpointMetrics, "EndpointMetrics(enhanced=True)"
         ):
             metrics.validate(problems, "metrics")
+        if explainer is not None and validation.check_type(
+            problems, "explainer", explainer, ClarifyExplainer, "ClarifyExplainer(baseline='0,0,0,0')"
+        ):
+            explainer.validate(problems, "explainer")
         if shadow_production_variants is not None:
             validation.check_type(
                 problems,
@@ -167,6 +175,7 @@ class EndpointConfig(EndpointConfigBase):
         problems.raise_if_any(self)
         self.async_inference: BoundAsyncInference | None = async_inference.bind(self) if async_inference else None
         self.data_capture: DataCapture | None = data_capture
+        self.explainer: ClarifyExplainer | None = explainer
         self.kms_key = kms_key
         self.network_isolation: bool = network_isolation
         self.shadow_production_variants: tuple[ProductionVariant, ...] = ()
@@ -195,6 +204,8 @@ class EndpointConfig(EndpointConfigBase):
         )
         if metrics is not None:  # aws-cdk-lib's constructor has no parameter for it yet; the property exists
             self.resource.metrics_config = metrics.render()
+        if explainer is not None:  # likewise
+            self.resource.explainer_config = explainer.render()
         self._endpoint_config_name: str = self.resource.attr_endpoint_config_name
 
     @property
@@ -353,6 +364,8 @@ class EndpointConfig(EndpointConfigBase):
             self.async_inference.grant(role)
         if self.data_capture is not None:
             self.data_capture.grant(role)
+        if self.explainer is not None:
+            self.explainer.grant(role)
 
     def serve_endpoint(self, endpoint_name: str) -> None:
         """An endpoint serves this config: its models' roles may write that endpoint's logs (and only those)."""

@@ -341,6 +341,13 @@ SHADOW_UNSUPPORTED = _rule(
     "shadow variants are not on asynchronous, multi-model, multi-container, AWS Marketplace or Inf1 endpoints",
     guide("Shadow tests", 6323),
 )
+EXPLAINER = _rule(
+    "Explainer",
+    "online explainability (Clarify) is on real-time instance endpoints serving models, its JMESPath expressions "
+    "compile (an invalid one fails the endpoint's creation), its baseline is CSV or JSON Lines, and text feature "
+    "types come with a text configuration",
+    guide("Online explainability: The EnableExplanations expression", 6178),
+)
 DATA_CAPTURE = _rule(
     "DataCapture",
     "data capture captures input, output or both, to an s3:// prefix, and not on serverless, multi-model or "
@@ -597,6 +604,24 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "TerminationWaitInSeconds"): "old fleet termination wait: 0 to 3600 seconds",
     ("sagemaker", "MaximumExecutionTimeoutInSeconds"): "deployment timeout: 600 to 28800 seconds",
     ("sagemaker", "AlarmList"): "rollback alarms: 1 to 10",
+    ("sagemaker", "ClarifyEnableExplanations"): "explainer: EnableExplanations length",
+    ("sagemaker", "ClarifyShapBaseline"): "explainer: inline SHAP baseline, at most 4096 characters",
+    ("sagemaker", "ClarifyShapNumberOfSamples"): "explainer: Kernel SHAP samples, at least 1",
+    ("sagemaker", "ClarifyTextLanguage"): "explainer: text language, one of the listed codes",
+    ("sagemaker", "ClarifyTextGranularity"): "explainer: text granularity, token, sentence or paragraph",
+    ("sagemaker", "ClarifyFeaturesAttribute"): "explainer: features attribute length",
+    ("sagemaker", "ClarifyContentTemplate"): "explainer: content template length",
+    ("sagemaker", "ClarifyProbabilityAttribute"): "explainer: probability attribute length",
+    ("sagemaker", "ClarifyLabelAttribute"): "explainer: label attribute length",
+    ("sagemaker", "ClarifyMaxRecordCount"): "explainer: records per container request, at least 1",
+    ("sagemaker", "ClarifyMaxPayloadInMB"): "explainer: container request size, 1 to 25 MB",
+    ("sagemaker", "ClarifyProbabilityIndex"): "explainer: probability column, at least 0",
+    ("sagemaker", "ClarifyLabelIndex"): "explainer: label column, at least 0",
+    ("sagemaker", "ClarifyLabelHeaders"): "explainer: label headers, 1 to 16",
+    ("sagemaker", "ClarifyFeatureHeaders"): "explainer: feature headers, 1 to 256",
+    ("sagemaker", "ClarifyFeatureTypes"): "explainer: feature types, 1 to 256",
+    ("sagemaker", "ClarifyHeader"): "explainer: a header's length",
+    ("sagemaker", "ClarifyFeatureType"): "explainer: feature type, numerical, categorical or text",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
     ("application-autoscaling", "MetricScale"): "scaling target value and step bounds: finite numbers",
     ("application-autoscaling", "ScalingAdjustment"): "step scaling adjustment: an integer",
