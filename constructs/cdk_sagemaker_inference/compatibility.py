@@ -316,6 +316,15 @@ EXCLUSIONS = (
         "choose another instance type, or drop shadow_production_variants",
     ),
     Exclusion(
+        rules.INSTANCE_POOLS,
+        InstanceVariant,
+        lambda config, variant: bool(variant.fallback_instance_types) and _any_model(variant, "is_multi_model"),  # type: ignore[attr-defined]
+        ".fallback_instance_types",
+        lambda config, variant: [t.name for t in variant.fallback_instance_types],  # type: ignore[attr-defined]
+        "fallback instance types on single-model and inference-component endpoints (the guide's only kinds)",
+        "drop fallback_instance_types, or serve the models from single-model endpoints",
+    ),
+    Exclusion(
         rules.EXPLAINER,
         (ServerlessProductionVariant, InferenceComponentHostVariant),
         lambda config, variant: config.explainer is not None,

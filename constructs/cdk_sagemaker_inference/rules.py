@@ -299,6 +299,13 @@ INFERENCE_COMPONENT_HOST = _rule(
     "serverless, no shadow variants",
     guide("Inference components: Create an endpoint", 6011),
 )
+INSTANCE_POOLS = _rule(
+    "InstancePools",
+    "fallback instance types (InstancePools) are alike the variant's instance type (accelerator kind, GPU count "
+    "where known, local storage), each listed once, and not on multi-model endpoints",
+    "SageMaker Developer Guide, 'Deploy to multiple instance types with instance pools' (online; newer than the "
+    "extract); botocore's InstancePool",
+)
 MANAGED_INSTANCE_SCALING = _rule(
     "ManagedInstanceScaling",
     "managed instance scaling has min <= initial instance count <= max (min 0 only for inference-component hosts)",
@@ -557,6 +564,7 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "ProductionVariantModelDataDownloadTimeoutInSeconds"): "model download timeout in seconds",
     ("sagemaker", "ProductionVariantContainerStartupHealthCheckTimeoutInSeconds"): "container startup timeout",
     ("sagemaker", "ProductionVariantInferenceAmiVersion"): "inference AMI version: one of the listed values",
+    ("sagemaker", "InstancePoolList"): "instance pools per variant: 1 to 5",
     ("sagemaker", "VariantInstanceProvisionTimeoutInSeconds"): "instance provisioning timeout: 300 to 3600 seconds",
     ("sagemaker", "MlReservationArn"): "ML capacity reservation ARN: pattern and length",
     ("sagemaker", "ProductionVariantInstanceType"): "instance type: one of the hosting instance types",

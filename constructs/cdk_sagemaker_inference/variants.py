@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
@@ -185,6 +185,10 @@ class InstanceVariant(Variant):
     :param core_dump: keep crashed containers' core dumps in S3 (`CoreDump`). Default: - none.
     :param capacity_reservation_arn: an ML capacity reservation (e.g. a training plan's ARN) the instances
         launch into, and only into (``capacity-reservations-only``). Default: - on-demand capacity.
+    :param fallback_instance_types: up to 4 types SageMaker provisions, in this order, when ``instance_type``
+        has no capacity (``InstancePools``, ``instance_type`` at priority 1), at creation and when scaling out.
+        Each must be alike ``instance_type`` (same accelerator kind, GPU count where known, local storage), since
+        GPU checks, alarm thresholds and volume settings follow ``instance_type``. Default: - none.
     """
 
     instance_type: InstanceType
@@ -198,6 +202,7 @@ class InstanceVariant(Variant):
     instance_provision_timeout: Duration | None = None
     core_dump: CoreDump | None = None
     capacity_reservation_arn: str | None = None
+    fallback_instance_types: Sequence[InstanceType] | None = None
 
     kind: ClassVar[str] = "instance"
     published_metrics: ClassVar[frozenset[str]] = INVOCATION_METRICS | INSTANCE_METRICS
@@ -257,6 +262,8 @@ class InstanceVariant(Variant):
             api_model.member("ProductionVariantCapacityReservationConfig", "MlReservationArn"),
             "copy the reservation's ARN, e.g. a training plan's from aws sagemaker list-training-plans",
         )
+        if self.fallback_instance_types is not None:
+            self._validate_fallbacks(problems, f"{prop}.fallback_instance_types", self.fallback_instance_types)
         if self.core_dump is not None and validation.check_type(
             problems,
             f"{prop}.core_dump",
@@ -273,6 +280,31 @@ class InstanceVariant(Variant):
             "ManagedInstanceScaling(min_instance_count=1, max_instance_count=4)",
         ):
             self._validate_managed_scaling(problems, f"{prop}.managed_instance_scaling", self.managed_instance_scaling)
+
+    def _validate_fallbacks(self, problems: Problems, prop: str, fallbacks: object) -> None:
+        if not validation.check_type(problems, prop, fallbacks, (list, tuple), "[InstanceType.of('ml.g6.xlarge')]"):
+            return
+        assert isinstance(fallbacks, (list, tuple))
+        pools = api_model.member(VARIANT, "InstancePools")
+        validation.check_count(problems, prop, [self.instance_type, *fallbacks], pools, "give at most 4 fallbacks")
+        for index, fallback in enumerate(fallbacks):
+            where = f"{prop}[{index}]"
+            if not validation.check_type(problems, where, fallback, InstanceType, "InstanceType.of('ml.g6.xlarge')"):
+                continue
+            validation.check_instance_type(problems, where, fallback.name)
+            if validation.is_unresolved(fallback.name) or not isinstance(self.instance_type, InstanceType):
+                continue
+            unlike = _unlike(self.instance_type, fallback)
+            if fallback == self.instance_type or fallback in fallbacks[:index]:
+                unlike = "it is listed already"
+            if unlike:
+                problems.add(
+                    rules.INSTANCE_POOLS,
+                    where,
+                    fallback.name,
+                    f"a type alike {self.instance_type.name} and listed once: {unlike}",
+                    "choose a type of the same kind, or serve the other hardware from its own variant",
+                )
 
     def _validate_managed_scaling(self, problems: Problems, prop: str, scaling: ManagedInstanceScaling) -> None:
         in_range = self._check_members(
@@ -316,9 +348,15 @@ class InstanceVariant(Variant):
     def _instance_properties(self) -> dict[str, object]:
         scaling = self.managed_instance_scaling
         serves_llm = any(getattr(model, "llm", None) is not None for model in self.models)
+        pools = [self.instance_type, *self.fallback_instance_types] if self.fallback_instance_types else []
         return {
             "variant_name": self.variant_name,
-            "instance_type": self.instance_type.name,
+            "instance_type": None if pools else self.instance_type.name,
+            "instance_pools": [
+                sagemaker.CfnEndpointConfig.InstancePoolProperty(instance_type=pool.name, priority=priority)
+                for priority, pool in enumerate(pools, start=1)
+            ]
+            or None,
             "initial_instance_count": self.initial_instance_count,
             "initial_variant_weight": self.initial_variant_weight,
             "volume_size_in_gb": self.volume_size_in_gb,
@@ -355,6 +393,17 @@ class InstanceVariant(Variant):
     def has_local_storage(self) -> bool:
         """The type has local NVMe storage and no EBS volume: the d families and g5 the guide names (not exhaustive)."""
         return self.instance_type.has_local_storage
+
+
+def _unlike(primary: InstanceType, fallback: InstanceType) -> str | None:
+    """How ``fallback`` differs from ``primary`` in what the library derives from the type, or None."""
+    for name, what in (("is_gpu", "GPUs"), ("is_neuron", "Inferentia or Trainium"), ("has_local_storage", "NVMe")):
+        if getattr(primary, name) != getattr(fallback, name):
+            return f"{what} on one type and not the other"
+    counts = (primary.gpu_count, fallback.gpu_count)
+    if None not in counts and counts[0] != counts[1]:
+        return f"{counts[1]} GPUs where {primary.name} has {counts[0]}"
+    return None
 
 
 V = TypeVar("V", bound=type)

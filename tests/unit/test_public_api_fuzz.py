@@ -465,6 +465,7 @@ CALLS: list[Call] = [
         instance_provision_timeout=just(Duration.minutes(10)),
         core_dump=lambda w: CoreDump(destination=S3Location(w.bucket, "dumps/")),
         capacity_reservation_arn=just("arn:aws:sagemaker:us-east-1:123456789012:training-plan/abc"),
+        fallback_instance_types=just([InstanceType.of("ml.m6i.large")]),
     ),
     value(
         ServerlessProductionVariant,
