@@ -27,6 +27,7 @@ from .multi_model_data import MultiModelData
 from .nag import acknowledge_nag_findings
 from .per_stack import validate
 from .s3_location import S3Location
+from .shadow_test import ShadowTest
 from .variants import (
     InferenceComponentHostVariant,
     InstanceVariant,
@@ -143,6 +144,7 @@ __all__ = [
     "ScalableCapacity",
     "ServerlessProductionVariant",
     "Severity",
+    "ShadowTest",
     "SmokeTestPayload",
     "SmokeTestProvider",
     "TrafficRouting",

@@ -268,7 +268,7 @@ EXCLUSIONS = (
         "",
         lambda config, variant: "inference components with shadow_production_variants",
         "no shadow variant on an endpoint that hosts inference components",
-        "drop shadow_production_variants",
+        "drop the shadow variant (shadow_production_variants or a ShadowTest)",
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
@@ -277,7 +277,7 @@ EXCLUSIONS = (
         "",
         lambda config, variant: "a shadow variant with async_inference",
         "shadow variants on real-time endpoints only: asynchronous endpoints refuse shadow tests",
-        "drop shadow_production_variants or async_inference",
+        "drop the shadow variant (or ShadowTest), or async_inference",
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
@@ -286,7 +286,7 @@ EXCLUSIONS = (
         ".model",
         lambda config, variant: "a multi-model model with a shadow variant",
         "shadow variants with single-model containers: multi-model endpoints refuse shadow tests",
-        "drop shadow_production_variants, or test the models on single-model endpoints",
+        "drop the shadow variant (or ShadowTest), or test the models on single-model endpoints",
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
@@ -295,7 +295,7 @@ EXCLUSIONS = (
         ".model",
         lambda config, variant: "a multi-container model with a shadow variant",
         "shadow variants with single-container models: multi-container endpoints refuse shadow tests",
-        "drop shadow_production_variants",
+        "drop the shadow variant (shadow_production_variants or a ShadowTest)",
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
@@ -304,7 +304,7 @@ EXCLUSIONS = (
         ".model",
         lambda config, variant: "an AWS Marketplace model package with a shadow variant",
         "shadow variants without AWS Marketplace model packages: Marketplace endpoints refuse shadow tests",
-        "drop shadow_production_variants",
+        "drop the shadow variant (shadow_production_variants or a ShadowTest)",
     ),
     Exclusion(
         rules.SHADOW_UNSUPPORTED,
@@ -313,7 +313,7 @@ EXCLUSIONS = (
         ".instance_type",
         lambda config, variant: variant.instance_type.name,  # type: ignore[attr-defined]
         "shadow variants on instance types other than Inf1: Inf1 endpoints refuse shadow tests",
-        "choose another instance type, or drop shadow_production_variants",
+        "choose another instance type, or drop the shadow variant (or ShadowTest)",
     ),
     Exclusion(
         rules.INSTANCE_POOLS,

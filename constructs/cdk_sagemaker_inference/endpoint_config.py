@@ -279,7 +279,9 @@ class EndpointConfig(EndpointConfigBase):
         self._validated_add([variant], [])
         self.resource.production_variants = [variant.render() for variant in self._variants]
 
-    def _validated_add(self, new: list[Variant], new_shadows: list[ProductionVariant]) -> None:
+    def problems_with(self, new: list[Variant], new_shadows: list[ProductionVariant]) -> Problems:
+        """The problems this config would have with ``new`` production and ``new_shadows`` shadow variants added
+        (each variant's own, and the rules between them); nothing is added. A `ShadowTest` asks it of its shadow."""
         problems = Problems()
         typed = [
             validation.check_type(
@@ -301,7 +303,7 @@ class EndpointConfig(EndpointConfigBase):
             for variant in new_shadows
         ]
         if not all(typed):
-            problems.raise_if_any(self)
+            return problems
         before = self._variants, self.shadow_production_variants
         candidate = self._variants + new
         shadows: tuple[ProductionVariant, ...] = (*self.shadow_production_variants, *new_shadows)
@@ -338,10 +340,16 @@ class EndpointConfig(EndpointConfigBase):
             )
         if not problems.items:  # the kinds' exclusions read well-typed variants
             self._variants, self.shadow_production_variants = candidate, shadows
-            compatibility.check(problems, self)
-            self._variants, self.shadow_production_variants = before
-        problems.raise_if_any(self)
-        self._variants, self.shadow_production_variants = candidate, shadows
+            try:
+                compatibility.check(problems, self)
+            finally:
+                self._variants, self.shadow_production_variants = before
+        return problems
+
+    def _validated_add(self, new: list[Variant], new_shadows: list[ProductionVariant]) -> None:
+        self.problems_with(new, new_shadows).raise_if_any(self)
+        self._variants = self._variants + new
+        self.shadow_production_variants = (*self.shadow_production_variants, *new_shadows)
         for variant in [*new, *new_shadows]:
             core_dump = variant.core_dump if isinstance(variant, InstanceVariant) else None
             if core_dump is not None:  # SageMaker writes with the models' roles, or the config's for a host

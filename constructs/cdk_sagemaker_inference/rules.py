@@ -355,6 +355,11 @@ EXPLAINER = _rule(
     "types come with a text configuration",
     guide("Online explainability: The EnableExplanations expression", 6178),
 )
+SHADOW_TEST_SCHEDULE = _rule(
+    "ShadowTestSchedule",
+    "a shadow test's start and end know their time zone and, when both are given, lie 1 hour to 30 days apart",
+    guide("Create a shadow test", 6327),
+)
 DATA_CAPTURE = _rule(
     "DataCapture",
     "data capture captures input, output or both, to an s3:// prefix, and not on serverless, multi-model or "
@@ -630,6 +635,9 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "ClarifyFeatureTypes"): "explainer: feature types, 1 to 256",
     ("sagemaker", "ClarifyHeader"): "explainer: a header's length",
     ("sagemaker", "ClarifyFeatureType"): "explainer: feature type, numerical, categorical or text",
+    ("sagemaker", "InferenceExperimentName"): "shadow test name: pattern and length",
+    ("sagemaker", "InferenceExperimentDescription"): "shadow test description: length",
+    ("sagemaker", "Percentage"): "shadow test sampling percentage: at most 100",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
     ("application-autoscaling", "MetricScale"): "scaling target value and step bounds: finite numbers",
     ("application-autoscaling", "ScalingAdjustment"): "step scaling adjustment: an integer",

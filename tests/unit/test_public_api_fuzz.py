@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,7 @@ from cdk_sagemaker_inference import (
     RollingDeployment,
     S3Location,
     ServerlessProductionVariant,
+    ShadowTest,
     SmokeTestPayload,
     TrafficRouting,
     ValidationError,
@@ -96,6 +98,9 @@ def files() -> Files:
         archive.add(MODEL_DIRECTORY, arcname=".")
     (folder / "payload.json").write_text('{"inputs": [1]}')
     return Files(folder / "model.tar.gz", folder / "payload.json")
+
+
+MODEL_URL = "s3://bucket-1/model.tar.gz"
 
 
 class World:
@@ -139,7 +144,7 @@ class World:
 
     @cached_property
     def model(self) -> Model:
-        data = ModelData.from_s3_url("s3://bucket-1/model.tar.gz")
+        data = ModelData.from_s3_url(MODEL_URL)
         return Model(self.stack, "Model", container=self.image, model_data=data, role=self.role)
 
     def variant(self, **kwargs: Any) -> ProductionVariant:
@@ -597,6 +602,21 @@ CALLS: list[Call] = [
         csv_content_types=EMPTY,
         json_content_types=just(["application/json"]),
         enabled=just(True),
+    ),
+    constructor(
+        ShadowTest,
+        endpoint=lambda w: w.endpoint,
+        model=lambda w: Model(w.stack, "Candidate", container=w.image, model_data=ModelData.from_s3_url(MODEL_URL)),
+        sampling_percentage=just(50),
+        instance_type=just(InstanceType.ML_M5_XLARGE),
+        instance_count=just(1),
+        variant_name=just("Candidate"),
+        start=just(datetime(2027, 1, 4, 9, tzinfo=timezone.utc)),
+        end=just(datetime(2027, 1, 5, 9, tzinfo=timezone.utc)),
+        capture=lambda w: S3Location(w.bucket, "shadow/"),
+        capture_kms_key=lambda w: w.key,
+        description=just("candidate v2"),
+        experiment_name=EMPTY,
     ),
     # Endpoints
     constructor(Endpoint, endpoint_config=lambda w: w.config(), endpoint_name=EMPTY, deployment=EMPTY),
@@ -1137,6 +1157,7 @@ PROTOCOL = {
     "check_metric",
     "check_variant",
     "guard_instance_type_changes",
+    "problems_with",
 }
 
 
