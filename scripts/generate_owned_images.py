@@ -37,9 +37,10 @@ FRAMEWORKS = (
     "xgboost",
 )
 SCOPE = "inference"
+MONITORING = {"model-monitor": "monitoring"}  # framework -> scope: images a monitoring job runs, one per Region
 INSTANCE_TYPE = {"cpu": "ml.m5.xlarge", "gpu": "ml.g5.xlarge", None: None}  # an instance of each processor
 IMAGE_URI = re.compile(
-    r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<domain>[a-z0-9.-]+)/(?P<repository>[^:]+):(?P<tag>.+)"
+    r"(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.(?P<domain>[a-z0-9.-]+)/(?P<repository>[^:]+)(:(?P<tag>.+))?"
 )
 DEFAULT_DOMAIN = "amazonaws.com"
 PACKAGE = "sagemaker-core"
@@ -64,7 +65,7 @@ def generate() -> dict[str, Any]:
             for processor in processors:
                 for py_version in version_config.get("py_versions") or [None]:
                     found = _retrieve(
-                        image_uris, framework, version, processor, py_version, version_config["registries"]
+                        image_uris, framework, version, processor, py_version, version_config["registries"], SCOPE
                     )
                     accounts = {region: account for region, (account, _repo, _tag, _domain) in found.items()}
                     [(repository, tag)] = {(repo, tag) for _account, repo, tag, _domain in found.values()}
@@ -83,11 +84,21 @@ def generate() -> dict[str, Any]:
                         }
                     )
         images[framework] = {"aliases": config.get("version_aliases", {}), "versions": versions}
+    monitoring = {}
+    for framework, scope in MONITORING.items():
+        [(version, version_config)] = image_uris._config_for_framework_and_scope(framework, scope)["versions"].items()
+        found = _retrieve(image_uris, framework, version, None, None, version_config["registries"], scope)
+        [(repository, tag)] = {(repo, tag) for _account, repo, tag, _domain in found.values()}
+        accounts = {region: account for region, (account, _repo, _tag, _domain) in found.items()}
+        if accounts not in registries:
+            registries.append(accounts)
+        monitoring[framework] = {"repository": repository, "tag": tag, "registries": registries.index(accounts)}
     return {
         "source": source(),
         "registries": registries,
         "domains": dict(sorted(domains.items())),
         "images": images,
+        "monitoring": monitoring,
         "instance_gpus": instance_gpus(image_uris.config_for_framework(GPU_INFO)),
     }
 
@@ -108,7 +119,8 @@ def _retrieve(
     processor: str | None,
     py_version: str | None,
     regions: dict[str, str],
-) -> dict[str, tuple[str, str, str, str]]:
+    scope: str,
+) -> dict[str, tuple[str, str, str | None, str]]:
     """(account, repository, tag, domain) per Region the SDK can build a URI for (its endpoint resolver knows
     the Region's ECR hostname)."""
     found = {}
@@ -120,7 +132,7 @@ def _retrieve(
                 version=version,
                 py_version=py_version,
                 instance_type=INSTANCE_TYPE[processor],
-                image_scope=SCOPE,
+                image_scope=scope,
             )
         except (KeyError, TypeError, ValueError) as error:  # a Region the SDK's botocore does not resolve
             print(f"skipped {framework} {version} {processor} {region}: {error}", file=sys.stderr)
@@ -137,7 +149,7 @@ def source() -> dict[str, Any]:
     files = {
         Path(str(file)).stem: hashlib.sha256(Path(str(distribution.locate_file(file))).read_bytes()).hexdigest()
         for file in distribution.files or []
-        if "/image_uri_config/" in str(file) and Path(str(file)).stem in (*FRAMEWORKS, GPU_INFO)
+        if "/image_uri_config/" in str(file) and Path(str(file)).stem in (*FRAMEWORKS, *MONITORING, GPU_INFO)
     }
     return {"package": PACKAGE, "version": distribution.version, "files": dict(sorted(files.items()))}
 

@@ -11,6 +11,7 @@ from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
 from .core_dump import CoreDump
 from .data_capture import DataCapture
+from .data_quality import DataQualityMonitor, MonitorSchedule
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .endpoint_metrics import EndpointMetrics
@@ -104,6 +105,7 @@ __all__ = [
     "CopyCount",
     "CoreDump",
     "DataCapture",
+    "DataQualityMonitor",
     "Endpoint",
     "EndpointAlarms",
     "EndpointBase",
@@ -134,6 +136,7 @@ __all__ = [
     "ModelDataConfig",
     "ModelPackage",
     "ModelPackageConfig",
+    "MonitorSchedule",
     "MultiModelData",
     "Problem",
     "ProductionVariant",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from constructs import Construct
 
-from . import api_model, owned_images, per_stack, rules, validation
+from . import api_model, owned_images, rules, validation
 from .errors import Problems
 from .execution_role import ExecutionRole
 
@@ -347,11 +347,7 @@ class _SageMakerOwnedImage(ContainerImage):
 
     def bind(self, scope: Construct, role: ExecutionRole) -> ContainerImageConfig:
         assert self._image is not None, "validate() first"
-        facts = per_stack.facts(scope)
-        uri, account = owned_images.locate(self._image, facts)
-        repository = self._image.repository
-        role.grant_ecr_pull(f"arn:{facts.partition}:ecr:{facts.region}:{account}:repository/{repository}")
-        return ContainerImageConfig(uri)
+        return ContainerImageConfig(owned_images.pull(self._image, scope, role))
 
 
 class _PrivateRegistryImage(ContainerImage):

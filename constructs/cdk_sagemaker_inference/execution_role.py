@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints"
 COMPONENT_LOG_GROUP_PREFIX = "/aws/sagemaker/InferenceComponents"
+PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 SAGEMAKER_METRIC_NAMESPACES = ("AWS/SageMaker", "/aws/sagemaker/*")
 LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents")
 ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
@@ -182,6 +183,12 @@ class ExecutionRole(Construct):
         """Let the role also write the log group of this inference component, where its containers log."""
         self._serve_log_group(COMPONENT_LOG_GROUP_PREFIX, component_name)
 
+    def serve_processing_jobs(self) -> None:
+        """Let the role write the processing jobs' log group, where monitoring jobs log (streams per job)."""
+        log_group = stack_arn(self.stack_facts, "logs", f"log-group:{PROCESSING_LOG_GROUP}")
+        if log_group not in self._log_groups:
+            self._log_groups.append(log_group)
+
     def _serve_log_group(self, prefix: str, name: str) -> None:
         problems = Problems()
         validation.check_type(problems, "name", name, str, "the resource's name")
@@ -311,13 +318,17 @@ class ExecutionRole(Construct):
                     ["kms:GenerateDataKey", "kms:Decrypt"], [key.key_arn], conditions=via_s3(self.stack_facts)
                 )
 
-    def grant_s3_prefix_read(self, location: S3Location, *, list_objects: bool = False) -> None:
-        """Read objects under ``location`` (asynchronous requests, model data), decrypting through S3 only.
+    def grant_s3_prefix_read(
+        self, location: S3Location, *, list_objects: bool = False, kms_key: kms.IKey | None = None
+    ) -> None:
+        """Read objects under ``location`` (asynchronous requests, model data, captures), decrypting through S3 only.
 
         :param list_objects: also list the keys under the prefix (uncompressed model data). Default: False.
+        :param kms_key: the key the objects are encrypted with, beside the bucket's own. Default: - the bucket's.
         """
         problems = Problems()
         check_location(problems, "location", location)
+        _check_key(problems, kms_key)
         problems.raise_if_any(self)
         self._policy.allow(["s3:GetObject"], [location.objects_arn])
         self._wildcard_grants.append(location.objects_arn)
@@ -327,10 +338,9 @@ class ExecutionRole(Construct):
                 [location.bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{location.prefix}*"]}},
             )
-        if location.bucket.encryption_key is not None:
-            self._policy.allow(
-                ["kms:Decrypt"], [location.bucket.encryption_key.key_arn], conditions=via_s3(self.stack_facts)
-            )
+        for key in (kms_key, location.bucket.encryption_key):
+            if key is not None:
+                self._policy.allow(["kms:Decrypt"], [key.key_arn], conditions=via_s3(self.stack_facts))
 
     def grant_topic_publish(self, topic: sns.ITopic) -> None:
         """Publish to one SNS topic (asynchronous notifications), with its key if it is encrypted."""

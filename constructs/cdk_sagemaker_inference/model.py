@@ -13,7 +13,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from . import api_model, network, per_stack, rules, validation
+from . import api_model, network, owned_images, per_stack, rules, validation
 from .container_image import ContainerImage
 from .errors import Problems
 from .execution_role import ExecutionRole
@@ -361,16 +361,7 @@ class Model(ModelBase):
                     "give the model vpc=... (the registry must let its security groups in)",
                 )
             image_region, model_region = item.image.region, self.stack_facts.literal("region")
-            published = item.image.regions
-            if published is not None and model_region is not None and model_region not in published:
-                problems.add(
-                    rules.OWNED_IMAGE_REGION,
-                    prop,
-                    str(item.image),
-                    f"an image published in the model's Region ({model_region}); this one is in "
-                    f"{len(published)} Regions: {', '.join(sorted(published)[:6])}, ...",
-                    "choose another version, or deploy this stack to a Region that has it",
-                )
+            owned_images.check_published(problems, prop, str(item.image), item.image.regions, model_region)
             if image_region and model_region and image_region != model_region:
                 problems.add(
                     rules.IMAGE_REGION,

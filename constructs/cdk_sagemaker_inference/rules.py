@@ -360,6 +360,18 @@ SHADOW_TEST_SCHEDULE = _rule(
     "a shadow test's start and end know their time zone and, when both are given, lie 1 hour to 30 days apart",
     guide("Create a shadow test", 6327),
 )
+DATA_QUALITY = _rule(
+    "DataQuality",
+    "a data-quality monitor watches an endpoint whose config this library defines and captures requests, with "
+    "both baseline files or neither",
+    "botocore's EndpointInput ('an endpoint ... which has enabled DataCaptureConfig') and DataQualityBaselineConfig",
+)
+MONITOR_SCHEDULE = _rule(
+    "MonitorSchedule",
+    "a monitoring schedule is hourly, daily at an hour 0-23, or every 1-24 hours, and a job's limit is at most "
+    "the schedule's interval",
+    "botocore's ScheduleConfig.ScheduleExpression and MonitoringStoppingCondition.MaxRuntimeInSeconds",
+)
 DATA_CAPTURE = _rule(
     "DataCapture",
     "data capture captures input, output or both, to an s3:// prefix, and not on serverless, multi-model or "
@@ -638,6 +650,10 @@ API_SHAPES: dict[tuple[str, str], str] = {
     ("sagemaker", "InferenceExperimentName"): "shadow test name: pattern and length",
     ("sagemaker", "InferenceExperimentDescription"): "shadow test description: length",
     ("sagemaker", "Percentage"): "shadow test sampling percentage: at most 100",
+    ("sagemaker", "ProcessingInstanceType"): "monitoring job instance type: one of the processing types",
+    ("sagemaker", "ProcessingInstanceCount"): "monitoring job instances: 1 to 100",
+    ("sagemaker", "ProcessingVolumeSizeInGB"): "monitoring job volume: 1 to 16384 GB",
+    ("sagemaker", "MonitoringMaxRuntimeInSeconds"): "monitoring job limit: 1 to 86400 seconds",
     ("ecr", "RepositoryName"): "ECR repository name: pattern and length",
     ("application-autoscaling", "MetricScale"): "scaling target value and step bounds: finite numbers",
     ("application-autoscaling", "ScalingAdjustment"): "step scaling adjustment: an integer",

@@ -86,6 +86,15 @@ def test_every_version_region_account_repository_and_tag_equals_the_source(sourc
                 assert found["tag"] == sdk_tag(config, version, found["processor"], found["py_version"])
 
 
+def test_the_monitoring_images_equal_the_source(source):
+    for framework, entry in table()["monitoring"].items():
+        [(version, expected)] = json.loads(source["files"][framework])["versions"].items()
+        assert (version, entry["tag"]) == ("", None)  # one image, no tag in the SDK's URI (ECR serves latest)
+        assert entry["repository"] == expected["repository"]
+        assert table()["registries"][entry["registries"]] == expected["registries"]
+    assert set(table()["monitoring"]) == {"model-monitor"}
+
+
 def test_gpu_counts_equal_the_sdk_instance_gpu_info_in_every_region(source):
     by_region = json.loads(source["files"]["instance_gpu_info"])
     listed = {(instance_type, info["Count"]) for types in by_region.values() for instance_type, info in types.items()}
@@ -129,7 +138,7 @@ def test_a_region_without_the_image_is_refused_at_synth():
     expect_problems(
         lambda: Model(stack, "Tei", container=ContainerImage.from_sagemaker_owned("huggingface-tei", "1.8")),
         "[OwnedImageRegion] container = 'SageMaker-owned huggingface-tei/1.8'",
-        "the model's Region (ap-southeast-7)",
+        "the stack's Region (ap-southeast-7)",
     )
 
 

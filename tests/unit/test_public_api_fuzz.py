@@ -49,6 +49,7 @@ from cdk_sagemaker_inference import (
     ContainerImage,
     CoreDump,
     DataCapture,
+    DataQualityMonitor,
     Endpoint,
     EndpointAlarms,
     EndpointConfig,
@@ -65,6 +66,7 @@ from cdk_sagemaker_inference import (
     Model,
     ModelContainer,
     ModelData,
+    MonitorSchedule,
     ProductionVariant,
     RollingDeployment,
     S3Location,
@@ -618,6 +620,29 @@ CALLS: list[Call] = [
         description=just("candidate v2"),
         experiment_name=EMPTY,
     ),
+    constructor(
+        DataQualityMonitor,
+        endpoint=lambda w: Endpoint(
+            w.stack,
+            "Captured",
+            endpoint_config=w.config(
+                "CapturedConfig", data_capture=DataCapture(destination=S3Location(w.bucket, "capture/"))
+            ),
+        ),
+        baseline_statistics=lambda w: S3Location(w.bucket, "baseline/statistics.json"),
+        baseline_constraints=lambda w: S3Location(w.bucket, "baseline/constraints.json"),
+        output=lambda w: S3Location(w.bucket, "reports/"),
+        kms_key=lambda w: w.key,
+        schedule=just(MonitorSchedule.hourly()),
+        max_runtime=just(Duration.minutes(30)),
+        instance_type=just(InstanceType.ML_M5_XLARGE),
+        instance_count=just(1),
+        volume_size_in_gb=just(30),
+        publish_metrics=just(True),
+    ),
+    static("MonitorSchedule.hourly", lambda w, schedule: schedule),
+    static("MonitorSchedule.daily", lambda w, schedule: schedule, hour=just(6)),
+    static("MonitorSchedule.every", lambda w, schedule: schedule, hours=just(6), start_hour=just(1)),
     # Endpoints
     constructor(Endpoint, endpoint_config=lambda w: w.config(), endpoint_name=EMPTY, deployment=EMPTY),
     static(
@@ -1107,6 +1132,7 @@ def attempt(call: Call, argument: str | None, bad: str | None) -> str:
 NOT_CALLED = {
     "Problem": "made by the library's checks, not by users",
     "ValidationError": "raised by the library",
+    "MonitorSchedule": "made by its factories (hourly, daily, every), which are called",
     "IEndpointConfig": "an interface",
     "Variant": "a base class: its subclasses are called",
     "InstanceVariant": "a base class: its subclasses are called",
@@ -1158,6 +1184,7 @@ PROTOCOL = {
     "check_variant",
     "guard_instance_type_changes",
     "problems_with",
+    "serve_processing_jobs",
 }
 
 
