@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Names, Resource, Stack
+from aws_cdk import Duration, Resource, Stack
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -22,6 +21,7 @@ from .endpoint import Endpoint
 from .errors import Problems, ValidationError
 from .execution_role import ExecutionRole
 from .instance_type import InstanceType
+from .names import physical_name
 from .s3_location import S3Location, bucket_acknowledgments, check_location, private_bucket
 
 if TYPE_CHECKING:
@@ -266,17 +266,11 @@ class DataQualityMonitor(Resource):
 
 
 def _name(monitor: DataQualityMonitor, suffix: str, definition: CFN | None) -> str:
-    """``<stack>-<path>-<suffix>[-<digest>]`` in a job's name pattern. A definition's name carries a digest of its
-    properties: CloudFormation replaces a changed one, and the new one cannot take the old one's name."""
-    rule = api_model.shape("MonitoringJobDefinitionName")  # MonitoringScheduleName has the same pattern
+    """``<stack>-<path>-<hash>-<suffix>[-<digest>]``. A definition's name carries a digest of its properties:
+    CloudFormation replaces a changed one, and the new one cannot take the old one's name. (Schedule and job
+    definition names share one pattern.)"""
     digest = ""
     if definition is not None:
         properties = Stack.of(monitor).resolve(definition._cfn_properties)
         digest = "-" + hashlib.sha256(json.dumps(properties, sort_keys=True, default=str).encode()).hexdigest()[:8]
-    base = Names.unique_resource_name(
-        monitor, max_length=int(rule.max or 63) - len(suffix) - len(digest) - 1, separator="-",
-        allowed_special_characters="-",
-    )  # fmt: skip
-    name = f"{re.sub(r'^-+|-+$', '', base)}-{suffix}{digest}"
-    assert rule.pattern and re.fullmatch(rule.pattern, name), name
-    return name
+    return physical_name(monitor, "MonitoringJobDefinitionName", f"-{suffix}{digest}")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 import jsii
-from aws_cdk import Duration, Names, Resource, Stack
+from aws_cdk import Duration, Resource, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct, IConstruct
@@ -19,6 +18,7 @@ from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .errors import Problems, ValidationError
 from .imported import Identity, ImportedResource, identity
 from .instance_type import InstanceType
+from .names import physical_name
 from .variants import ProductionVariant, ServerlessProductionVariant, Variant
 
 if TYPE_CHECKING:  # types only, or loaded on first use: each aws_cdk module costs import time
@@ -828,14 +828,8 @@ def _default_name(endpoint: Endpoint) -> str:
     """``<stack>-<path>-<hash>[-<variants>][-serverless]``: unique per construct path and variant kind, stable
     across synths. A guarded endpoint's name also carries a digest of its variant names: a changed variant set,
     which guardrails refuse, replaces the endpoint (a new one under a new name) instead of failing the update."""
-    rule = api_model.shape("EndpointName")
     suffix = KIND_SUFFIX[endpoint.served_config.kind]
     variants = endpoint._named_variants
     if variants is not None:
         suffix = f"-{hashlib.sha256(','.join(variants).encode()).hexdigest()[:6]}{suffix}"
-    name = Names.unique_resource_name(
-        endpoint, max_length=int(rule.max or 63) - len(suffix), separator="-", allowed_special_characters="-"
-    )
-    name = re.sub(r"^-+|-+$", "", name) + suffix
-    assert rule.pattern and re.fullmatch(rule.pattern, name), name
-    return name
+    return physical_name(endpoint, "EndpointName", suffix)

@@ -4,11 +4,10 @@ instances, logs its answers, then reverts the endpoint (``AWS::SageMaker::Infere
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
-from aws_cdk import Names, Resource
+from aws_cdk import Resource
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -19,6 +18,7 @@ from .execution_role import ExecutionRole
 from .instance_type import InstanceType
 from .model import IModel
 from .nag import acknowledge_nag_findings, stack_arn
+from .names import physical_name
 from .s3_location import S3Location, check_location
 from .variants import ProductionVariant
 
@@ -246,11 +246,5 @@ def _model_variant(variant: ProductionVariant) -> CFN.ModelVariantConfigProperty
 def _default_name(test: ShadowTest, endpoint_name: str) -> str:
     """``<stack>-<path>-<hash>-<endpoint digest>``: a new endpoint name gives a new test name, since a replaced
     experiment cannot reuse its predecessor's (CloudFormation creates the new one first)."""
-    rule = api_model.shape("InferenceExperimentName")
     digest = hashlib.sha256(str(endpoint_name).encode()).hexdigest()[:6]
-    name = Names.unique_resource_name(
-        test, max_length=int(rule.max or 120) - 7, separator="-", allowed_special_characters="-"
-    )
-    name = f"{re.sub(r'^-+|-+$', '', name)}-{digest}"
-    assert rule.pattern and re.fullmatch(rule.pattern, name), name
-    return name
+    return physical_name(test, "InferenceExperimentName", f"-{digest}")
