@@ -15,6 +15,7 @@ from .data_quality import DataQualityMonitor, MonitorSchedule
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .endpoint_metrics import EndpointMetrics
+from .endpoint_stacks import EndpointStacks
 from .errors import Problem, ValidationError
 from .execution_role import ExecutionRole
 from .explainer import ClarifyExplainer, ClarifyInference, ClarifyText
@@ -114,6 +115,7 @@ __all__ = [
     "EndpointDashboard",
     "EndpointMetrics",
     "EndpointSmokeTest",
+    "EndpointStacks",
     "EndpointVariant",
     "ExecutionRole",
     "ExpectedResponse",

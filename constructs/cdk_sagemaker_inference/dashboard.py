@@ -1,5 +1,6 @@
-"""A CloudWatch dashboard per endpoint: one row per variant (calls, errors, latency, capacity), the backlog of
-an asynchronous endpoint, the capacity failures of its inference components, and its alarms."""
+"""A CloudWatch dashboard of one endpoint or several (a section each): one row per variant (calls, errors, latency,
+capacity), the backlog of an asynchronous endpoint, the capacity failures of its inference components, and its
+alarms."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ HEIGHT = 6
 
 
 class EndpointDashboard(Construct):
-    """A dashboard of ``endpoint`` (defined with this library), one row per variant:
+    """A dashboard of ``endpoint`` (defined with this library), and of the endpoints `add_endpoint` adds: per
+    endpoint a heading with its name, then one row per variant:
 
     - calls: ``Invocations`` Sum (``InvocationsProcesssed`` for asynchronous endpoints, which publish no
       Invocations);
@@ -31,7 +33,8 @@ class EndpointDashboard(Construct):
       utilization for serverless ones;
 
     then the backlog (size and age) of an asynchronous endpoint, the calls that found no copy of each inference
-    component, and the alarms' states when ``alarms`` is given.
+    component, and the alarms' states when ``alarms`` is given. One dashboard per stack, its endpoints added,
+    keeps a stack of many endpoints far from CloudFormation's 500 resources.
 
     :param dashboard_name: Default: - CloudFormation's.
     :param alarms: `EndpointAlarms` of the endpoint, shown as a status row. Default: - none.
@@ -50,11 +53,6 @@ class EndpointDashboard(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems()
-        validation.check_type(
-            problems, "endpoint", endpoint, EndpointBase, "an Endpoint or Endpoint.from_endpoint_name"
-        )
-        if alarms is not None:
-            validation.check_type(problems, "alarms", alarms, EndpointAlarms, "EndpointAlarms(scope, 'Alarms', ...)")
         name = "-" if dashboard_name is None else dashboard_name
         typed = validation.check_type(problems, "dashboard_name", name, str, "a name such as 'inference'")
         if typed and not validation.is_unresolved(name) and not re.fullmatch(r"[A-Za-z0-9_-]{1,255}", name):
@@ -66,19 +64,32 @@ class EndpointDashboard(Construct):
                 "drop other characters (or leave it out: CloudFormation names it)",
             )
         check_period(problems, period)
+        _check_section(problems, endpoint, alarms)
         problems.raise_if_any(self)
-        self.endpoint = endpoint
         self.period = period or Duration.minutes(1)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
-        config = endpoint.endpoint_config
+        self.endpoints: list[EndpointBase] = []
+        """The endpoints shown, in order."""
+        self.add_endpoint(endpoint, alarms=alarms)
+
+    def add_endpoint(self, endpoint: EndpointBase, *, alarms: EndpointAlarms | None = None) -> None:
+        """Add ``endpoint``'s section (and ``alarms``' states) below the others."""
+        problems = Problems()
+        _check_section(problems, endpoint, alarms)
+        problems.raise_if_any(self)
+        self.endpoints.append(endpoint)
+        self.dashboard.add_widgets(cloudwatch.TextWidget(markdown=f"## {endpoint.endpoint_name}", width=24, height=1))
         if alarms is not None and alarms.alarms:
             self.dashboard.add_widgets(
                 cloudwatch.AlarmStatusWidget(alarms=list(alarms.alarms.values()), title="Alarms", width=24)
             )
+        config = endpoint.endpoint_config
         if config is None:
             return
         for variant in config.all_variants:
-            self.dashboard.add_widgets(*self._variant_row(variant, asynchronous=config.async_inference is not None))
+            self.dashboard.add_widgets(
+                *self._variant_row(endpoint, variant, asynchronous=config.async_inference is not None)
+            )
         if config.async_inference is not None:
             self.dashboard.add_widgets(
                 self._graph("Backlog (requests)", [endpoint.metric_approximate_backlog_size(period=self.period)]),
@@ -96,8 +107,8 @@ class EndpointDashboard(Construct):
                 )
             )
 
-    def _variant_row(self, variant: Variant, *, asynchronous: bool) -> list[cloudwatch.IWidget]:
-        name, endpoint, period = variant.variant_name, self.endpoint, self.period
+    def _variant_row(self, endpoint: EndpointBase, variant: Variant, *, asynchronous: bool) -> list[cloudwatch.IWidget]:
+        name, period = variant.variant_name, self.period
         calls = "InvocationsProcesssed" if asynchronous else "Invocations"
         latency = [endpoint.metric_model_latency(name, statistic=stat, period=period) for stat in ("p50", "p99")]
         row: list[cloudwatch.IWidget] = [
@@ -126,3 +137,9 @@ class EndpointDashboard(Construct):
     @staticmethod
     def _graph(title: str, metrics: Sequence[cloudwatch.IMetric]) -> cloudwatch.GraphWidget:
         return cloudwatch.GraphWidget(title=title, left=list(metrics), width=WIDTH, height=HEIGHT)
+
+
+def _check_section(problems: Problems, endpoint: object, alarms: object) -> None:
+    validation.check_type(problems, "endpoint", endpoint, EndpointBase, "an Endpoint or Endpoint.from_endpoint_name")
+    if alarms is not None:
+        validation.check_type(problems, "alarms", alarms, EndpointAlarms, "EndpointAlarms(scope, 'Alarms', ...)")

@@ -97,7 +97,12 @@ class DeployTimeProvider(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{description} (cdk-sagemaker-inference)",
         )
-        self.policy = ManagedPolicyStatements(self, "HandlerPolicy", roles=[self.role.role_name])
+        self.policy = ManagedPolicyStatements(
+            self,
+            "HandlerPolicy",
+            roles=[self.role.role_name],
+            split_hint="spread the endpoints over more stacks (EndpointStacks): each stack has its own provider",
+        )
         self.log_group = _log_group(self, "HandlerLogs")
         self.policy.allow(["logs:CreateLogStream", "logs:PutLogEvents"], [self.log_group.log_group_arn])
         self.policy.allow(["cloudformation:DescribeStacks"], [Stack.of(self).stack_id])

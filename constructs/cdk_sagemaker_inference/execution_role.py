@@ -52,8 +52,11 @@ LOG_PREFIX_REASON = (
 
 SCOPED_LOG_REASON = (
     "SageMaker names the log streams of an endpoint (or inference component) after its variants, instances or "
-    "copies, which exist only at run time; the grant is limited to the log groups of those this role serves"
+    "copies, which exist only at run time; the grant is limited to the log groups of those this role serves (past "
+    "6 of a kind, to their names' common prefix, which keeps the policy within IAM's size quota)"
 )
+MAX_LISTED_LOG_GROUPS = 6
+"""Log groups of one kind a role lists by name; more share their names' common prefix (policy size)."""
 PREFIX_REASON = (
     "SageMaker names asynchronous requests' results and failures itself (and the smoke test its requests) under "
     "these prefixes; the grant is limited to the prefix"
@@ -161,7 +164,12 @@ class ExecutionRole(Construct):
             assumed_by=_sagemaker_principal(self.stack_facts),
             description="SageMaker execution role (cdk-sagemaker-inference)",
         )
-        self._policy = ManagedPolicyStatements(self, "Policy", roles=[self.role.role_name])
+        self._policy = ManagedPolicyStatements(
+            self,
+            "Policy",
+            roles=[self.role.role_name],
+            split_hint="give some of the models that share this role their own ExecutionRole (Model(role=...))",
+        )
         self.policy = self._policy.policy
         self._log_groups: list[StackArn] = []
         self._wildcard_grants: list[str] = []  # object prefixes SageMaker names objects under
@@ -202,7 +210,7 @@ class ExecutionRole(Construct):
 
     def _log_arns(self) -> list[StackArn]:
         """The log groups the role may write (those of the endpoints served, else the prefix) and their streams."""
-        groups = self._log_groups or [self._unscoped_log_group]
+        groups = _collapsed(self._log_groups) or [self._unscoped_log_group]
         return groups + [group.with_suffix(":log-stream:*") for group in groups]
 
     def _acknowledge(self) -> None:
@@ -363,6 +371,28 @@ class ExecutionRole(Construct):
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""
         self._policy.allow(list(VPC_ACCESS_ACTIONS), ["*"])
+
+
+def _collapsed(groups: list[StackArn]) -> list[StackArn]:
+    """``groups`` with each kind (the path before the name) of more than `MAX_LISTED_LOG_GROUPS` literal names
+    replaced by one ARN ending in their common prefix and ``*``."""
+    kinds: dict[str, list[StackArn]] = {}
+    for group in groups:
+        if not validation.is_unresolved(group.arn.rsplit("/", 1)[1]):
+            kinds.setdefault(group.arn.rsplit("/", 1)[0], []).append(group)
+    result: list[StackArn] = []
+    for group in groups:
+        kind = kinds.get(group.arn.rsplit("/", 1)[0], [])
+        if len(kind) <= MAX_LISTED_LOG_GROUPS or group not in kind:
+            result.append(group)
+        elif group is kind[0]:
+            names = [member.arn.rsplit("/", 1)[1] for member in kind]
+            prefix = names[0]
+            while not all(name.startswith(prefix) for name in names):
+                prefix = prefix[:-1]
+            path, shown_path = group.arn.rsplit("/", 1)[0], group.shown.rsplit("/", 1)[0]
+            result.append(StackArn(arn=f"{path}/{prefix}*", shown=f"{shown_path}/{prefix}*"))
+    return result
 
 
 def _check_key(problems: Problems, key: object) -> None:

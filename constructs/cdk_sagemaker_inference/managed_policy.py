@@ -10,9 +10,15 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from . import per_stack
+from . import per_stack, rules
+from .errors import Problems, ValidationError
 
 EMPTY_DOCUMENT = {"Version": "2012-10-17", "Statement": []}
+MAX_POLICY_CHARACTERS = 6144
+"""IAM's quota on a customer-managed policy: characters, white space not counted."""
+# Longest values the pseudo parameters and other references take at deploy time, for the size estimate.
+DEPLOY_TIME_LENGTHS = {"AWS::Partition": 10, "AWS::Region": 14, "AWS::AccountId": 12, "AWS::URLSuffix": 16}
+REFERENCE_LENGTH = 128  # a resource's ARN or name
 
 
 class ManagedPolicyStatements:
@@ -23,16 +29,34 @@ class ManagedPolicyStatements:
     The document is set when the app synthesizes (the stack's validation, after every ``add_*()``):
     one call, where a lazy value would cost two and a callback.
 
+    Statements that differ only in their resources are rendered as one, and the document's size is checked
+    against IAM's 6,144 characters at synth, estimated with each deploy-time value at its longest.
+
     :param roles: names of the roles the policy is attached to.
+    :param split_hint: what to do when the policy is too large (the fix in the error).
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, roles: list[str]) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, roles: list[str], split_hint: str) -> None:
         self._statements: list[dict[str, Any]] = []
+        self._split_hint = split_hint
         self.policy = iam.CfnManagedPolicy(scope, construct_id, policy_document=EMPTY_DOCUMENT, roles=roles)
         per_stack.at_validation(per_stack.facts(scope).stack, self._set_document)
 
-    def _set_document(self) -> None:
-        self.policy.policy_document = self._render()
+    def _set_document(self) -> list[ValidationError]:
+        document = self._render()
+        self.policy.policy_document = document
+        size = estimated_characters(Stack.of(self.policy).resolve(document))
+        if size <= MAX_POLICY_CHARACTERS:
+            return []
+        problems = Problems()
+        problems.add(
+            rules.POLICY_SIZE,
+            "policy",
+            f"about {size} characters",
+            f"at most {MAX_POLICY_CHARACTERS} (IAM's quota for a managed policy; CloudFormation would fail the deploy)",
+            self._split_hint,
+        )
+        return [ValidationError(self.policy.node.path, problems.items)]
 
     @property
     def statements(self) -> list[dict[str, Any]]:
@@ -75,7 +99,48 @@ class ManagedPolicyStatements:
         for statement in statements:
             if statement not in unique:
                 unique.append(statement)
-        return {"Version": "2012-10-17", "Statement": unique}
+        return {"Version": "2012-10-17", "Statement": _merged(unique)}
+
+
+def _merged(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements alike but for their resources as one, in the order first seen (a deploy-time list of resources
+    stays a statement of its own: it must remain the whole list)."""
+    merged: list[dict[str, Any]] = []
+    by_rest: dict[str, dict[str, Any]] = {}
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if any(isinstance(r, str) and r.startswith(LIST_TOKEN_PREFIX) for r in resources):
+            merged.append(statement)
+            continue
+        rest = json.dumps({k: v for k, v in statement.items() if k != "Resource"}, sort_keys=True)
+        if rest not in by_rest:
+            by_rest[rest] = dict(statement)
+            merged.append(by_rest[rest])
+            continue
+        target = by_rest[rest]
+        known = target["Resource"] if isinstance(target["Resource"], list) else [target["Resource"]]
+        target["Resource"] = known + [r for r in resources if r not in known]
+    return merged
+
+
+def estimated_characters(value: Any) -> int:
+    """The characters of a resolved policy document once CloudFormation has substituted its references (white
+    space not counted, as IAM counts): each pseudo parameter at its longest, any other reference as an ARN."""
+    if isinstance(value, str):
+        return len(value) + 2
+    if isinstance(value, (int, float, bool)) or value is None:
+        return len(json.dumps(value))
+    if isinstance(value, list):
+        return 2 + sum(estimated_characters(item) for item in value) + max(len(value) - 1, 0)
+    if set(value) == {"Ref"}:
+        return DEPLOY_TIME_LENGTHS.get(value["Ref"], REFERENCE_LENGTH) + 2
+    if set(value) == {"Fn::Join"}:
+        separator, parts = value["Fn::Join"]
+        inner = [estimated_characters(part) - 2 for part in parts]
+        return sum(inner) + len(separator) * max(len(parts) - 1, 0) + 2
+    if len(value) == 1 and next(iter(value)).startswith("Fn::"):
+        return REFERENCE_LENGTH + 2
+    return 2 + sum(len(key) + 3 + estimated_characters(item) for key, item in value.items()) + len(value) - 1
 
 
 def _rendered(statement: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What the library keeps once per stack: its environment and one validation hook.
+"""What the library keeps once per stack: its environment and one validation hook (and, once per app or stage,
+the check of CloudFormation's stack quotas on the templates, `budgets`).
 
 Every call into the CDK's Node.js runtime costs ~0.5-1 ms and a synth of many endpoints makes
 thousands, so a stack's partition, Region and account are asked once, and everything that must run
@@ -15,6 +16,7 @@ import jsii
 from aws_cdk import Stack
 from constructs import IConstruct, IValidation
 
+from . import budgets
 from .errors import ValidationError
 from .validation import is_unresolved
 
@@ -51,6 +53,8 @@ def facts(scope: IConstruct) -> StackFacts:
         return known
     stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     if stack not in _FACTS:
+        budgets.register(stack)
+        at_validation(stack, lambda: budgets.resource_problems(stack))
         values = {"partition": stack.partition, "region": stack.region, "account": stack.account}
         shown = {name: f"<{PSEUDO_PARAMETERS[name]}>" if is_unresolved(v) else v for name, v in values.items()}
         _FACTS[stack] = StackFacts(stack=stack, shown=shown, **values)

@@ -372,6 +372,17 @@ MONITOR_SCHEDULE = _rule(
     "the schedule's interval",
     "botocore's ScheduleConfig.ScheduleExpression and MonitoringStoppingCondition.MaxRuntimeInSeconds",
 )
+POLICY_SIZE = _rule(
+    "PolicySize",
+    "a managed policy the library writes stays within IAM's 6,144 characters (deploy-time values at their longest)",
+    "IAM User Guide, 'IAM and AWS STS quotas': managed policy size",
+)
+STACK_BUDGET = _rule(
+    "StackBudget",
+    "each synthesized stack has at most 500 resources and 1 MB of template (checked on the templates); "
+    "EndpointStacks puts 1 or more endpoints in each stack",
+    "AWS CloudFormation User Guide, 'CloudFormation quotas'",
+)
 DATA_CAPTURE = _rule(
     "DataCapture",
     "data capture captures input, output or both, to an s3:// prefix, and not on serverless, multi-model or "

@@ -202,6 +202,19 @@ def test_the_dashboard_shows_each_variant_and_the_alarms(stack):
     assert "SampleCount" in body and "p99" in body
 
 
+def test_one_dashboard_holds_a_section_per_endpoint_added(stack):
+    first = realtime_endpoint(stack)
+    dashboard = EndpointDashboard(stack, "Dashboard", endpoint=first)
+    config = EndpointConfig(stack, "Other", production_variants=[variant(ecr_model(stack, "B"), variant_name="B")])
+    second = Endpoint(stack, "Second", endpoint_config=config, endpoint_name="second-endpoint")
+    dashboard.add_endpoint(second, alarms=EndpointAlarms(stack, "SecondAlarms", endpoint=second))
+    [rendered] = template(stack).find_resources("AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(stack.resolve(rendered["Properties"]["DashboardBody"]))
+    assert body.index(f"## {first.endpoint_name}") < body.index("AllTraffic: calls") < body.index("## second-endpoint")
+    assert body.index("## second-endpoint") < body.index("B: calls") and body.count('\\"title\\":\\"Alarms') == 1
+    assert dashboard.endpoints == [first, second]
+
+
 def test_an_async_dashboard_shows_processed_calls_and_the_backlog(stack):
     config = EndpointConfig(
         stack, "Config", production_variants=[variant(ecr_model(stack))], async_inference=AsyncInference()

@@ -54,6 +54,17 @@ def test_logs_are_limited_to_the_log_groups_of_the_endpoints_served(stack):
     assert "Endpoints/sentiment-blue:log-stream:*" in acknowledged
 
 
+def test_past_six_endpoints_the_log_groups_narrow_to_their_names_common_prefix(stack):
+    model = ecr_model(stack)
+    config = EndpointConfig(stack, "Config", production_variants=[variant(model)])
+    for index in range(7):
+        Endpoint(stack, f"E{index}", endpoint_config=config, endpoint_name=f"fraud-scorer-{index}")
+    rendered = log_resources(stack)
+    assert "Endpoints/fraud-scorer-0" not in rendered
+    assert rendered.count("log-group:/aws/sagemaker/Endpoints/fraud-scorer-*") == 2  # the groups and their streams
+    assert [finding for finding in nag_findings(stack) if finding[1].startswith("TestStack/Model/")] == []
+
+
 def test_an_endpoint_named_only_at_deploy_time_is_scoped_by_that_name_and_widens_no_other(stack):
     model = ecr_model(stack)
     config = EndpointConfig(stack, "Config", production_variants=[variant(model)])

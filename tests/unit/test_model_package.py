@@ -69,7 +69,7 @@ def test_the_resolver_may_describe_only_the_versions_of_the_groups_served():
 
     assert len(resources(stack, "AWS::Lambda::Function")) == 2  # one provider: its handler and the framework's
     statements = policy_of(stack, "SageMakerModelPackageProvider")
-    describe = [s["Resource"] for s in statements if s["Action"] == "sagemaker:DescribeModelPackage"]
+    [describe] = [s["Resource"] for s in statements if s["Action"] == "sagemaker:DescribeModelPackage"]
     assert describe == [
         {
             "Fn::Join": [

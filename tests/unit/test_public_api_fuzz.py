@@ -56,6 +56,7 @@ from cdk_sagemaker_inference import (
     EndpointDashboard,
     EndpointMetrics,
     EndpointSmokeTest,
+    EndpointStacks,
     ExecutionRole,
     ExpectedResponse,
     InferenceComponent,
@@ -977,6 +978,18 @@ CALLS: list[Call] = [
     constructor(
         EndpointDashboard, endpoint=lambda w: w.endpoint, dashboard_name=EMPTY, alarms=EMPTY, period=METRIC_PERIOD
     ),
+    method(
+        "EndpointDashboard.add_endpoint",
+        lambda w: EndpointDashboard(w.stack, "Shared", endpoint=w.async_endpoint),
+        endpoint=lambda w: w.endpoint,
+        alarms=lambda w: w.alarms,
+    ),
+    Call(
+        "EndpointStacks",
+        lambda w, **kw: EndpointStacks(w.app, **kw).stack_for_endpoint(),
+        {"prefix": just("Fleet"), "endpoints_per_stack": just(25)},
+    ),
+    method("EndpointStacks.stack_for_endpoint", lambda w: EndpointStacks(w.app, "Fleet")),
     Call("deploy_statements", lambda w, **kw: lib.deploy_statements(**kw), {"stack": lambda w: w.stack}),
     Call(
         "grant_deploy",

@@ -48,10 +48,10 @@ def test_every_autoscaled_variant_of_a_stack_shares_one_provider_and_its_one_pol
     [policy] = [
         p for p in synthesized.find_resources("AWS::IAM::ManagedPolicy").values() if "ScalingGuard" in json.dumps(p)
     ]
-    described = [
+    [described] = [
         s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sagemaker:DescribeEndpoint"
     ]
-    assert len(described) == 3  # each endpoint by name
+    assert len(described["Resource"]) == 3  # each endpoint by name, in one statement
     assert provider is ScalingGuardProvider.of(stack)
 
 
