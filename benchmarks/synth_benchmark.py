@@ -1,10 +1,13 @@
-"""Synth time and peak memory: this library vs aws-cdk's sagemaker-alpha vs bare L1, N = 1, 10, 50 endpoints.
+"""Synth time and peak memory: this library vs aws-cdk's sagemaker-alpha vs bare L1, N = 1, 10, 50 endpoints,
+without and with target-tracking scaling; then the library's fully featured endpoint (resources and template KB
+per endpoint, one stack) and a hundred of them spread over stacks (`EndpointStacks`).
 
 Each measurement is a whole process (`python bench_app.py ...`, which also starts the jsii Node
 kernel), run alternately library / alpha / L1 so machine noise hits all alike; the table shows medians.
 Peak memory is the largest sum of the resident sets of the process tree (Python + Node), sampled
-every 10 ms from /proc. Targets: library <= alpha at every N; library/L1 <= 1.3 at N = 50. The cost of
-importing the library is measured on its own line: `python -c "import aws_cdk"` vs importing the library.
+every 10 ms from /proc. Targets, with and without scaling: library <= alpha at every N; library/L1 <= 1.3 at
+every N. The cost of importing the library is measured on its own line: `python -c "import aws_cdk"` vs
+importing the library.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SIZES = (1, 10, 50)
 KINDS = ("library", "alpha", "l1")
+SHAPES = ("", "+scaling")
+FULL_SIZES = (1, 10, 25)
+FLEET_SIZE = 100
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 SAMPLE_S = 0.01
 TARGET_RATIO = 1.3
@@ -68,14 +74,26 @@ def measure(kind: str, count: int) -> dict[str, float]:
         seconds = time.perf_counter() - start
         if process.returncode != 0:
             raise SystemExit(f"{kind} N={count} failed with exit code {process.returncode}")
-        template_path = Path(outdir) / "Bench.template.json"
-        template = json.loads(template_path.read_text())
+        paths = sorted(Path(outdir).glob("*.template.json"))
+        counts = [len(json.loads(path.read_text())["Resources"]) for path in paths]
         return {
             "seconds": seconds,
             "peak_mb": peak / 2**20,
-            "resources": len(template["Resources"]) - ("CDKMetadata" in template["Resources"]),
-            "bytes": template_path.stat().st_size,
+            "resources": sum(counts),
+            "bytes": sum(path.stat().st_size for path in paths),
+            "stacks": len(paths),
+            "largest_stack": max(counts),
         }
+
+
+def print_row(key: tuple[str, int], runs: list[dict[str, float]], ratio: float | None) -> None:
+    kind, count = key
+    seconds = statistics.median(run["seconds"] for run in runs)
+    shown_ratio = "" if ratio is None else f"{ratio:.2f}"
+    print(
+        f"| {count} | {kind} | {seconds:.2f} | {statistics.median(r['peak_mb'] for r in runs):.0f} | "
+        f"{runs[0]['resources'] / count:.1f} | {runs[0]['bytes'] / count:,.0f} | {shown_ratio} |"
+    )
 
 
 def import_seconds() -> tuple[float, float]:
@@ -91,10 +109,14 @@ def import_seconds() -> tuple[float, float]:
 
 def main() -> None:
     results: dict[tuple[str, int], list[dict[str, float]]] = {}
-    for count in SIZES:
-        for _ in range(REPEATS):
-            for kind in KINDS:
-                results.setdefault((kind, count), []).append(measure(kind, count))
+    for shape in SHAPES:
+        for count in SIZES:
+            for _ in range(REPEATS):
+                for kind in KINDS:
+                    results.setdefault((kind + shape, count), []).append(measure(kind + shape, count))
+    for count in FULL_SIZES:
+        results[("full", count)] = [measure("full", count) for _ in range(REPEATS)]
+    results[("fleet", FLEET_SIZE)] = [measure("fleet", FLEET_SIZE) for _ in range(REPEATS)]
     bare_import, library_import = import_seconds()
     print(f"Whole-process synth, medians of {REPEATS} alternating runs (validation off), {os.cpu_count()} cores")
     header = (
@@ -102,25 +124,30 @@ def main() -> None:
     )
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
-    for count in SIZES:
-        baseline = statistics.median(run["seconds"] for run in results[("l1", count)])
-        for kind in KINDS:
-            runs = results[(kind, count)]
-            seconds = statistics.median(run["seconds"] for run in runs)
-            print(
-                f"| {count} | {kind} | {seconds:.2f} | {statistics.median(r['peak_mb'] for r in runs):.0f} | "
-                f"{runs[0]['resources'] / count:.1f} | {runs[0]['bytes'] / count:,.0f} | {seconds / baseline:.2f} |"
-            )
     median = {key: statistics.median(run["seconds"] for run in runs) for key, runs in results.items()}
-    ratio = median[("library", 50)] / median[("l1", 50)]
-    verdict = "meets" if ratio <= TARGET_RATIO else "misses"
-    print(f"\nN=50 time ratio library/L1 = {ratio:.2f}: {verdict} the target of <= {TARGET_RATIO}")
-    for count in SIZES:
-        faster = median[("library", count)] <= median[("alpha", count)]
-        print(
-            f"N={count}: library {'<=' if faster else '>'} alpha ({median[('library', count)]:.2f} s vs "
-            f"{median[('alpha', count)]:.2f} s): {'meets' if faster else 'misses'} the target"
-        )
+    for shape in SHAPES:
+        for count in SIZES:
+            for kind in KINDS:
+                key = (kind + shape, count)
+                print_row(key, results[key], median[key] / median[("l1" + shape, count)])
+    for key, runs in results.items():
+        if key[0] in ("full", "fleet"):
+            print_row(key, runs, None)
+    fleet = results[("fleet", FLEET_SIZE)][0]
+    print(
+        f"\nFleet: {FLEET_SIZE} fully featured endpoints in {fleet['stacks']:.0f} stacks, the largest of "
+        f"{fleet['largest_stack']:.0f} resources; full, one stack of {FULL_SIZES[-1]}: "
+        f"{results[('full', FULL_SIZES[-1])][0]['largest_stack']:.0f} resources"
+    )
+    for shape in SHAPES:
+        for count in SIZES:
+            library, alpha, bare = (median[(kind + shape, count)] for kind in KINDS)
+            ratio = library / bare
+            print(
+                f"N={count}{shape}: library/L1 = {ratio:.2f} ({'meets' if ratio <= TARGET_RATIO else 'misses'} "
+                f"<= {TARGET_RATIO}); library {'<=' if library <= alpha else '>'} alpha ({library:.2f} s vs "
+                f"{alpha:.2f} s: {'meets' if library <= alpha else 'misses'})"
+            )
     print(
         f"Import: aws_cdk alone {bare_import:.2f} s, with cdk_sagemaker_inference {library_import:.2f} s "
         f"(+{library_import - bare_import:.2f} s)"
