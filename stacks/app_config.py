@@ -45,6 +45,15 @@ Format (JSON; paths are relative to the config file):
     "copyCount": 1, "cpuCores": 1, "memoryMb": 1024,        what one copy of the model needs
     "maxCopyCount": 2, "invocationsPerCopy": 30,            copies scale on invocations per copy
     "smokeTest": {...}                                      as above
+  },
+  "pipeline": {                                             optional: a CDK Pipelines sample (-c pipeline-sample=true)
+    "stackName": "SageMakerPipelineSample",
+    "account": "111111111111", "region": "eu-west-1",       the tooling account: pipeline and promoted artifacts
+    "repository": "owner/repo", "branch": "main",
+    "connectionArn": "arn:aws:codeconnections:...",         a CodeStar connection to the repository
+    "imageTag": "1.4.0", "modelKey": "sentiment/1.4.0/model.tar.gz",   the promoted image and model
+    "stages": [{"name": "Staging", "account": "222222222222", "region": "eu-west-1"},
+               {"name": "Production", "account": "333333333333", "region": "us-east-1", "approval": true}]
   }
 }
 ```
@@ -156,6 +165,27 @@ class LlmSettings:
 
 
 @dataclass(frozen=True)
+class StageSettings:
+    name: str
+    account: str
+    region: str
+    approval: bool  # a manual approval before the stage deploys
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    stack_name: str
+    account: str
+    region: str
+    repository: str
+    branch: str
+    connection_arn: str
+    image_tag: str
+    model_key: str
+    stages: list[StageSettings]
+
+
+@dataclass(frozen=True)
 class AppConfig:
     account: str | None
     region: str | None
@@ -166,6 +196,7 @@ class AppConfig:
     multi_model: MultiModelSettings | None
     inference_components: InferenceComponentSettings | None
     llm: LlmSettings | None
+    pipeline: PipelineSettings | None
 
 
 def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
@@ -188,6 +219,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> AppConfig:
         multi_model=reader.multi_model(reader.section(raw, "multiModel", required=False)),
         inference_components=reader.inference_components(reader.section(raw, "inferenceComponents", required=False)),
         llm=reader.llm(reader.section(raw, "llm", required=False)),
+        pipeline=reader.pipeline(reader.section(raw, "pipeline", required=False)),
     )
 
 
@@ -343,6 +375,37 @@ class _Reader:
             prompt=self.string(raw.get("prompt"), "llm.prompt"),
             hf_token_secret_name=self.optional_str(raw, "llm.hfTokenSecretName"),
         )
+
+    def pipeline(self, raw: dict[str, Any]) -> PipelineSettings | None:
+        if not raw:
+            return None
+        stages = raw.get("stages")
+        if not isinstance(stages, list) or not stages:
+            raise self.fail("pipeline.stages", stages, "a non-empty list of {name, account, region}")
+        return PipelineSettings(
+            stack_name=self.string(raw.get("stackName"), "pipeline.stackName"),
+            account=self.account(raw.get("account"), "pipeline.account"),
+            region=self.string(raw.get("region"), "pipeline.region"),
+            repository=self.string(raw.get("repository"), "pipeline.repository"),
+            branch=self.string(raw.get("branch"), "pipeline.branch"),
+            connection_arn=self.string(raw.get("connectionArn"), "pipeline.connectionArn"),
+            image_tag=self.string(raw.get("imageTag"), "pipeline.imageTag"),
+            model_key=self.string(raw.get("modelKey"), "pipeline.modelKey"),
+            stages=[
+                StageSettings(
+                    name=self.string(stage.get("name"), f"pipeline.stages[{index}].name"),
+                    account=self.account(stage.get("account"), f"pipeline.stages[{index}].account"),
+                    region=self.string(stage.get("region"), f"pipeline.stages[{index}].region"),
+                    approval=stage.get("approval", False) is True,
+                )
+                for index, stage in enumerate(stages)
+            ],
+        )
+
+    def account(self, value: Any, key: str) -> str:
+        if not (isinstance(value, str) and len(value) == 12 and value.isdigit()):
+            raise self.fail(key, value, "a 12-digit AWS account ID as a string")
+        return value
 
     def smoke_test(self, parent: dict[str, Any], key: str) -> SmokeTestSettings:
         raw = self.section(parent, "smokeTest", required=True, key=key)

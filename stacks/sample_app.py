@@ -14,6 +14,8 @@ from .inference_component_stack import InferenceComponentStack
 from .llm_stack import CONTEXT_KEY as LLM_CONTEXT_KEY
 from .llm_stack import LlmEndpointStack
 from .multi_model_stack import MultiModelEndpointStack
+from .pipeline_stack import CONTEXT_KEY as PIPELINE_CONTEXT_KEY
+from .pipeline_stack import PipelineStack
 from .realtime_stack import RealtimeEndpointStack
 from .serverless_stack import ServerlessEndpointStack
 
@@ -45,8 +47,24 @@ def define_sample_stacks(app: App, config: AppConfig) -> list[Stack]:
             stacks.append(
                 stack_class(app, settings.stack_name, model_settings=config.realtime, settings=settings, env=env)
             )
-    if config.llm is not None and str(app.node.try_get_context(LLM_CONTEXT_KEY)).lower() == "true":
+    if config.llm is not None and _asked_for(app, LLM_CONTEXT_KEY):
         stacks.append(LlmEndpointStack(app, config.llm.stack_name, settings=config.llm, env=env))
+    if config.pipeline is not None and _asked_for(app, PIPELINE_CONTEXT_KEY):
+        pipeline_env = Environment(account=config.pipeline.account, region=config.pipeline.region)
+        stacks.append(
+            PipelineStack(
+                app,
+                config.pipeline.stack_name,
+                settings=config.pipeline,
+                model_settings=config.realtime,
+                env=pipeline_env,
+            )
+        )
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     return stacks
+
+
+def _asked_for(app: App, context_key: str) -> bool:
+    """A sample deployed only on request (``-c <key>=true``): it costs money or needs accounts of its own."""
+    return str(app.node.try_get_context(context_key)).lower() == "true"
