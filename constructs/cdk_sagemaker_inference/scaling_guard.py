@@ -23,7 +23,7 @@ import hashlib
 import json
 from typing import Any
 
-from aws_cdk import CfnResource, CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from constructs import Construct
 
@@ -111,7 +111,7 @@ def guard_instance_type_changes(
     resource_id: str,
     dimension: str,
     instance_type: str,
-) -> CustomResource:
+) -> CfnResource:
     """Guard ``scalable`` (a variant's instance count) across changes of ``instance_type``; returns the guard.
 
     The guard and the restore resource are children of ``scope`` (the endpoint), which ``endpoint_resource``
@@ -132,24 +132,26 @@ def guard_instance_type_changes(
         "StackName": stack.stack_name,
         "Tags": {STACK_TAG: stack.stack_name},
     }
-    guard = CustomResource(
+    # Plain resources of the custom types (what aws-cdk-lib's CustomResource renders, without its wrapper's calls
+    # into the runtime), under the same construct paths and so the same logical IDs.
+    token = provider.service_token
+    guard = CfnResource(
         scope,
         f"{variant_name}ScalingGuard",
-        service_token=provider.service_token,
-        resource_type=GUARD_TYPE,
-        properties={**common, "Role": "Guard"},
+        type=GUARD_TYPE,
+        properties={"ServiceToken": token, **common, "Role": "Guard"},
     )
     digest = hashlib.sha256(instance_type.encode()).hexdigest()[:8].upper()
-    restore = CustomResource(
+    restore = CfnResource(
         scope,
         f"{variant_name}ScalingRestore{digest}",
-        service_token=provider.service_token,
-        resource_type=RESTORE_TYPE,
-        properties={**common, "Role": "Restore", "Previous": guard.get_att_string("Previous")},
+        type=RESTORE_TYPE,
+        properties={"ServiceToken": token, **common, "Role": "Restore", "Previous": guard.get_att("Previous")},
     )
+    for resource in (guard, restore):
+        resource.apply_removal_policy(RemovalPolicy.DESTROY)
     endpoint_resource.node.add_dependency(restore)
-    guard_resource = guard.node.default_child
-    assert isinstance(guard_resource, CfnResource)
+    guard_resource = guard
     targets = [child for child in scalable.node.find_all() if isinstance(child, appscaling.CfnScalableTarget)]
     for target in targets:
         target.apply_removal_policy(RemovalPolicy.RETAIN)
