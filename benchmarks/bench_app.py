@@ -172,7 +172,7 @@ def l1_endpoint(stack: Stack, index: int, scaling: bool = False) -> None:
             min_capacity=MIN_INSTANCES,
             max_capacity=MAX_INSTANCES,
         )
-        target.add_dependency(endpoint)
+        target.add_resource_dependency(endpoint)
         appscaling.CfnScalingPolicy(
             stack,
             f"Policy{index}Scaling",

@@ -1,8 +1,8 @@
 """AWS CDK v2 constructs for Amazon SageMaker inference.
 
-The smoke-test, scaling, alarm and dashboard names load on first use: they bring aws-cdk-lib's Lambda,
-Step Functions, custom-resources, Application Auto Scaling and CloudWatch modules, which an app that does
-not use them never needs to import.
+The smoke-test, scaling, alarm, dashboard, shadow-test and monitoring names load on first use: they bring
+aws-cdk-lib's Lambda, Step Functions, custom-resources, Application Auto Scaling and CloudWatch modules, which an
+app that does not use them never needs to import.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -11,7 +11,6 @@ from .async_inference import AsyncInference
 from .container_image import ContainerImage, ContainerImageConfig
 from .core_dump import CoreDump
 from .data_capture import DataCapture
-from .data_quality import DataQualityMonitor, MonitorSchedule
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
 from .endpoint_metrics import EndpointMetrics
@@ -29,7 +28,6 @@ from .multi_model_data import MultiModelData
 from .nag import acknowledge_nag_findings
 from .per_stack import validate
 from .s3_location import S3Location
-from .shadow_test import ShadowTest
 from .variants import (
     InferenceComponentHostVariant,
     InstanceVariant,
@@ -44,6 +42,7 @@ from .variants import (
 if TYPE_CHECKING:
     from .alarms import AlarmThresholds, EndpointAlarms, Severity
     from .dashboard import EndpointDashboard
+    from .data_quality import DataQualityMonitor, MonitorSchedule
     from .deploy_permissions import deploy_statements, grant_deploy
     from .deployment import (
         BlueGreenDeployment,
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
         TrafficRouting,
     )
     from .scaling import CopyCount, InstanceCount, ProvisionedConcurrency, ScalableCapacity
+    from .shadow_test import ShadowTest
     from .smoke_test import (
         AsyncLocations,
         BodyCheck,
@@ -70,6 +70,8 @@ _LAZY = {
     "SmokeTestProvider": "smoke_test_provider",
     **dict.fromkeys(["AlarmThresholds", "EndpointAlarms", "Severity"], "alarms"),
     "EndpointDashboard": "dashboard",
+    **dict.fromkeys(["DataQualityMonitor", "MonitorSchedule"], "data_quality"),
+    "ShadowTest": "shadow_test",
     **dict.fromkeys(["deploy_statements", "grant_deploy"], "deploy_permissions"),
     **dict.fromkeys(
         ["BlueGreenDeployment", "CapacitySize", "ComponentRollingUpdate", "RollingDeployment", "TrafficRouting"],

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import jmespath
-import jmespath.exceptions
 from aws_cdk import aws_sagemaker as sagemaker
 
 from . import api_model, rules, validation
@@ -250,6 +248,9 @@ def _check_expression(problems: Problems, prop: str, expression: object) -> None
     """A JMESPath expression that compiles (jmespath, the library botocore evaluates them with)."""
     if not isinstance(expression, str) or validation.is_unresolved(expression):
         return
+    import jmespath  # only when an explainer is configured
+    import jmespath.exceptions
+
     try:
         jmespath.compile(expression)
     except jmespath.exceptions.JMESPathError as error:
