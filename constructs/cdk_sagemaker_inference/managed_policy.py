@@ -46,7 +46,8 @@ class ManagedPolicyStatements:
         document = self._render()
         self.policy.policy_document = document
         unresolved = json.dumps(document, separators=(",", ":"))
-        if len(unresolved) + unresolved.count("${Token[") * REFERENCE_LENGTH <= MAX_POLICY_CHARACTERS:
+        references = sum(unresolved.count(marker) for marker in ("${Token[", '{"Ref":', '{"Fn::'))
+        if len(unresolved) + references * REFERENCE_LENGTH <= MAX_POLICY_CHARACTERS:
             return []  # within the quota even with every deploy-time value at its longest: no resolution needed
         size = estimated_characters(Stack.of(self.policy).resolve(document))
         if size <= MAX_POLICY_CHARACTERS:

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from aws_cdk import App, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 
 from cdk_sagemaker_inference import (
@@ -136,3 +137,16 @@ def test_a_role_shared_by_too_many_models_fails_the_synth_naming_the_policy():
 def test_endpoints_per_stack_must_be_positive():
     with pytest.raises(ValidationError, match=r"\[StackBudget\] endpoints_per_stack = 0"):
         EndpointStacks(App(), "Fleet", endpoints_per_stack=0)
+
+
+def test_a_policy_resolved_for_its_repeats_still_counts_each_reference_at_its_longest():
+    from aws_cdk import aws_s3 as s3
+
+    app = App(builtin_cloud_formation_validation=False)
+    stack = Stack(app, "Repeats")
+    role = ExecutionRole(stack, "Role")
+    buckets = [s3.Bucket(stack, f"Bucket{index}").bucket_arn for index in range(60)]
+    for _ in range(2):  # the same grants twice: the document is resolved to drop the repeats
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=buckets))
+    with pytest.raises(RuntimeError, match=r"Repeats/Role/Policy: 1 invalid property"):
+        app.synth()
