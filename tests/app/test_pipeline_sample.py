@@ -5,7 +5,6 @@ import json
 
 import pytest
 from aws_cdk import Stack, Stage
-from syrupy.extensions.json import JSONSnapshotExtension
 
 from stacks.app_config import DEFAULT_CONFIG, load_config
 from stacks.pipeline_stack import CONTEXT_KEY, REPOSITORY, execution_role_name
@@ -33,11 +32,6 @@ def pipeline_app():
         for stack in [child for child in stage.node.children if isinstance(child, Stack)]:
             templates[f"{stage.stage_name}/{stack.node.id}"] = nested.get_stack_by_name(stack.stack_name).template
     return app, pipeline, templates
-
-
-@pytest.fixture
-def json_snapshot(snapshot):
-    return snapshot.use_extension(JSONSnapshotExtension)
 
 
 def test_the_pipeline_and_every_stage_stack_match_their_snapshots(pipeline_app, json_snapshot):

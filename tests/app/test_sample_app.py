@@ -14,7 +14,6 @@ import pytest
 from aws_cdk import aws_iam as iam
 from checks import Answer, mismatches
 from handler import SmokeTest
-from syrupy.extensions.json import JSONSnapshotExtension
 
 from cdk_sagemaker_inference import deploy_statements
 from cdk_sagemaker_inference.smoke_test import RESOURCE_TYPE
@@ -40,11 +39,6 @@ def sample_app():
     stacks = define_sample_app(app, load_config(DEFAULT_CONFIG))
     assembly = app.synth()  # raises if any cdk-nag pack reports an unacknowledged finding
     return app, stacks, assembly
-
-
-@pytest.fixture
-def json_snapshot(snapshot):
-    return snapshot.use_extension(JSONSnapshotExtension)
 
 
 def test_each_sample_stack_matches_its_snapshot(sample_app, json_snapshot):
