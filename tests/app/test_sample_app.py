@@ -215,7 +215,15 @@ def test_cdk_json_carries_the_flags_cdk_init_of_this_cli_writes():
         (ROOT / "node_modules/aws-cdk/lib/init-templates/.recommended-feature-flags.json").read_text()
     )
     assert {key: value for key, value in CDK_CONTEXT.items() if key != "cli-telemetry"} == recommended
-    assert json.loads((ROOT / "cdk.json").read_text())["app"] == ".venv/bin/python app.py"
+    assert json.loads((ROOT / "cdk.json").read_text())["app"] == "sh scripts/cdk_app.sh"
+
+
+def test_the_app_command_without_a_venv_says_to_run_make_synth(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "cdk_app.sh", tmp_path / "scripts")
+    command = json.loads((ROOT / "cdk.json").read_text())["app"]
+    result = subprocess.run(command, shell=True, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "Run 'make synth' first" in result.stderr, result.stderr
 
 
 def smoke_tests_of(assembly, stack):
