@@ -151,7 +151,6 @@ def guard_instance_type_changes(
     for resource in (guard, restore):
         resource.apply_removal_policy(RemovalPolicy.DESTROY)
     endpoint_resource.node.add_dependency(restore)
-    guard_resource = guard
     targets = [child for child in scalable.node.find_all() if isinstance(child, appscaling.CfnScalableTarget)]
     for target in targets:
         target.apply_removal_policy(RemovalPolicy.RETAIN)
@@ -159,7 +158,7 @@ def guard_instance_type_changes(
 
     def declare() -> list[ValidationError]:
         registration = declared_registration(scalable)
-        guard_resource.add_property_override("Registration", registration)
+        guard.add_property_override("Registration", registration)
         size = len(json.dumps(stack.resolve(registration), separators=(",", ":")))
         if size <= MAX_REGISTRATION_BYTES:
             return []
