@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+SYNTH_STAMP := $(VENV)/.installed-synth
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
@@ -11,12 +12,18 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
 
-.PHONY: setup synth test lint unit fuzz mutation images deploy diff bench docs clean
+.PHONY: setup setup-synth synth test lint unit fuzz mutation images deploy diff bench docs clean
 
+## setup: everything the tests and tools need; setup-synth: only what synth and deploy need
 setup: $(PY_STAMP) $(NODE_STAMP)
+setup-synth: $(SYNTH_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): requirements.txt requirements-dev.txt requirements-nag2.txt requirements-images.txt pyproject.toml
+$(SYNTH_STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(PY_STAMP): $(SYNTH_STAMP) requirements-dev.txt requirements-nag2.txt requirements-images.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
 		--target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
@@ -29,7 +36,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 ## synth: the sample app's CloudFormation templates into cdk.out (no AWS account needed)
-synth: setup
+synth: setup-synth
 	$(CDK) synth --quiet
 	@echo "Templates: $$(ls cdk.out/*.template.json)"
 
@@ -41,8 +48,10 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One worker per core (at most 4: each holds a jsii kernel); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= auto
 unit: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 ## fuzz: every public constructor and method with thousands of bad arguments (not in CI; FUZZ_EXAMPLES=2000)
 fuzz: setup
@@ -60,19 +69,22 @@ images: setup
 	$(VENV)/image-generator/bin/python scripts/generate_owned_images.py constructs/cdk_sagemaker_inference/owned_images.json
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)
-deploy: setup
+deploy: setup-synth
 	$(CDK) deploy --all --require-approval never
 
-diff: setup
+diff: setup-synth
 	$(CDK) diff --all
 
 ## bench: synth time and peak memory, this library vs bare L1 resources
 bench: setup
 	$(BIN)/python benchmarks/synth_benchmark.py
 
-## docs: regenerate docs/rules.md from the rules in the code (a test fails when they differ)
+## docs: regenerate docs/rules.md from the rules in the code and the API reference (docs/api) from the
+## docstrings with pdoc, failing on any pdoc warning (tests fail when either differs from what is committed)
 docs: setup
 	$(BIN)/python -c 'from cdk_sagemaker_inference.rules import markdown; print(markdown(), end="")' > docs/rules.md
+	rm -rf docs/api
+	$(BIN)/python scripts/build_api_docs.py docs/api
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache

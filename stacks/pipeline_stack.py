@@ -223,7 +223,7 @@ class PipelineStack(Stack):
             cross_account_keys=True,  # stages in other accounts read the artifacts through this key
             enable_key_rotation=True,
             synth=pipelines.ShellStep(
-                "Synth", input=source, commands=["make setup", f"npx cdk synth -c {CONTEXT_KEY}=true"]
+                "Synth", input=source, commands=["make setup-synth", f"npx cdk synth -c {CONTEXT_KEY}=true"]
             ),
         )
         self.pipeline.add_stage(ArtifactsStage(self, settings=settings))

@@ -45,7 +45,9 @@ def readme_test_files():
 def test_readme_test_file_passes_and_matches_its_own_snapshot(tmp_path, name, code):
     (tmp_path / name).write_text(code)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", name]
-    run = {"cwd": tmp_path, "env": dict(os.environ), "capture_output": True, "text": True, "timeout": 300}
+    # Not as an xdist worker: syrupy stays quiet in one, and the reader's pytest runs on its own.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_XDIST")}
+    run = {"cwd": tmp_path, "env": env, "capture_output": True, "text": True, "timeout": 300}
     first = subprocess.run([*command, "--snapshot-update"], **run)
     assert first.returncode == 0, first.stdout + first.stderr
     second = subprocess.run(command, **run)

@@ -226,6 +226,16 @@ def test_the_app_command_without_a_venv_says_to_run_make_synth(tmp_path):
     assert result.returncode == 1 and "Run 'make synth' first" in result.stderr, result.stderr
 
 
+def test_make_synth_installs_only_the_runtime_requirements_and_the_cli():
+    planned = subprocess.run(
+        ["make", "--dry-run", "--always-make", "synth"], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert planned.returncode == 0, planned.stderr
+    installs = [line for line in planned.stdout.splitlines() if "pip install" in line or "npm ci" in line]
+    assert len(installs) == 2 and "-r requirements.txt" in installs[0] and "npm ci" in installs[1], installs
+    assert "requirements-dev" not in planned.stdout
+
+
 def smoke_tests_of(assembly, stack):
     resources = assembly.get_stack_by_name(stack.stack_name).template["Resources"].values()
     return [SmokeTest.from_properties(r["Properties"]) for r in resources if r["Type"] == RESOURCE_TYPE]
