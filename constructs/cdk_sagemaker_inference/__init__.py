@@ -13,6 +13,7 @@ from .core_dump import CoreDump
 from .data_capture import DataCapture
 from .endpoint import Endpoint, EndpointBase, EndpointVariant
 from .endpoint_config import EndpointConfig, EndpointConfigBase, IEndpointConfig
+from .endpoint_core import EndpointCore
 from .endpoint_metrics import EndpointMetrics
 from .endpoint_stacks import EndpointStacks
 from .errors import Problem, ValidationError
@@ -22,9 +23,8 @@ from .inference_component import ComputeRequirements, InferenceComponent
 from .instance_type import InstanceType
 from .llm import LargeLanguageModel, LlmServer
 from .model import IModel, InferenceExecutionMode, Model, ModelBase, ModelContainer
-from .model_data import ModelData, ModelDataConfig
+from .model_data import ModelData, ModelDataConfig, MultiModelData
 from .model_package import ModelPackage, ModelPackageConfig
-from .multi_model_data import MultiModelData
 from .nag import acknowledge_nag_findings
 from .per_stack import validate
 from .s3_location import S3Location
@@ -114,6 +114,7 @@ __all__ = [
     "EndpointBase",
     "EndpointConfig",
     "EndpointConfigBase",
+    "EndpointCore",
     "EndpointDashboard",
     "EndpointMetrics",
     "EndpointSmokeTest",

@@ -19,7 +19,14 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from . import api_model, rules, validation
-from .endpoint import INSTANCE_NAMESPACE, EndpointBase
+from .endpoint_core import (
+    INSTANCE_NAMESPACE,
+    EndpointCore,
+    check_endpoint,
+    check_unit,
+    published_metrics,
+    published_unit,
+)
 from .errors import Problems
 from .variants import InstanceVariant, ServerlessProductionVariant, Variant
 
@@ -29,21 +36,6 @@ if TYPE_CHECKING:
 MICROSECONDS_PER_MS = 1000
 # Metrics whose every data point is 0 or 1: their Average is a rate in [0, 1].
 ZERO_ONE_METRICS = frozenset({"Invocation4XXErrors", "Invocation5XXErrors", "HasBacklogWithoutCapacity"})
-# The unit SageMaker publishes each metric in (when an alarm or metric names one, it must be this).
-METRIC_UNITS = {
-    "ModelLatency": cloudwatch.Unit.MICROSECONDS,
-    "OverheadLatency": cloudwatch.Unit.MICROSECONDS,
-    "ModelSetupTime": cloudwatch.Unit.MICROSECONDS,
-    "RequestDownloadLatency": cloudwatch.Unit.MICROSECONDS,
-    "ResponseUploadLatency": cloudwatch.Unit.MICROSECONDS,
-    "TimeInBacklog": cloudwatch.Unit.MILLISECONDS,
-    "TotalProcessingTime": cloudwatch.Unit.MILLISECONDS,
-    "ApproximateAgeOfOldestRequest": cloudwatch.Unit.SECONDS,
-    **dict.fromkeys(
-        ["CPUUtilization", "MemoryUtilization", "DiskUtilization", "GPUUtilization", "GPUMemoryUtilization"],
-        cloudwatch.Unit.PERCENT,
-    ),
-}
 
 
 class Severity:
@@ -98,7 +90,7 @@ class EndpointAlarms(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         thresholds: AlarmThresholds | None = None,
         topics: Mapping[str, sns.ITopic] | None = None,
     ) -> None:
@@ -146,12 +138,11 @@ class EndpointAlarms(Construct):
         fewer where needed to reach ALARM within the deployment's bake. Default ``severity``: critical.
         """
         from .deployment import PUBLISHING_DELAY_SECONDS, bake_of
-        from .endpoint import Endpoint, published_metrics
 
         endpoint = self.endpoint
         problems = Problems()
         _check_severity(problems, "severity", severity)
-        deployment = endpoint.deployment if isinstance(endpoint, Endpoint) else None
+        deployment = endpoint.deployment
         bake = validation.rendered_seconds(bake_of(deployment)) if deployment is not None else None
         periods = self.thresholds.evaluation_periods
         if deployment is None:
@@ -174,9 +165,9 @@ class EndpointAlarms(Construct):
                     "bake longer (wait_interval=Duration.minutes(5) is common)",
                 )
         problems.raise_if_any(self)
-        assert isinstance(endpoint, Endpoint) and endpoint.endpoint_config is not None
         config = endpoint.endpoint_config
-        fleet = endpoint.served_config.endpoint_config_name
+        assert config is not None  # an endpoint with a deployment is defined by this library
+        fleet = config.endpoint_config_name
         thresholds = {
             "ErrorRate5xx": ("Invocation5XXErrors", "Average", self.thresholds.error_rate_5xx, 1),
             "ErrorRate4xx": ("Invocation4XXErrors", "Average", self.thresholds.error_rate_4xx, 1),
@@ -193,7 +184,7 @@ class EndpointAlarms(Construct):
                     metric_name,
                     variant.variant_name,
                     statistic=statistic,
-                    unit=METRIC_UNITS.get(metric_name),
+                    unit=published_unit(metric_name),
                     endpoint_config_name=fleet,
                 )
                 made.append(
@@ -343,7 +334,7 @@ def _check_inputs(scope: Construct, endpoint: object, thresholds: object, topics
     """The endpoint is one (not its name), the thresholds an `AlarmThresholds` of numbers keyed by `Severity`,
     the topics SNS topics keyed by `Severity`."""
     problems = Problems()
-    validation.check_type(problems, "endpoint", endpoint, EndpointBase, "the Endpoint (or Endpoint.from_...)")
+    check_endpoint(problems, "endpoint", endpoint)
     if thresholds is not None and validation.check_type(
         problems, "thresholds", thresholds, AlarmThresholds, "AlarmThresholds(error_rate_5xx={Severity.CRITICAL: 0.05})"
     ):
@@ -379,7 +370,7 @@ def _threshold() -> api_model.Constraint:
 
 def check_alarm(
     problems: Problems,
-    endpoint: EndpointBase,
+    endpoint: EndpointCore,
     metric: cloudwatch.IMetric,
     threshold: float,
     comparison: cloudwatch.ComparisonOperator,
@@ -405,7 +396,7 @@ def check_alarm(
     endpoint.check_metric(metric)  # raises naming the variants or what SageMaker publishes
 
 
-def check_rollback_alarm(problems: Problems, endpoint: EndpointBase, alarm: cloudwatch.IAlarm) -> None:
+def check_rollback_alarm(problems: Problems, endpoint: EndpointCore, alarm: cloudwatch.IAlarm) -> None:
     """`check_alarm` for an alarm made in this app (an imported one is not known, so not checked)."""
     resource = alarm.node.default_child if isinstance(alarm, cloudwatch.Alarm) else None
     if isinstance(alarm, cloudwatch.Alarm) and isinstance(resource, cloudwatch.CfnAlarm):
@@ -415,16 +406,3 @@ def check_rollback_alarm(problems: Problems, endpoint: EndpointBase, alarm: clou
         threshold = resource.threshold
         if isinstance(threshold, int | float):
             check_alarm(problems, endpoint, alarm.metric, threshold, comparison)
-
-
-def check_unit(problems: Problems, metric_name: str, unit: cloudwatch.Unit | None) -> None:
-    """A unit given for a SageMaker metric is the one SageMaker publishes it in (else CloudWatch finds no data)."""
-    expected = METRIC_UNITS.get(metric_name)
-    if unit is not None and expected is not None and unit != expected:
-        problems.add(
-            rules.METRIC_UNIT,
-            "unit",
-            unit.name,
-            f"{expected.name}: SageMaker publishes {metric_name} in it",
-            f"give unit=Unit.{expected.name} (or none), and the threshold in that unit",
-        )

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import rules
+from .async_inference import BoundAsyncInference
+from .data_capture import DataCapture
 from .errors import Problems
+from .explainer import ClarifyExplainer
 from .instance_type import InstanceType
 from .model import Model, ModelBase
-from .multi_model_data import MultiModelData
+from .model_data import MultiModelData
+from .per_stack import StackFacts
 from .rules import Rule
 from .variants import (
     InferenceComponentHostVariant,
@@ -25,8 +29,22 @@ from .variants import (
     Variant,
 )
 
-if TYPE_CHECKING:
-    from .endpoint_config import EndpointConfig
+
+class CheckedConfig(Protocol):
+    """What the table reads of an endpoint config (`endpoint_config.EndpointConfig` is one)."""
+
+    stack_facts: StackFacts
+    async_inference: BoundAsyncInference | None
+    data_capture: DataCapture | None
+    explainer: ClarifyExplainer | None
+    network_isolation: bool
+    shadow_production_variants: tuple[ProductionVariant, ...]
+
+    @property
+    def production_variants(self) -> tuple[Variant, ...]: ...
+
+    @property
+    def hosts_inference_components(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -35,9 +53,9 @@ class Exclusion:
 
     rule: Rule
     kind: type[Variant] | tuple[type[Variant], ...]
-    offends: Callable[[EndpointConfig, Variant], bool]
+    offends: Callable[[CheckedConfig, Variant], bool]
     prop: str  # under the variant's property path, or "" for the variant itself
-    shown: Callable[[EndpointConfig, Variant], object]
+    shown: Callable[[CheckedConfig, Variant], object]
     allowed: str
     fix: str
 
@@ -72,7 +90,7 @@ def _multi_model_images_not_triton(variant: Variant) -> list[str]:
     return [str(item.image) for item in multi_model if item.image.is_triton is False]
 
 
-def _foreign_repositories(config: EndpointConfig, variant: Variant) -> list[str]:
+def _foreign_repositories(config: CheckedConfig, variant: Variant) -> list[str]:
     """The accounts of the variant's own image repositories that differ from the config's literal account."""
     account = config.stack_facts.literal("account")
     containers = [item for model in _models(variant) if isinstance(model, Model) for item in model.containers]
@@ -97,7 +115,7 @@ def _llm_gpus_missing(variant: Variant) -> list[str]:
     return missing
 
 
-def _has_shadow(config: EndpointConfig) -> bool:
+def _has_shadow(config: CheckedConfig) -> bool:
     return bool(config.shadow_production_variants)
 
 
@@ -373,7 +391,7 @@ EXCLUSIONS = (
 )
 
 
-def check(problems: Problems, config: EndpointConfig) -> None:
+def check(problems: Problems, config: CheckedConfig) -> None:
     """Add a problem for every exclusion a variant of ``config`` (production or shadow) offends."""
     for prop, variant, exclusion in _applicable(config):
         if exclusion.offends(config, variant):
@@ -386,7 +404,7 @@ def check(problems: Problems, config: EndpointConfig) -> None:
             )
 
 
-def _applicable(config: EndpointConfig) -> Iterator[tuple[str, Variant, Exclusion]]:
+def _applicable(config: CheckedConfig) -> Iterator[tuple[str, Variant, Exclusion]]:
     named = [(f"production_variants[{index}]", variant) for index, variant in enumerate(config.production_variants)]
     named += [
         (f"shadow_production_variants[{index}]", variant)

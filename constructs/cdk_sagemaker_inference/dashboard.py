@@ -13,7 +13,7 @@ from constructs import Construct
 
 from . import rules, validation
 from .alarms import EndpointAlarms
-from .endpoint import INSTANCE_NAMESPACE, EndpointBase, check_period
+from .endpoint_core import INSTANCE_NAMESPACE, EndpointCore, check_endpoint, check_period
 from .errors import Problems
 from .variants import InstanceVariant, ServerlessProductionVariant, Variant
 
@@ -46,7 +46,7 @@ class EndpointDashboard(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         dashboard_name: str | None = None,
         alarms: EndpointAlarms | None = None,
         period: Duration | None = None,
@@ -68,11 +68,11 @@ class EndpointDashboard(Construct):
         problems.raise_if_any(self)
         self.period = period or Duration.minutes(1)
         self.dashboard = cloudwatch.Dashboard(self, "Resource", dashboard_name=dashboard_name)
-        self.endpoints: list[EndpointBase] = []
+        self.endpoints: list[EndpointCore] = []
         """The endpoints shown, in order."""
         self.add_endpoint(endpoint, alarms=alarms)
 
-    def add_endpoint(self, endpoint: EndpointBase, *, alarms: EndpointAlarms | None = None) -> None:
+    def add_endpoint(self, endpoint: EndpointCore, *, alarms: EndpointAlarms | None = None) -> None:
         """Add ``endpoint``'s section (and ``alarms``' states) below the others."""
         problems = Problems()
         _check_section(problems, endpoint, alarms)
@@ -107,7 +107,7 @@ class EndpointDashboard(Construct):
                 )
             )
 
-    def _variant_row(self, endpoint: EndpointBase, variant: Variant, *, asynchronous: bool) -> list[cloudwatch.IWidget]:
+    def _variant_row(self, endpoint: EndpointCore, variant: Variant, *, asynchronous: bool) -> list[cloudwatch.IWidget]:
         name, period = variant.variant_name, self.period
         calls = "InvocationsProcesssed" if asynchronous else "Invocations"
         latency = [endpoint.metric_model_latency(name, statistic=stat, period=period) for stat in ("p50", "p99")]
@@ -140,6 +140,6 @@ class EndpointDashboard(Construct):
 
 
 def _check_section(problems: Problems, endpoint: object, alarms: object) -> None:
-    validation.check_type(problems, "endpoint", endpoint, EndpointBase, "an Endpoint or Endpoint.from_endpoint_name")
+    check_endpoint(problems, "endpoint", endpoint)
     if alarms is not None:
         validation.check_type(problems, "alarms", alarms, EndpointAlarms, "EndpointAlarms(scope, 'Alarms', ...)")

@@ -320,9 +320,7 @@ class EndpointConfig(EndpointConfigBase):
             variant.validate(problems, prop)
             for model in variant.models:
                 if isinstance(model, ModelBase):
-                    validation.check_same_environment(
-                        problems, f"{prop}.model", self.stack_facts, model.stack_facts, model
-                    )
+                    self.stack_facts.check_same_environment(problems, f"{prop}.model", model.stack_facts, model)
         validation.check_unique(
             problems,
             rules.UNIQUE_VARIANT_NAMES,

@@ -17,8 +17,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from . import api_model, rules, validation
-from .endpoint import Endpoint, EndpointBase, check_period
 from .endpoint_config import EndpointConfig
+from .endpoint_core import EndpointCore, check_endpoint, check_period
 from .errors import Problems
 from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
 from .model import IModel, ModelBase
@@ -117,7 +117,7 @@ class InferenceComponent(Resource):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         model: IModel | None = None,
         compute: ComputeRequirements | None = None,
         copy_count: int = 1,
@@ -137,7 +137,7 @@ class InferenceComponent(Resource):
         self.deployment = deployment
         """How a change reaches the copies, as given."""
         problems = Problems()
-        validation.check_type(problems, "endpoint", endpoint, EndpointBase, "Endpoint(scope, 'Endpoint', ...)")
+        check_endpoint(problems, "endpoint", endpoint)
         problems.raise_if_any(self)
         self.config = endpoint.endpoint_config
         self.variant_name = variant_name or self._default_variant()
@@ -201,12 +201,13 @@ class InferenceComponent(Resource):
             else sagemaker.CfnInferenceComponent.InferenceComponentRuntimeConfigProperty(copy_count=copy_count),
             deployment_config=deployment.render(deployment.rollback_alarms) if deployment else None,
         )
-        if isinstance(endpoint, Endpoint):
+        if endpoint.resource is not None:  # defined by this library: placed once it exists
             self.resource.node.add_dependency(endpoint.resource)
         if base_component is not None:
             self.resource.node.add_dependency(base_component.resource)
-        if isinstance(endpoint, Endpoint):
-            endpoint.inference_components.append(self)
+        placed = getattr(endpoint, "inference_components", None)  # an Endpoint's; an imported one has none
+        if isinstance(placed, list):
+            placed.append(self)
         if self.config is not None and self.config.execution_role is not None:
             self.config.execution_role.serve_inference_component(self._name)
 

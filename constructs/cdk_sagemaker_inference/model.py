@@ -19,14 +19,12 @@ from .errors import Problems
 from .execution_role import ExecutionRole
 from .imported import ImportedResource, identity
 from .llm import LargeLanguageModel
-from .model_data import ModelData, ModelDataConfig
+from .model_data import ModelData, ModelDataConfig, MultiModelData
 from .model_package import ModelPackage
 from .per_stack import StackFacts
 
 if TYPE_CHECKING:  # aws_ec2 costs ~0.2 s to import: only models in a VPC load it, at run time
     from aws_cdk import aws_ec2 as ec2
-
-    from .multi_model_data import MultiModelData
 
 MULTI_MODEL_LABEL = "com.amazonaws.sagemaker.capabilities.multi-models"
 BIND_TO_PORT_LABEL = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
@@ -539,6 +537,4 @@ def _check_container_types(problems: Problems, prefix: str, image: object, data:
 
 
 def _is_multi_model(data: ModelData | None) -> bool:
-    from .multi_model_data import MultiModelData
-
     return isinstance(data, MultiModelData)

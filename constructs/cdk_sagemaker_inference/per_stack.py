@@ -16,8 +16,8 @@ import jsii
 from aws_cdk import Stack
 from constructs import IConstruct, IValidation
 
-from . import budgets
-from .errors import ValidationError
+from . import budgets, rules
+from .errors import Problems, ValidationError
 from .validation import is_unresolved
 
 PSEUDO_PARAMETERS = {"partition": "AWS::Partition", "region": "AWS::Region", "account": "AWS::AccountId"}
@@ -40,6 +40,34 @@ class StackFacts:
         """``region`` or ``account`` when known at synth time, else None."""
         value: str = getattr(self, name)
         return None if self.shown[name].startswith("<") else value
+
+    def check_same_environment(self, problems: Problems, prop: str, there: StackFacts, other: IConstruct) -> None:
+        """``there`` (e.g. the stack of ``other``, a config's model) has this stack's account and Region.
+
+        Only literal values are compared; one stack is trivially the same.
+        """
+        if self.stack is there.stack:
+            return
+        for attribute in ("account", "region"):
+            ours, theirs = self.literal(attribute), there.literal(attribute)
+            if (ours is None) != (theirs is None):  # the CDK cannot refer between a pinned and an agnostic stack
+                problems.add(
+                    rules.SAME_ENVIRONMENT,
+                    prop,
+                    f"{other.node.path} in {attribute} {theirs or 'unknown until deploy'}",
+                    f"a resource in this stack's {attribute}, {ours or 'unknown until deploy'}",
+                    "give both stacks the same env (both pinned to one account and Region, or neither pinned)",
+                )
+                continue
+            if ours is None or theirs is None or ours == theirs:
+                continue
+            problems.add(
+                rules.SAME_ENVIRONMENT,
+                prop,
+                f"{other.node.path} in {attribute} {theirs}",
+                f"a resource in this stack's {attribute}, {ours}",
+                "define it in a stack of the same account and Region (SageMaker resources cannot refer across them)",
+            )
 
 
 _FACTS: weakref.WeakKeyDictionary[Stack, StackFacts] = weakref.WeakKeyDictionary()

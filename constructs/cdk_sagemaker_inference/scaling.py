@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -32,8 +32,7 @@ if TYPE_CHECKING:
     from aws_cdk import TimeZone
     from aws_cdk import aws_cloudwatch as cloudwatch
 
-    from .endpoint import Endpoint, EndpointBase
-    from .inference_component import InferenceComponent
+    from .endpoint_core import EndpointCore
 
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 SCALING_ROLE_ID = "SageMakerScalingRole"
@@ -410,7 +409,7 @@ class InstanceCount(ScalableCapacity):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         variant_name: str,
         min_capacity: int,
         max_capacity: int,
@@ -435,11 +434,14 @@ class InstanceCount(ScalableCapacity):
     def _check_metric(self, metric: cloudwatch.IMetric) -> None:
         self.endpoint.check_metric(metric)
 
-    def guard_instance_type_changes(self, endpoint: Endpoint, instance_type: str) -> None:
+    def guard_instance_type_changes(self, endpoint: EndpointCore, instance_type: str) -> None:
         """Make an instance-type change deploy in one ``cdk deploy``, and leave this variant's scaling as the
-        template in force declares when the deploy fails and rolls back (see `scaling_guard`)."""
+        template in force declares when the deploy fails and rolls back (see `scaling_guard`). An imported
+        endpoint's updates are not this app's: nothing to guard."""
         from .scaling_guard import guard_instance_type_changes
 
+        if endpoint.resource is None:
+            return
         self.guard = guard_instance_type_changes(
             self,
             scope=endpoint,
@@ -607,7 +609,7 @@ class ProvisionedConcurrency(ScalableCapacity):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         variant_name: str,
         min_capacity: int,
         max_capacity: int,
@@ -651,6 +653,18 @@ class ProvisionedConcurrency(ScalableCapacity):
         )
 
 
+class ScaledComponent(Protocol):
+    """What a `CopyCount` reads of its inference component (`InferenceComponent` is one)."""
+
+    @property
+    def inference_component_name(self) -> str: ...
+
+    @property
+    def resource(self) -> Construct: ...
+
+    def metric_no_capacity_invocation_failures(self, *, period: Duration | None = None) -> cloudwatch.Metric: ...
+
+
 class CopyCount(ScalableCapacity):
     """The copies of an inference component (``sagemaker:inference-component:DesiredCopyCount``); may be 0."""
 
@@ -661,7 +675,7 @@ class CopyCount(ScalableCapacity):
         scope: Construct,
         construct_id: str,
         *,
-        component: InferenceComponent,
+        component: ScaledComponent,
         min_capacity: int,
         max_capacity: int,
     ) -> None:

@@ -17,8 +17,8 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
-from .endpoint import Endpoint, EndpointBase
 from .endpoint_config import EndpointConfig
+from .endpoint_core import EndpointCore, check_endpoint
 from .errors import Problem, Problems, ValidationError
 from .execution_role import via_s3
 from .model import ModelBase
@@ -194,7 +194,7 @@ class EndpointSmokeTest(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        endpoint: EndpointBase,
+        endpoint: EndpointCore,
         payload: SmokeTestPayload,
         expect: ExpectedResponse | None = None,
         accept: str | None = None,
@@ -239,7 +239,7 @@ class EndpointSmokeTest(Construct):
             service_timeout=SERVICE_TIMEOUT,
         )
         self.resource.node.add_dependency(self.provider.policy.policy)
-        if isinstance(endpoint, Endpoint):  # defined here: test once it is created or updated
+        if endpoint.resource is not None:  # defined here: test once it is created or updated
             self.resource.node.add_dependency(endpoint.resource)
         if inference_component is not None:
             self.resource.node.add_dependency(inference_component.resource)
@@ -405,7 +405,7 @@ class EndpointSmokeTest(Construct):
     def _validate_types(self, problems: Problems, accept: object) -> bool:
         """Wrong types first: the other checks read the options' fields."""
         checks = [
-            validation.check_type(problems, "endpoint", self.endpoint, EndpointBase, "an Endpoint or an import"),
+            check_endpoint(problems, "endpoint", self.endpoint),
             validation.check_type(
                 problems, "payload", self.payload, SmokeTestPayload, "SmokeTestPayload.from_json({...})"
             ),

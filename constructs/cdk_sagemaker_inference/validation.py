@@ -15,7 +15,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore
 from aws_cdk import Annotations, Duration, Token
@@ -25,9 +25,6 @@ from . import api_model, rules
 from .api_model import Constraint
 from .errors import Problems
 from .rules import Rule
-
-if TYPE_CHECKING:
-    from .per_stack import StackFacts
 
 WARNING_PREFIX = "cdk-sagemaker-inference"
 S3_MODEL_URL = re.compile(r"s3://(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<key>.+)")
@@ -406,37 +403,6 @@ def check_same_region(problems: Problems, prop: str, bucket_region: str | None, 
             f"a bucket in {bucket_region}",
             f"a bucket in the model's Region, {model_region}",
             f"copy the model artifacts to a bucket in {model_region} (e.g. with S3 replication)",
-        )
-
-
-def check_same_environment(
-    problems: Problems, prop: str, here: StackFacts, there: StackFacts, other: IConstruct
-) -> None:
-    """``there`` (e.g. the stack of ``other``, a config's model) has the account and Region of ``here``.
-
-    Only literal values are compared; one stack is trivially the same.
-    """
-    if here.stack is there.stack:
-        return
-    for attribute in ("account", "region"):
-        ours, theirs = here.literal(attribute), there.literal(attribute)
-        if (ours is None) != (theirs is None):  # the CDK cannot refer between a pinned and an agnostic stack
-            problems.add(
-                rules.SAME_ENVIRONMENT,
-                prop,
-                f"{other.node.path} in {attribute} {theirs or 'unknown until deploy'}",
-                f"a resource in this stack's {attribute}, {ours or 'unknown until deploy'}",
-                "give both stacks the same env (both pinned to one account and Region, or neither pinned)",
-            )
-            continue
-        if ours is None or theirs is None or ours == theirs:
-            continue
-        problems.add(
-            rules.SAME_ENVIRONMENT,
-            prop,
-            f"{other.node.path} in {attribute} {theirs}",
-            f"a resource in this stack's {attribute}, {ours}",
-            "define it in a stack of the same account and Region (SageMaker resources cannot refer across them)",
         )
 
 

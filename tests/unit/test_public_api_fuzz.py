@@ -1150,6 +1150,7 @@ NOT_CALLED = {
     "Variant": "a base class: its subclasses are called",
     "InstanceVariant": "a base class: its subclasses are called",
     "EndpointBase": "a base class: Endpoint and the importers are called",
+    "EndpointCore": "a base class: Endpoint and the importers are called",
     "EndpointConfigBase": "a base class: EndpointConfig and the importers are called",
     "ModelBase": "a base class: Model and the importers are called",
     "IModel": "an interface",
