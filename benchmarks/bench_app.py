@@ -2,7 +2,8 @@
 
 Usage: python bench_app.py KIND N OUTDIR, KIND one of library, alpha, l1 (each optionally +scaling), full, fleet,
 import. The shapes are alike: per endpoint an execution role, a model (ECR image + S3 model data), a one-variant
-config and an endpoint; ``+scaling`` adds target tracking on invocations per instance (2 to 4 instances) to each.
+config and an endpoint; ``+scaling`` adds target tracking on invocations per instance (2 to 4 instances) to each;
+``library+scaling-unguarded`` the same without the library's instance-type-change guard.
 ``full`` is the library's fully featured endpoint in one stack (models of the stack sharing a role, scaling, the
 recommended alarms, a smoke test, one dashboard for the stack); ``fleet`` spreads N of those over `EndpointStacks`.
 The built-in CloudFormation schema check is off for all (see README, "Toolchain notes"). ``import`` only imports
@@ -30,13 +31,14 @@ MIN_INSTANCES, MAX_INSTANCES, TARGET_INVOCATIONS = 2, 4, 100
 
 
 FLEET_STACK_SIZE = 25
+UNGUARDED = "scaling-unguarded"  # library+scaling-unguarded: guard_instance_type_changes=False
 
 
 def model_url(index: int) -> str:
     return f"s3://bench-models/model-{index}/model.tar.gz"
 
 
-def library_endpoint(stack: Stack, index: int, scaling: bool = False, role: Any = None) -> Any:
+def library_endpoint(stack: Stack, index: int, scaling: bool = False, role: Any = None, guard: bool = True) -> Any:
     from cdk_sagemaker_inference import (
         ContainerImage,
         Endpoint,
@@ -59,7 +61,7 @@ def library_endpoint(stack: Stack, index: int, scaling: bool = False, role: Any 
     endpoint = Endpoint(stack, f"Endpoint{index}", endpoint_config=config)
     if scaling:
         endpoint.find_variant("AllTraffic").auto_scale_instance_count(
-            min_capacity=MIN_INSTANCES, max_capacity=MAX_INSTANCES
+            min_capacity=MIN_INSTANCES, max_capacity=MAX_INSTANCES, guard_instance_type_changes=guard
         ).scale_on_invocations("Invocations", invocations_per_instance=TARGET_INVOCATIONS)
     return endpoint
 
@@ -230,10 +232,12 @@ def main() -> None:
         full_endpoints(app, count, per_stack=None if kind == "full" else FLEET_STACK_SIZE)
     else:
         base, _, scaling = kind.partition("+")
-        build = {"library": library_endpoint, "alpha": alpha_endpoint, "l1": l1_endpoint}[base]
         stack = Stack(app, "Bench")
         for index in range(count):
-            build(stack, index, scaling=bool(scaling))
+            if base == "library":
+                library_endpoint(stack, index, scaling=bool(scaling), guard=scaling != UNGUARDED)
+            else:
+                {"alpha": alpha_endpoint, "l1": l1_endpoint}[base](stack, index, scaling=bool(scaling))
     app.synth()
 
 

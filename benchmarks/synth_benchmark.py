@@ -1,6 +1,7 @@
 """Synth time and peak memory: this library vs aws-cdk's sagemaker-alpha vs bare L1, N = 1, 10, 50 endpoints,
-without and with target-tracking scaling; then the library's fully featured endpoint (resources and template KB
-per endpoint, one stack) and a hundred of them spread over stacks (`EndpointStacks`).
+without and with target-tracking scaling (the library also without its instance-type-change guard); then the
+library's fully featured endpoint (resources and template KB per endpoint, one stack) and a hundred of them
+spread over stacks (`EndpointStacks`).
 
 Each measurement is a whole process (`python bench_app.py ...`, which also starts the jsii Node
 kernel), run alternately library / alpha / L1 so machine noise hits all alike; the table shows medians.
@@ -25,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 SIZES = (1, 10, 50)
 KINDS = ("library", "alpha", "l1")
 SHAPES = ("", "+scaling")
+UNGUARDED = "library+scaling-unguarded"  # guard_instance_type_changes=False, beside the +scaling runs
 FULL_SIZES = (1, 10, 25)
 FLEET_SIZE = 100
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
@@ -112,8 +114,8 @@ def main() -> None:
     for shape in SHAPES:
         for count in SIZES:
             for _ in range(REPEATS):
-                for kind in KINDS:
-                    results.setdefault((kind + shape, count), []).append(measure(kind + shape, count))
+                for kind in [kind + shape for kind in KINDS] + ([UNGUARDED] if shape else []):
+                    results.setdefault((kind, count), []).append(measure(kind, count))
     for count in FULL_SIZES:
         results[("full", count)] = [measure("full", count) for _ in range(REPEATS)]
     results[("fleet", FLEET_SIZE)] = [measure("fleet", FLEET_SIZE) for _ in range(REPEATS)]
@@ -127,8 +129,8 @@ def main() -> None:
     median = {key: statistics.median(run["seconds"] for run in runs) for key, runs in results.items()}
     for shape in SHAPES:
         for count in SIZES:
-            for kind in KINDS:
-                key = (kind + shape, count)
+            for kind in [kind + shape for kind in KINDS] + ([UNGUARDED] if shape else []):
+                key = (kind, count)
                 print_row(key, results[key], median[key] / median[("l1" + shape, count)])
     for key, runs in results.items():
         if key[0] in ("full", "fleet"):
@@ -148,6 +150,12 @@ def main() -> None:
                 f"<= {TARGET_RATIO}); library {'<=' if library <= alpha else '>'} alpha ({library:.2f} s vs "
                 f"{alpha:.2f} s: {'meets' if library <= alpha else 'misses'})"
             )
+    for count in SIZES:
+        unguarded, alpha, bare = (median[(kind, count)] for kind in (UNGUARDED, "alpha+scaling", "l1+scaling"))
+        print(
+            f"N={count}+scaling, unguarded: library/L1 = {unguarded / bare:.2f}; library "
+            f"{'<=' if unguarded <= alpha else '>'} alpha ({unguarded:.2f} s vs {alpha:.2f} s)"
+        )
     print(
         f"Import: aws_cdk alone {bare_import:.2f} s, with cdk_sagemaker_inference {library_import:.2f} s "
         f"(+{library_import - bare_import:.2f} s)"

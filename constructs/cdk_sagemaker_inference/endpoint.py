@@ -101,10 +101,19 @@ class EndpointVariant:
         """See `EndpointBase.metric_invocation_4xx_errors`."""
         return self.endpoint.metric_invocation_4xx_errors(self.variant_name, statistic=statistic, period=period)
 
-    def auto_scale_instance_count(self, *, min_capacity: int, max_capacity: int) -> InstanceCount:
+    def auto_scale_instance_count(
+        self, *, min_capacity: int, max_capacity: int, guard_instance_type_changes: bool = True
+    ) -> InstanceCount:
         """Scale this instance variant's instances between ``min_capacity`` and ``max_capacity`` (0 allowed for
         an asynchronous endpoint); add policies to what it returns. Not for serverless variants or the hosts of
-        inference components (their ``managed_instance_scaling`` does that)."""
+        inference components (their ``managed_instance_scaling`` does that).
+
+        :param guard_instance_type_changes: on an `Endpoint`, let a change of this variant's instance type deploy
+            in one ``cdk deploy`` and leave its scaling as declared when that deploy fails (`scaling_guard`: two
+            custom resources, and one Lambda provider per stack, about 1 s of synth). False drops them: a type
+            change then fails its deploy, which rolls back with nothing changed, until the scaling is removed in
+            a deploy of its own. Default: True.
+        """
         from .scaling import INSTANCES, InstanceCount, check_capacity, floor_of
 
         config = self.endpoint.endpoint_config
@@ -138,6 +147,9 @@ class EndpointVariant:
         if isinstance(variant, ProductionVariant) and not validation.is_unresolved(variant.instance_type.name):
             # A new instance type gives the target a new logical ID: registered anew after the endpoint update.
             construct_id += hashlib.sha256(variant.instance_type.name.encode()).hexdigest()[:8].upper()
+        validation.check_type(
+            problems, "guard_instance_type_changes", guard_instance_type_changes, bool, "True or False"
+        )
         self._raise_if_any(problems, f"{self.variant_name}InstanceCount")
         count = InstanceCount(
             self.endpoint,
@@ -151,7 +163,7 @@ class EndpointVariant:
         )
         if isinstance(self.endpoint, Endpoint):
             self.endpoint.retain_scaled_capacity()
-            if isinstance(variant, ProductionVariant):
+            if isinstance(variant, ProductionVariant) and guard_instance_type_changes:
                 count.guard_instance_type_changes(self.endpoint, variant.instance_type.name)
         return count
 

@@ -91,6 +91,8 @@ class ScalingGuardProvider(DeployTimeProvider):
         )
         configs = stack_arn(facts, "sagemaker", "endpoint-config/*").arn
         self.policy.allow(["sagemaker:DescribeEndpointConfig"], [configs])
+        # A guard's Delete asks whether the stack still declares the variant's scalable target.
+        self.policy.allow(["cloudformation:DescribeStackResource"], [Stack.of(self).stack_id])
         # A re-created step policy has a new ARN: the stack's alarms that called the old one (CloudFormation names
         # them <stack name>-<logical ID>-<suffix>) must call the new one.
         self.policy.allow(["cloudwatch:DescribeAlarms"], [stack_arn(facts, "cloudwatch", "alarm:*").arn])
@@ -135,11 +137,13 @@ def guard_instance_type_changes(
     # Plain resources of the custom types (what aws-cdk-lib's CustomResource renders, without its wrapper's calls
     # into the runtime), under the same construct paths and so the same logical IDs.
     token = provider.service_token
+    targets = [child for child in scalable.node.find_all() if isinstance(child, appscaling.CfnScalableTarget)]
     guard = CfnResource(
         scope,
         f"{variant_name}ScalingGuard",
         type=GUARD_TYPE,
-        properties={"ServiceToken": token, **common, "Role": "Guard"},
+        # Its Delete leaves the variant registered while the stack still declares this target.
+        properties={"ServiceToken": token, **common, "Role": "Guard", "TargetLogicalId": targets[0].logical_id},
     )
     digest = hashlib.sha256(instance_type.encode()).hexdigest()[:8].upper()
     restore = CfnResource(
@@ -151,7 +155,6 @@ def guard_instance_type_changes(
     for resource in (guard, restore):
         resource.apply_removal_policy(RemovalPolicy.DESTROY)
     endpoint_resource.node.add_dependency(restore)
-    targets = [child for child in scalable.node.find_all() if isinstance(child, appscaling.CfnScalableTarget)]
     for target in targets:
         target.apply_removal_policy(RemovalPolicy.RETAIN)
         target.add_property_override("Tags", [{"Key": STACK_TAG, "Value": stack.stack_name}])

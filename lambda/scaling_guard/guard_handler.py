@@ -9,7 +9,8 @@ resources per autoscaled variant share this handler:
   deregister, and answer the registration the old template declared as ``Previous``. Rollback Update: deregister
   when the live endpoint still runs the other type (CloudFormation rolls the endpoint back next), or register
   the declared scaling at once when it already runs the template's type (the endpoint update itself failed).
-  Delete (scaling dropped, stack deleted): deregister.
+  Delete (scaling dropped, stack deleted): deregister, unless the stack still declares the variant's scalable
+  target (``TargetLogicalId``, e.g. the guard alone was turned off): CloudFormation keeps that registration.
 - ``Restore`` (one per instance type, created before the endpoint update, holding ``Previous``). Delete in
   ``UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS``, after CloudFormation rolled the endpoint back: register the
   previous template's scaling again (target, policies, scheduled actions, step alarms' actions). Any other
@@ -67,7 +68,10 @@ def _guard(event: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
     previous = ""
     request = event["RequestType"]
     if request == "Delete":
-        deregister(resource_id, properties["ScalableDimension"])
+        if _declared_by_stack(event, properties.get("TargetLogicalId")):
+            LOG.info("%s is still declared by the stack: left registered", resource_id)
+        else:
+            deregister(resource_id, properties["ScalableDimension"])
     elif request == "Update":
         old = event["OldResourceProperties"]
         if old.get("InstanceType") != properties.get("InstanceType"):
@@ -165,6 +169,22 @@ def _typed(shape: Any, value: Any) -> Any:
 def _stack_status(event: dict[str, Any]) -> str:
     [stack] = _client("cloudformation").describe_stacks(StackName=event["StackId"])["Stacks"]
     return str(stack["StackStatus"])
+
+
+def _declared_by_stack(event: dict[str, Any], logical_id: str | None) -> bool:
+    """The stack's template in force declares ``logical_id`` (the variant's scalable target): not removed, not
+    being deleted. A guard from before the property (None) names no target: as before, not declared."""
+    if not logical_id:
+        return False
+    try:
+        detail = _client("cloudformation").describe_stack_resource(
+            StackName=event["StackId"], LogicalResourceId=logical_id
+        )["StackResourceDetail"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ValidationError":  # CloudFormation's "does not exist for stack"
+            return False
+        raise
+    return not str(detail["ResourceStatus"]).startswith("DELETE")
 
 
 def _live_instance_type(properties: dict[str, Any]) -> str | None:

@@ -118,6 +118,11 @@ class CloudFormation:
         [endpoint] = self.resources(OLD_TYPE, "AWS::SageMaker::Endpoint").values()
         return str(endpoint["Properties"]["EndpointName"])
 
+    def declare(self, *logical_ids: str) -> None:
+        """The stack's template in force now declares these resources (what DescribeStackResource answers)."""
+        resources = {logical_id: {"Type": "AWS::SNS::Topic"} for logical_id in ("Topic", *logical_ids)}
+        client("cloudformation").update_stack(StackName=STACK, TemplateBody=json.dumps({"Resources": resources}))
+
     # --- requests to the handler -------------------------------------------------------------------------
     def request(self, request_type: str, resource_type: str, new: str, old: str | None = None) -> dict[str, Any]:
         logical_id, properties = self.one(new, resource_type)
@@ -337,6 +342,27 @@ def test_deleting_the_stack_deregisters_the_retained_target(cloudformation):
     cfn.restore("Delete", OLD_TYPE)
     cfn.guard("Delete", OLD_TYPE)
     assert cfn.scaling_in_force() == {"targets": [], "policies": [], "alarms calling a live policy": True, "alarms": 0}
+
+
+def test_dropping_autoscaling_deregisters_the_retained_target(cloudformation):
+    cfn = cloudformation  # the new template has neither the target (retained: DELETE_SKIPPED) nor the guard
+    cfn.status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    cfn.delete_scaling(OLD_TYPE)
+    cfn.restore("Delete", OLD_TYPE)
+    cfn.guard("Delete", OLD_TYPE)
+    assert cfn.scaling_in_force()["targets"] == []
+
+
+def test_turning_the_guard_off_leaves_the_variant_scaled_as_the_template_declares(cloudformation):
+    cfn = cloudformation
+    target, _ = cfn.one(OLD_TYPE, "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert cfn.sent[cfn.one(OLD_TYPE, "Custom::SageMakerScalingGuard")[0]]["TargetLogicalId"] == target
+    cfn.status("UPDATE_IN_PROGRESS")
+    cfn.declare(target)  # guard_instance_type_changes=False: the same target and policies, no guard
+    cfn.status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    cfn.restore("Delete", OLD_TYPE)
+    cfn.guard("Delete", OLD_TYPE)
+    assert cfn.scaling_in_force() == cfn.declared(OLD_TYPE)
 
 
 def test_a_restore_is_typed_by_botocores_model_not_by_the_strings_cloudformation_sends():

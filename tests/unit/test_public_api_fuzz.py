@@ -761,6 +761,7 @@ CALLS: list[Call] = [
         lambda w: w.endpoint.find_variant("AllTraffic"),
         min_capacity=just(1),
         max_capacity=just(4),
+        guard_instance_type_changes=just(False),
     ),
     method(
         "EndpointVariant.auto_scale_provisioned_concurrency",

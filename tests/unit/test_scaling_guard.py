@@ -5,10 +5,11 @@ Its handler's behaviour under every deploy outcome is replayed against moto in t
 
 import json
 
+import pytest
 from aws_cdk import Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 
-from cdk_sagemaker_inference import Endpoint, EndpointConfig
+from cdk_sagemaker_inference import Endpoint, EndpointConfig, ValidationError
 from cdk_sagemaker_inference.scaling_guard import STACK_TAG, ScalingGuardProvider
 from tests.support import (
     cfn_lint,
@@ -99,6 +100,28 @@ def test_the_guard_provider_draws_no_unacknowledged_cdk_nag_finding(stack):
 def test_a_variant_without_autoscaling_has_no_guard(stack):
     realtime_endpoint(stack)
     assert template(stack).find_resources(GUARD) == {}
+
+
+def test_an_unguarded_variant_scales_without_guard_provider_or_retained_target(stack):
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    count = endpoint.find_variant("AllTraffic").auto_scale_instance_count(
+        min_capacity=1, max_capacity=4, guard_instance_type_changes=False
+    )
+    count.scale_on_invocations("Invocations", invocations_per_instance=100)
+    synthesized = template(stack)
+    assert synthesized.find_resources(GUARD) == {}
+    assert synthesized.find_resources("AWS::Lambda::Function") == {}
+    [target] = synthesized.find_resources("AWS::ApplicationAutoScaling::ScalableTarget").values()
+    assert "DeletionPolicy" not in target and "Tags" not in target["Properties"]
+    assert len(synthesized.find_resources("AWS::ApplicationAutoScaling::ScalingPolicy")) == 1
+
+
+def test_guard_instance_type_changes_takes_a_bool(stack):
+    endpoint = realtime_endpoint(stack, initial_instance_count=2)
+    with pytest.raises(ValidationError, match=r"guard_instance_type_changes = 'no'.*write True or False"):
+        endpoint.find_variant("AllTraffic").auto_scale_instance_count(
+            min_capacity=1, max_capacity=4, guard_instance_type_changes="no"
+        )
 
 
 def test_declared_scaling_too_large_for_the_guards_response_fails_the_synth(stack):
