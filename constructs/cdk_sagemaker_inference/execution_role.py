@@ -14,7 +14,7 @@ from constructs import Construct
 from . import per_stack, validation
 from .errors import Problems
 from .managed_policy import ManagedPolicyStatements
-from .nag import StackArn, acknowledge_nag_findings, shown, stack_arn, wildcard_finding, wildcard_findings
+from .nag import StackArn, acknowledge_nag_findings, collapsed, shown, stack_arn, wildcard_finding, wildcard_findings
 from .per_stack import StackFacts
 from .s3_location import S3Location, check_location
 
@@ -210,7 +210,7 @@ class ExecutionRole(Construct):
 
     def _log_arns(self) -> list[StackArn]:
         """The log groups the role may write (those of the endpoints served, else the prefix) and their streams."""
-        groups = _collapsed(self._log_groups) or [self._unscoped_log_group]
+        groups = collapsed(self._log_groups, MAX_LISTED_LOG_GROUPS) or [self._unscoped_log_group]
         return groups + [group.with_suffix(":log-stream:*") for group in groups]
 
     def _acknowledge(self) -> None:
@@ -371,28 +371,6 @@ class ExecutionRole(Construct):
     def grant_vpc_access(self) -> None:
         """Manage the network interfaces SageMaker attaches to a model in a VPC (IDs unknown until deploy)."""
         self._policy.allow(list(VPC_ACCESS_ACTIONS), ["*"])
-
-
-def _collapsed(groups: list[StackArn]) -> list[StackArn]:
-    """``groups`` with each kind (the path before the name) of more than `MAX_LISTED_LOG_GROUPS` literal names
-    replaced by one ARN ending in their common prefix and ``*``."""
-    kinds: dict[str, list[StackArn]] = {}
-    for group in groups:
-        if not validation.is_unresolved(group.arn.rsplit("/", 1)[1]):
-            kinds.setdefault(group.arn.rsplit("/", 1)[0], []).append(group)
-    result: list[StackArn] = []
-    for group in groups:
-        kind = kinds.get(group.arn.rsplit("/", 1)[0], [])
-        if len(kind) <= MAX_LISTED_LOG_GROUPS or group not in kind:
-            result.append(group)
-        elif group is kind[0]:
-            names = [member.arn.rsplit("/", 1)[1] for member in kind]
-            prefix = names[0]
-            while not all(name.startswith(prefix) for name in names):
-                prefix = prefix[:-1]
-            path, shown_path = group.arn.rsplit("/", 1)[0], group.shown.rsplit("/", 1)[0]
-            result.append(StackArn(arn=f"{path}/{prefix}*", shown=f"{shown_path}/{prefix}*"))
-    return result
 
 
 def _check_key(problems: Problems, key: object) -> None:

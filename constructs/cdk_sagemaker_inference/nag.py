@@ -18,6 +18,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .per_stack import StackFacts
+from .validation import is_unresolved
 
 COMPLIANCE_PACKS = ("HIPAA.Security", "NIST.800.53.R5")
 # What cdk-nag reports on an aws-cdk-lib deploy-time function it owns (BucketDeployment, AwsCustomResource).
@@ -61,6 +62,29 @@ def stack_arn(facts: StackFacts, service: str, resource: str) -> StackArn:
     values = {"partition": facts.partition, "region": facts.region, "account": facts.account}
     prefix = f"arn:{{partition}}:{service}:{{region}}:{{account}}:"  # the resource may hold a token's braces
     return StackArn(arn=prefix.format(**values) + resource, shown=prefix.format(**facts.shown) + resource)
+
+
+def collapsed(arns: list[StackArn], max_listed: int) -> list[StackArn]:
+    """``arns`` with each kind (the path before the last ``/``) of more than ``max_listed`` literal names replaced
+    by one ARN ending in their common prefix and ``*``, in the place of the kind's first (keeps a policy within
+    IAM's size quota when a role serves many endpoints)."""
+    kinds: dict[str, list[StackArn]] = {}
+    for arn in arns:
+        if not is_unresolved(arn.arn.rsplit("/", 1)[1]):
+            kinds.setdefault(arn.arn.rsplit("/", 1)[0], []).append(arn)
+    result: list[StackArn] = []
+    for arn in arns:
+        kind = kinds.get(arn.arn.rsplit("/", 1)[0], [])
+        if len(kind) <= max_listed or arn not in kind:
+            result.append(arn)
+        elif arn is kind[0]:
+            names = [member.arn.rsplit("/", 1)[1] for member in kind]
+            prefix = names[0]
+            while not all(name.startswith(prefix) for name in names):
+                prefix = prefix[:-1]
+            path, shown_path = arn.arn.rsplit("/", 1)[0], arn.shown.rsplit("/", 1)[0]
+            result.append(StackArn(arn=f"{path}/{prefix}*", shown=f"{shown_path}/{prefix}*"))
+    return result
 
 
 def wildcard_finding(shown_resource: str) -> str:

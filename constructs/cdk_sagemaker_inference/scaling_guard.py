@@ -30,7 +30,7 @@ from constructs import Construct
 from . import per_stack, rules, validation
 from .deploy_time_provider import DeployTimeProvider, HandlerSpec
 from .errors import Problems, ValidationError
-from .nag import acknowledge_nag_findings, stack_arn, wildcard_findings
+from .nag import StackArn, acknowledge_nag_findings, collapsed, stack_arn, wildcard_findings
 
 GUARD_TYPE = "Custom::SageMakerScalingGuard"
 RESTORE_TYPE = "Custom::SageMakerScalingRestore"
@@ -38,6 +38,11 @@ WILDCARD_REASON = (
     "scalable-target ARNs hold IDs Application Auto Scaling assigns at registration, so the targets are chosen by "
     "this stack's tag; endpoint configs and step-scaling alarms are named by CloudFormation at deploy time (the "
     "alarms under this stack's name prefix); DescribeAlarms lists by name prefix"
+)
+MAX_LISTED_ENDPOINTS = 6  # then by prefix: 25 endpoint ARNs alone take about 2,500 of IAM's 6,144 characters
+ENDPOINT_PREFIX_REASON = (
+    "DescribeEndpoint only reads an endpoint's config and status; past 6 guarded endpoints in a stack they are "
+    "named by their names' common prefix, which keeps the policy within IAM's size quota"
 )
 MAX_REGISTRATION_BYTES = 3500  # of a guard's response (CloudFormation takes 4,096), the rest for its framing
 STACK_TAG = "cdk-sagemaker-inference:stack"
@@ -101,6 +106,24 @@ class ScalingGuardProvider(DeployTimeProvider):
         )
         findings = wildcard_findings(self.policy.policy, {"Statement": self.policy.statements})
         acknowledge_nag_findings(self.policy.policy, dict.fromkeys(findings, WILDCARD_REASON))
+        self._endpoints: list[StackArn] = []
+        self.policy.allow(["sagemaker:DescribeEndpoint"], lambda: [arn.arn for arn in self._endpoint_arns()])
+        per_stack.at_validation(Stack.of(self), self._acknowledge_endpoint_prefix)
+
+    def describe_endpoint(self, endpoint_name: str) -> None:
+        """Let the guards read ``endpoint_name``'s endpoint (its live instance type); past
+        `MAX_LISTED_ENDPOINTS` endpoints, by their names' common prefix."""
+        arn = stack_arn(per_stack.facts(self), "sagemaker", f"endpoint/{validation.arn_name(endpoint_name)}")
+        if arn not in self._endpoints:
+            self._endpoints.append(arn)
+
+    def _endpoint_arns(self) -> list[StackArn]:
+        return collapsed(self._endpoints, MAX_LISTED_ENDPOINTS)
+
+    def _acknowledge_endpoint_prefix(self) -> None:
+        prefixes = {arn.wildcard_finding: ENDPOINT_PREFIX_REASON for arn in self._endpoint_arns() if "*" in arn.shown}
+        if prefixes:
+            acknowledge_nag_findings(self.policy.policy, prefixes)
 
 
 def guard_instance_type_changes(
@@ -122,8 +145,7 @@ def guard_instance_type_changes(
     """
     provider = ScalingGuardProvider.of(scope)
     # By name, not the endpoint's Ref: the endpoint waits for these resources, so their policy cannot wait for it.
-    endpoint_arn = stack_arn(per_stack.facts(scope), "sagemaker", f"endpoint/{validation.arn_name(endpoint_name)}")
-    provider.policy.allow(["sagemaker:DescribeEndpoint"], [endpoint_arn.arn])
+    provider.describe_endpoint(endpoint_name)
     stack = Stack.of(scope)
     common = {
         "ResourceId": resource_id,

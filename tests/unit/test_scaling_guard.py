@@ -56,6 +56,20 @@ def test_every_autoscaled_variant_of_a_stack_shares_one_provider_and_its_one_pol
     assert provider is ScalingGuardProvider.of(stack)
 
 
+def test_past_six_guarded_endpoints_the_guard_reads_them_by_prefix_within_the_policy_quota(stack):
+    for index in range(50):
+        autoscaled(stack, index)
+    synthesized = template(stack)  # synth fails if a policy exceeds IAM's 6,144 characters (PolicySize)
+    [policy] = [
+        p for p in synthesized.find_resources("AWS::IAM::ManagedPolicy").values() if "ScalingGuard" in json.dumps(p)
+    ]
+    [described] = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sagemaker:DescribeEndpoint"
+    ]
+    assert described["Resource"]["Fn::Join"][1][-1] == ":endpoint/teststack-endpoint*"
+    assert [finding for finding in nag_findings(stack) if "Provider" in finding[1]] == []
+
+
 def test_the_guard_may_change_only_the_scalable_targets_its_stack_tags(stack):
     autoscaled(stack)
     synthesized = template(stack)
