@@ -30,6 +30,7 @@ UNGUARDED = "library+scaling-unguarded"  # guard_instance_type_changes=False, be
 FULL_SIZES = (1, 10, 25)
 FLEET_SIZE = 100
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")  # for the processes it starts
 SAMPLE_S = 0.01
 TARGET_RATIO = 1.3
 
