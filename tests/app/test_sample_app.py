@@ -84,19 +84,9 @@ def test_endpoint_name_is_stable_and_exported(sample_app):
     assert endpoint["Properties"]["EndpointName"] == template["Outputs"]["EndpointName"]["Value"]
 
 
-def run_app(tmp_path, config_path):
-    """Run app.py as the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR."""
-    env = {
-        **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "config": str(config_path)}),
-        "CDK_OUTDIR": str(tmp_path / "out"),
-    }
-    return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-
-
 def synth_sample(tmp_path, config_path):
     """The sample app synthesized in this process from ``config_path`` (as app.py does, without the built-in
-    schema check, which cfn-lint covers); the run of app.py itself is tested once, above the others."""
+    schema check, which cfn-lint covers); app.py's own run, through the pinned CLI, is tested once below."""
     app = App(builtin_cloud_formation_validation=False, context=CDK_CONTEXT, outdir=str(tmp_path / "out"))
     define_sample_app(app, load_config(config_path))
     return app.synth()
@@ -113,18 +103,6 @@ def write_config(tmp_path, edit):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     return path
-
-
-def test_app_reads_the_config_named_in_context(tmp_path):
-    def single_variant(config):
-        config["realtime"]["stackName"] = "OtherName"
-        config["realtime"]["variants"] = [{"name": "Only", "weight": 1, "instanceCount": 2}]
-
-    result = run_app(tmp_path, write_config(tmp_path, single_variant))
-    assert result.returncode == 0, result.stderr
-    template = json.loads((tmp_path / "out" / "OtherName.template.json").read_text())
-    [config] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
-    assert [v["VariantName"] for v in config["Properties"]["ProductionVariants"]] == ["Only"]
 
 
 def test_synth_fails_on_an_unacknowledged_cdk_nag_finding(tmp_path):
@@ -193,10 +171,16 @@ def test_config_reader_refuses_nan_and_infinities(tmp_path, constant):
 
 
 def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_venv(tmp_path):
-    """`npx cdk synth` from the root, the venv not on PATH: cdk.json runs the project's venv python.
+    """`npx cdk synth -c config=...` from the root, the venv not on PATH: cdk.json runs the project's venv
+    python, and app.py reads the config that context names.
 
     The CLI from package-lock.json reads this aws-cdk-lib's cloud assembly, and prints no notice.
     """
+
+    def single_variant(config):
+        config["realtime"]["stackName"] = "OtherName"
+        config["realtime"]["variants"] = [{"name": "Only", "weight": 1, "instanceCount": 2}]
+
     if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         pytest.fail("node_modules is missing: run `make setup` (make test does it)")
     venv_bin = os.path.dirname(sys.executable)
@@ -204,8 +188,9 @@ def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env |= {"PATH": path, "CDK_DISABLE_CLI_TELEMETRY": "1"}
     out = tmp_path / "cdk.out"
+    context = f"config={write_config(tmp_path, single_variant)}"
     result = subprocess.run(
-        [shutil.which("npx") or "npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out)],
+        [shutil.which("npx") or "npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out), "-c", context],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -213,7 +198,10 @@ def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert (out / "SageMakerRealtimeSample.template.json").is_file()
+    assert (out / "SageMakerServerlessSample.template.json").is_file()
+    template = json.loads((out / "OtherName.template.json").read_text())
+    [config] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
+    assert [v["VariantName"] for v in config["Properties"]["ProductionVariants"]] == ["Only"]
     printed = result.stdout + result.stderr
     assert "feature flags" not in printed and "WARNING" not in printed, printed
 
