@@ -41,8 +41,8 @@ WILDCARD_REASON = (
 )
 MAX_LISTED_ENDPOINTS = 6  # then by prefix: 25 endpoint ARNs alone take about 2,500 of IAM's 6,144 characters
 ENDPOINT_PREFIX_REASON = (
-    "DescribeEndpoint only reads an endpoint's config and status; past 6 guarded endpoints in a stack they are "
-    "named by their names' common prefix, which keeps the policy within IAM's size quota"
+    f"DescribeEndpoint only reads an endpoint's config and status; past {MAX_LISTED_ENDPOINTS} guarded endpoints "
+    "in a stack they are named by their names' common prefix, which keeps the policy within IAM's size quota"
 )
 MAX_REGISTRATION_BYTES = 3500  # of a guard's response (CloudFormation takes 4,096), the rest for its framing
 STACK_TAG = "cdk-sagemaker-inference:stack"
