@@ -18,7 +18,7 @@ from constructs import Construct
 
 from . import api_model, rules, validation
 from .endpoint_config import EndpointConfig
-from .endpoint_core import EndpointCore, check_endpoint, check_period
+from .endpoint_core import INVOCATION_NAMESPACE, EndpointCore, check_endpoint, check_period
 from .errors import Problems
 from .llm import DOWNLOAD_TIMEOUT, STARTUP_TIMEOUT
 from .model import IModel, ModelBase
@@ -265,7 +265,7 @@ class InferenceComponent(Resource):
         check_period(problems, period)
         problems.raise_if_any(self)
         return Metric(
-            namespace="AWS/SageMaker",
+            namespace=INVOCATION_NAMESPACE,
             metric_name="NoCapacityInvocationFailures",
             dimensions_map={"InferenceComponentName": self.inference_component_name},
             statistic="Sum",

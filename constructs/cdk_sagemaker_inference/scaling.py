@@ -26,15 +26,13 @@ from aws_cdk.aws_cloudwatch import Unit
 from constructs import Construct
 
 from . import api_model, per_stack, rules, validation
+from .endpoint_core import INSTANCE_NAMESPACE, EndpointCore
 from .errors import Problems, ValidationError
 
 if TYPE_CHECKING:
     from aws_cdk import TimeZone
     from aws_cdk import aws_cloudwatch as cloudwatch
 
-    from .endpoint_core import EndpointCore
-
-INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 SCALING_ROLE_ID = "SageMakerScalingRole"
 SCALING_ROLE = (
     "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
