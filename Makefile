@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 SYNTH_STAMP := $(VENV)/.installed-synth
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 
 # Node 20 runs the CDK's jsii kernel; silence its end-of-life banner (see README, "Toolchain").
@@ -18,15 +19,18 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 setup: $(PY_STAMP) $(NODE_STAMP)
 setup-synth: $(SYNTH_STAMP) $(NODE_STAMP)
 
-$(SYNTH_STAMP): requirements.txt pyproject.toml
+$(SYNTH_STAMP): requirements-bootstrap.txt requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bootstrap.txt
+	$(UV_INSTALL) -r requirements.txt
+	# aws-cdk-lib and its dependency aws-cdk.cloud-assembly-schema both ship aws_cdk/cloud_assembly_schema, and the
+	# CDK needs aws-cdk-lib's copy: pip installs it last, uv in no set order, so it goes in again on its own.
+	$(UV_INSTALL) --reinstall-package aws-cdk-lib -r requirements.txt
 	touch $@
 
 $(PY_STAMP): $(SYNTH_STAMP) requirements-dev.txt requirements-nag2.txt requirements-images.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --upgrade \
-		--target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
+	$(UV_INSTALL) -r requirements-dev.txt
+	$(UV_INSTALL) --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
 		--dest $(VENV)/image-source -r requirements-images.txt
 	touch $@
@@ -65,7 +69,7 @@ mutation: setup
 ## images: regenerate owned_images.json with the pinned SageMaker Python SDK (in its own venv; not in CI)
 images: setup
 	test -x $(VENV)/image-generator/bin/python || $(PYTHON) -m venv $(VENV)/image-generator
-	$(VENV)/image-generator/bin/python -m pip install --quiet --disable-pip-version-check $(VENV)/image-source/*.whl
+	$(BIN)/uv pip install --quiet --python $(VENV)/image-generator/bin/python $(VENV)/image-source/*.whl
 	$(VENV)/image-generator/bin/python scripts/generate_owned_images.py constructs/cdk_sagemaker_inference/owned_images.json
 
 ## deploy: build the sample image, upload assets and deploy (needs Docker and AWS credentials)

@@ -38,6 +38,15 @@ def wheel(tmp_path_factory):
     return built
 
 
+def test_the_venv_holds_aws_cdk_libs_own_cloud_assembly_schema():
+    """aws-cdk.cloud-assembly-schema, a dependency of aws-cdk-lib, ships the same module path with other jsii types:
+    with its copy, reading a synth's messages fails ("Unknown interface"). make setup installs aws-cdk-lib last."""
+    from aws_cdk import cloud_assembly_schema
+
+    jsii_type = cloud_assembly_schema.ArtifactManifest.__jsii_type__
+    assert jsii_type.startswith("aws-cdk-lib."), (jsii_type, cloud_assembly_schema.__file__)
+
+
 def test_wheel_holds_the_package_at_top_level_and_no_constructs_folder(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
