@@ -52,10 +52,11 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# One worker per core (at most 4: each holds a jsii kernel); PYTEST_WORKERS=0 runs in one process.
+# One worker per core (at most 4: each holds a jsii kernel); PYTEST_WORKERS=0 runs in one process. loadscope with
+# the scope tests/conftest.py gives it: files with module fixtures run whole on one worker, other tests one by one.
 PYTEST_WORKERS ?= auto
 unit: setup
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses 4 --dist loadscope
 
 ## fuzz: every public constructor and method with thousands of bad arguments (not in CI; FUZZ_EXAMPLES=2000)
 fuzz: setup

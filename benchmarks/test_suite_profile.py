@@ -24,7 +24,7 @@ SUMMARY = re.compile(r"^=* ?(\d+ (?:passed|failed).* in [\d.]+s.*?) ?=*$", re.MU
 
 def profile(workers: str) -> dict[str, object]:
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--durations={SLOWEST}"]
-    command += ["-n", workers, "--maxprocesses", "4", "--dist", "worksteal"]
+    command += ["-n", workers, "--maxprocesses", "4", "--dist", "loadscope"]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = 0

@@ -26,3 +26,41 @@ def stack() -> Any:
     from tests.support import new_stack
 
     return new_stack()
+
+
+# Test files with module fixtures that synthesize an app, run the CDK CLI or build a wheel. Under xdist
+# (`--dist loadscope`, as make test runs it) each of them runs whole on one worker, so its fixtures are built once
+# and never twice at the same time; every other test is a unit of its own. tests/test_scheduling.py keeps this
+# equal to the files that define module fixtures.
+WHOLE_FILES = frozenset(
+    {
+        "tests/app/test_cdk_nag_2.py",
+        "tests/app/test_model_server.py",
+        "tests/app/test_pipeline_sample.py",
+        "tests/app/test_sample_app.py",
+        "tests/handlers/test_scaling_guard.py",
+        "tests/test_packaging.py",
+        "tests/unit/test_day_two.py",
+        "tests/unit/test_endpoint_stacks.py",
+        "tests/unit/test_owned_images.py",
+    }
+)
+
+
+def scheduling_unit(nodeid: str) -> str:
+    """What xdist sends to one worker together: the whole file for `WHOLE_FILES`, else the test alone."""
+    path = nodeid.split("::", 1)[0]
+    return path if path in WHOLE_FILES else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadscope`` with `scheduling_unit` as the scope (largest units first)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FixtureScopeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scheduling_unit(nodeid)
+
+    return FixtureScopeScheduling(config, log)

@@ -100,8 +100,10 @@ APP_OUTSIDE_THE_REPO = textwrap.dedent(
 )
 
 
-def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
-    site = tmp_path / "site"
+@pytest.fixture(scope="module")
+def site(wheel, tmp_path_factory):
+    """A folder the wheel is installed into, for ``PYTHONPATH`` (its dependencies come from this venv)."""
+    site = tmp_path_factory.mktemp("site")
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(site), str(wheel)],
         capture_output=True,
@@ -109,6 +111,10 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
         timeout=300,
     )
     assert install.returncode == 0, install.stderr
+    return site
+
+
+def test_installed_wheel_synthesizes_an_app_outside_the_repo(site, tmp_path):
     app_dir = tmp_path / "consumer"
     (app_dir / "model").mkdir(parents=True)
     (app_dir / "model" / "weights.json").write_text("{}")
@@ -129,10 +135,8 @@ def test_installed_wheel_synthesizes_an_app_outside_the_repo(wheel, tmp_path):
     assert report["handler_assets"] == ["handler.py"]  # the handler code came from the installed wheel
 
 
-def test_installed_wheel_prints_the_rules_its_messages_cite(wheel, tmp_path):
+def test_installed_wheel_prints_the_rules_its_messages_cite(site, tmp_path):
     # A ValidationError cites rule IDs; an installed wheel has no docs/ folder, so the package prints them.
-    site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)])
     env = {**os.environ, "PYTHONPATH": str(site)}
 
     def rules(*ids):

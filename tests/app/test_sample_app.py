@@ -170,25 +170,26 @@ def test_config_reader_refuses_nan_and_infinities(tmp_path, constant):
         load_config(tmp_path / "nan.json")
 
 
-def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_venv(tmp_path):
-    """`npx cdk synth -c config=...` from the root, the venv not on PATH: cdk.json runs the project's venv
-    python, and app.py reads the config that context names.
+@pytest.fixture(scope="module")
+def cli_synth(tmp_path_factory):
+    """`npx cdk synth -c config=...` from the root, the venv not on PATH: cdk.json runs the project's venv python,
+    and app.py reads the config that context names (one variant in a stack of another name, and the serverless
+    sample with provisioned concurrency). Returns the CLI's output folder and what it printed."""
 
-    The CLI from package-lock.json reads this aws-cdk-lib's cloud assembly, and prints no notice.
-    """
-
-    def single_variant(config):
+    def edited(config):
         config["realtime"]["stackName"] = "OtherName"
         config["realtime"]["variants"] = [{"name": "Only", "weight": 1, "instanceCount": 2}]
+        config["serverless"]["provisionedConcurrency"] = 1
 
     if not (ROOT / "node_modules" / ".bin" / "cdk").exists():
         pytest.fail("node_modules is missing: run `make setup` (make test does it)")
+    tmp_path = tmp_path_factory.mktemp("cli")
     venv_bin = os.path.dirname(sys.executable)
     path = os.pathsep.join(entry for entry in os.environ["PATH"].split(os.pathsep) if entry != venv_bin)
     env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
     env |= {"PATH": path, "CDK_DISABLE_CLI_TELEMETRY": "1"}
     out = tmp_path / "cdk.out"
-    context = f"config={write_config(tmp_path, single_variant)}"
+    context = f"config={write_config(tmp_path, edited)}"
     result = subprocess.run(
         [shutil.which("npx") or "npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(out), "-c", context],
         cwd=ROOT,
@@ -198,12 +199,30 @@ def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert (out / "SageMakerServerlessSample.template.json").is_file()
-    template = json.loads((out / "OtherName.template.json").read_text())
+    return out, result.stdout + result.stderr
+
+
+def cli_template(cli_synth, stack_name):
+    out, _ = cli_synth
+    return json.loads((out / f"{stack_name}.template.json").read_text())
+
+
+def test_pinned_cdk_cli_synthesizes_the_sample_app_offline_without_an_activated_venv(cli_synth):
+    """The CLI from package-lock.json reads this aws-cdk-lib's cloud assembly, and prints no notice."""
+    template = cli_template(cli_synth, "OtherName")
     [config] = [r for r in template["Resources"].values() if r["Type"] == "AWS::SageMaker::EndpointConfig"]
     assert [v["VariantName"] for v in config["Properties"]["ProductionVariants"]] == ["Only"]
-    printed = result.stdout + result.stderr
+    _, printed = cli_synth
     assert "feature flags" not in printed and "WARNING" not in printed, printed
+
+
+def test_the_serverless_sample_with_provisioned_concurrency_scales_it_on_utilization(cli_synth):
+    template = cli_template(cli_synth, "SageMakerServerlessSample")  # cdk-nag still finds nothing
+    [target] = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
+    properties = target["Properties"]
+    assert properties["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
+    assert (properties["MinCapacity"], properties["MaxCapacity"]) == (1, 5)
+    assert cfn_lint(template, regions=["us-east-1"]) == []
 
 
 def test_cdk_json_carries_the_flags_cdk_init_of_this_cli_writes():
@@ -307,18 +326,6 @@ def test_every_multi_model_smoke_test_finds_its_model_as_uploaded_and_passes(sam
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def test_the_serverless_sample_with_provisioned_concurrency_scales_it_on_utilization(tmp_path):
-    assembly = synth_sample(
-        tmp_path, write_config(tmp_path, lambda c: c["serverless"].update(provisionedConcurrency=1))
-    )
-    template = assembly.get_stack_by_name("SageMakerServerlessSample").template  # cdk-nag still finds nothing
-    [target] = [r for r in template["Resources"].values() if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
-    properties = target["Properties"]
-    assert properties["ScalableDimension"] == "sagemaker:variant:DesiredProvisionedConcurrency"
-    assert (properties["MinCapacity"], properties["MaxCapacity"]) == (1, 5)
-    assert cfn_lint(template, regions=["us-east-1"]) == []
 
 
 def test_each_sample_scales_as_its_kind_does(sample_app):
