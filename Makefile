@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SYNTH_STAMP := $(VENV)/.installed-synth
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-UV_INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+UV_INSTALL := $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python
 CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 
 # Node 20 runs the CDK's jsii kernel; silence its end-of-life banner (see README, "Toolchain").
