@@ -28,22 +28,13 @@ def stack() -> Any:
     return new_stack()
 
 
-# Test files with module fixtures that synthesize an app, run the CDK CLI or build a wheel. Under xdist
+# Test files with module fixtures (they synthesize an app, run the CDK CLI or build a wheel). Under xdist
 # (`--dist loadscope`, as make test runs it) each of them runs whole on one worker, so its fixtures are built once
-# and never twice at the same time; every other test is a unit of its own. tests/test_scheduling.py keeps this
-# equal to the files that define module fixtures.
+# and never twice at the same time; every other test is a unit of its own.
 WHOLE_FILES = frozenset(
-    {
-        "tests/app/test_cdk_nag_2.py",
-        "tests/app/test_model_server.py",
-        "tests/app/test_pipeline_sample.py",
-        "tests/app/test_sample_app.py",
-        "tests/handlers/test_scaling_guard.py",
-        "tests/test_packaging.py",
-        "tests/unit/test_day_two.py",
-        "tests/unit/test_endpoint_stacks.py",
-        "tests/unit/test_owned_images.py",
-    }
+    str(path.relative_to(ROOT))
+    for path in ROOT.glob("tests/**/test_*.py")
+    if '@pytest.fixture(scope="module")' in path.read_text()
 )
 
 
