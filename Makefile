@@ -12,9 +12,6 @@ CDK := PATH="$(CURDIR)/$(BIN):$$PATH" npx --no-install cdk
 # Node 20 runs the CDK's jsii kernel; silence its end-of-life banner (see README, "Toolchain").
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := 1
-# Python caches compiled modules in __pycache__ (ignored by git), as it does by default: with PYTHONDONTWRITEBYTECODE
-# set, each of the ~20 Python processes make test starts would compile aws-cdk-lib's modules again (about 4 s each).
-unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup setup-synth synth test lint unit fuzz mutation images deploy diff bench docs clean
 
