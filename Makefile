@@ -27,12 +27,12 @@ $(SYNTH_STAMP): requirements-bootstrap.txt requirements.txt pyproject.toml
 	# CDK needs aws-cdk-lib's copy: pip installs it last, uv in no set order, so it goes in again on its own.
 	$(UV_INSTALL) --reinstall-package aws-cdk-lib -r requirements.txt
 	# Compiled once, after the reinstall (which drops its .pyc): the tests' ~20 Python processes each import aws-cdk-lib,
-	# 4 s uncompiled, 1.8 s compiled. requirements-dev.txt stays uncompiled: only the test workers import it, and
-	# compiling it cost 15 s of set-up for no measurable gain in pytest.
+	# 4 s uncompiled, 1.8 s compiled.
 	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')
 	touch $@
 
 $(PY_STAMP): $(SYNTH_STAMP) requirements-dev.txt requirements-nag2.txt requirements-images.txt
+	# Not compiled: only the test workers import these, and compiling them cost 15 s for no gain measured in pytest.
 	$(UV_INSTALL) -r requirements-dev.txt
 	$(UV_INSTALL) --compile-bytecode --no-deps --target $(VENV)/cdk-nag-2 -r requirements-nag2.txt
 	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --require-hashes \
